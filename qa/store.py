@@ -1,0 +1,199 @@
+"""The passage store: a persistent Chroma collection plus its manifest.
+
+Chroma holds passages, vectors and metadata; the manifest records the settings the collection was
+built with and which file contents it reflects. ``PassageStore`` refuses to mix embedding models
+or chunk settings in one collection.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+
+from qa.manifest import IndexConfig, Manifest
+
+COLLECTION_NAME = "passages"
+CHROMA_DIR = "chroma"
+_GET_PAGE = 5000
+
+
+class IndexMismatchError(ValueError):
+    """The index on disk was built with other settings than the ones asked for."""
+
+
+class IndexMissingError(ValueError):
+    """There is no index at the configured place yet."""
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """A passage with the similarity the dense search gave it (cosine, higher is closer)."""
+
+    passage: Document
+    score: float
+
+
+def _client(path: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+
+
+def _chroma_safe(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
+
+
+def _date_number(value: str | None) -> int | None:
+    """``"2021-01-04"`` -> ``20210104``, so Chroma can filter dates with ``$gte``/``$lte``."""
+    if not value:
+        return None
+    digits = value.replace("-", "")[:8]
+    return int(digits.ljust(8, "0")) if digits.isdigit() else None
+
+
+class PassageStore:
+    """A Chroma collection of passages under ``index_dir``, with its manifest.
+
+    Example:
+        >>> store = PassageStore.open(Path("/tmp/idx"), IndexConfig("multilingual-e5-small", 700, 1),
+        ...                           create=True)  # doctest: +SKIP
+    """
+
+    def __init__(self, index_dir: Path, manifest: Manifest) -> None:
+        """Use ``PassageStore.open``; this binds an already-checked manifest."""
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self._collection = _client(index_dir / CHROMA_DIR).get_or_create_collection(
+            COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    @classmethod
+    def open(
+        cls, index_dir: Path, config: IndexConfig | None = None, *, create: bool = False
+    ) -> PassageStore:
+        """Open the index at ``index_dir``.
+
+        Args:
+            index_dir: The index folder.
+            config: The settings the caller will use; they must match the index's own.
+            create: Create an empty index when there is none.
+
+        Raises:
+            IndexMissingError: No index there and ``create`` is false.
+            IndexMismatchError: The index was built with other settings.
+        """
+        manifest = Manifest.read(index_dir)
+        if manifest is None:
+            if not create or config is None:
+                msg = (f"no index at {index_dir}; build one with "
+                       f"'fineprint ingest --index {index_dir}'")
+                raise IndexMissingError(msg)
+            manifest = Manifest(config=config)
+            manifest.write(index_dir)
+        elif config is not None and manifest.config != config:
+            msg = (f"the index at {index_dir} was built with {manifest.config.describe()}, "
+                   f"but {config.describe()} was asked for. Passages embedded by different "
+                   f"models cannot be searched together: run 'fineprint ingest --rebuild' to "
+                   f"re-index, or use the index's settings.")
+            raise IndexMismatchError(msg)
+        return cls(index_dir, manifest)
+
+    @staticmethod
+    def destroy(index_dir: Path) -> None:
+        """Delete the index at ``index_dir`` (what ``--rebuild`` does first)."""
+        if (index_dir / CHROMA_DIR).exists():
+            shutil.rmtree(index_dir / CHROMA_DIR)
+        (index_dir / "manifest.json").unlink(missing_ok=True)
+
+    def count(self) -> int:
+        """Number of passages in the collection."""
+        return self._collection.count()
+
+    def replace_document(
+        self, doc_id: str, passages: list[Document], vectors: list[list[float]]
+    ) -> None:
+        """Make ``passages`` the only passages of ``doc_id`` in the collection."""
+        self.delete_document(doc_id)
+        if not passages:
+            return
+        metadatas = []
+        for passage in passages:
+            meta = _chroma_safe(passage.metadata)
+            date_number = _date_number(passage.metadata.get("document_date"))
+            if date_number is not None:
+                meta["date_number"] = date_number
+            metadatas.append(meta)
+        self._collection.upsert(
+            ids=[str(p.id) for p in passages],
+            embeddings=vectors,
+            documents=[p.page_content for p in passages],
+            metadatas=metadatas,
+        )
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove every passage of ``doc_id``."""
+        self._collection.delete(where={"doc_id": doc_id})
+
+    def stored_doc_ids(self) -> set[str]:
+        """The document ids that have passages in the collection (for repairing after a crash)."""
+        ids: set[str] = set()
+        for metadata in self._iter_metadatas():
+            ids.add(str(metadata.get("doc_id", "")))
+        return ids
+
+    def _iter_metadatas(self) -> Any:
+        offset = 0
+        while True:
+            page = self._collection.get(include=["metadatas"], limit=_GET_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield from page["metadatas"]
+            offset += len(page["ids"])
+
+    def all_passages(self) -> list[Document]:
+        """Every passage with its metadata, in a stable order (for the lexical index)."""
+        passages: list[Document] = []
+        offset = 0
+        while True:
+            page = self._collection.get(
+                include=["documents", "metadatas"], limit=_GET_PAGE, offset=offset
+            )
+            if not page["ids"]:
+                break
+            for pid, text, meta in zip(page["ids"], page["documents"], page["metadatas"],
+                                       strict=True):
+                passages.append(Document(page_content=text, metadata=dict(meta), id=pid))
+            offset += len(page["ids"])
+        passages.sort(key=lambda p: (p.metadata.get("doc_id", ""), p.metadata.get("start", 0)))
+        return passages
+
+    def search(
+        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[ScoredPassage]:
+        """The ``k`` passages closest to ``vector``, optionally filtered by metadata."""
+        total = self.count()
+        if total == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],
+            n_results=min(k, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            ScoredPassage(Document(page_content=text, metadata=dict(meta), id=pid), 1.0 - dist)
+            for pid, text, meta, dist in zip(result["ids"][0], result["documents"][0],
+                                             result["metadatas"][0], result["distances"][0],
+                                             strict=True)
+        ]
+
+    def size_on_disk(self) -> int:
+        """Bytes the index folder takes."""
+        return sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file())

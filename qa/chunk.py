@@ -24,8 +24,20 @@ SECTION_SEPARATOR = " > "
 _MIN_PASSAGE_CHARS = 160
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
 # Metadata of the document that every passage carries (Chroma keeps only scalars).
-_INHERITED = ("doc_id", "title", "publisher", "kind", "language", "region", "document_date",
-              "captured", "url", "license", "content_hash", "format")
+_INHERITED = (
+    "doc_id",
+    "title",
+    "publisher",
+    "kind",
+    "language",
+    "region",
+    "document_date",
+    "captured",
+    "url",
+    "license",
+    "content_hash",
+    "format",
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,37 @@ def _pack(spans: list[tuple[int, int]], size: int, overlap: int) -> list[list[tu
     return groups
 
 
+def _sectioned_sentences(
+    document: Document, chunk_size: int
+) -> list[tuple[_Section, list[tuple[int, int]]]]:
+    text = document.page_content
+    result = []
+    for section in _sections(text, str(document.metadata.get("title", ""))):
+        spans: list[tuple[int, int]] = []
+        for start, end in sentence_spans(text, section.start, section.end):
+            spans.extend(_split_long(start, end, chunk_size, text))
+        result.append((section, spans))
+    return result
+
+
+def document_sentences(document: Document, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Document]:
+    """The sentences passages are built from, as ``Document``s with ``doc_id``/``start``/``end``.
+
+    Fineprint embeds these too, so evidence can be chosen sentence by sentence at question time
+    without embedding anything but the question.
+    """
+    doc_id = document.metadata.get("doc_id", "")
+    return [
+        Document(
+            page_content=document.page_content[start:end],
+            metadata={"doc_id": doc_id, "start": start, "end": end},
+            id=f"{doc_id}@{start}",
+        )
+        for _, spans in _sectioned_sentences(document, chunk_size)
+        for start, end in spans
+    ]
+
+
 def chunk_document(
     document: Document, chunk_size: int = DEFAULT_CHUNK_SIZE, overlap: int = DEFAULT_OVERLAP
 ) -> list[Document]:
@@ -115,14 +158,12 @@ def chunk_document(
     meta = document.metadata
     page_starts: list[int] | None = meta.get("page_starts")
     passages: list[Document] = []
-    for section in _sections(text, str(meta.get("title", ""))):
-        spans: list[tuple[int, int]] = []
-        for start, end in sentence_spans(text, section.start, section.end):
-            spans.extend(_split_long(start, end, chunk_size, text))
+    for section, spans in _sectioned_sentences(document, chunk_size):
         for group in _pack(spans, chunk_size, overlap):
             start, end = group[0][0], group[-1][1]
-            passages.append(_passage(text, start, end, section.path, meta, page_starts,
-                                     len(passages)))
+            passages.append(
+                _passage(text, start, end, section.path, meta, page_starts, len(passages))
+            )
     return passages
 
 
@@ -136,8 +177,9 @@ def _passage(
     index: int,
 ) -> Document:
     passage_meta: dict[str, Any] = {key: meta[key] for key in _INHERITED if key in meta}
-    passage_meta.update(section=SECTION_SEPARATOR.join(path), start=start, end=end,
-                        passage_index=index)
+    passage_meta.update(
+        section=SECTION_SEPARATOR.join(path), start=start, end=end, passage_index=index
+    )
     if page_starts:
         passage_meta["page"] = bisect.bisect_right(page_starts, start)
         passage_meta["page_end"] = bisect.bisect_right(page_starts, max(start, end - 1))

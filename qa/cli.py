@@ -42,13 +42,24 @@ def main(ctx: click.Context) -> None:
 
 def corpus_options(func: Any) -> Any:
     """Options every index-touching command shares."""
-    func = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
-                        help="Folder of documents (default ../shared/corpus).")(func)
-    func = click.option("--index", "index_dir", type=click.Path(path_type=Path),
-                        help="Index folder (default .fineprint/index).")(func)
-    func = click.option("--model", "embedding_model",
-                        help="Embedding model: multilingual-e5-small, all-MiniLM-L6-v2, "
-                             "or a sentence-transformers name/path.")(func)
+    func = click.option(
+        "--corpus",
+        "corpus_dir",
+        type=click.Path(path_type=Path),
+        help="Folder of documents (default ../shared/corpus).",
+    )(func)
+    func = click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path),
+        help="Index folder (default .fineprint/index).",
+    )(func)
+    func = click.option(
+        "--model",
+        "embedding_model",
+        help="Embedding model: multilingual-e5-small, all-MiniLM-L6-v2, "
+        "or a sentence-transformers name/path.",
+    )(func)
     return click.option("--chunk-size", type=int, help="Max characters per passage.")(func)
 
 
@@ -77,8 +88,11 @@ def ingest(ctx: click.Context, rebuild: bool, **options: Any) -> None:
         _fail(str(exc))
         return
     bar.close()
-    for label, items in (("added", report.added), ("updated", report.updated),
-                         ("removed", report.removed)):
+    for label, items in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("removed", report.removed),
+    ):
         for doc_id in items:
             click.echo(f"  {label:<9} {doc_id}")
     for skipped in report.skipped:
@@ -122,6 +136,46 @@ def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
         if isinstance(value, dict):
             value = ", ".join(f"{k} ({v})" for k, v in value.items())
         click.echo(f"{key:<16} {value}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--k", type=int, help="Passages to answer from.")
+@click.option("--publisher", help="Only documents whose publisher contains this.")
+@click.option("--kind", help="Only this kind: policy, terms, news, statement.")
+@click.option("--language", help="Only documents in this language (en, id).")
+@click.option("--region", help="Only documents whose region contains this.")
+@click.option("--date-from", help="Only documents dated on or after (YYYY-MM-DD).")
+@click.option("--date-to", help="Only documents dated on or before (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole typed result as JSON.")
+@click.pass_context
+def ask(
+    ctx: click.Context,
+    question: str,
+    index_dir: Path | None,
+    k: int | None,
+    as_json: bool,
+    **filter_values: str | None,
+) -> None:
+    """Answer QUESTION from the index, with numbered sources."""
+    from qa.chain import AnswerChain
+    from qa.filters import SearchFilters
+
+    settings = _settings(ctx, index_dir=index_dir, k=k)
+    try:
+        filters = SearchFilters(**filter_values)
+        chain = AnswerChain.from_settings(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    result = chain.invoke({"question": question, "filters": filters})
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+        return
+    click.echo(result.answer.rstrip())
+    for note in result.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
 
 
 if __name__ == "__main__":

@@ -101,8 +101,10 @@ def get_embeddings(model: str) -> Embeddings:
     try:
         return SentenceTransformerEmbeddings(model)
     except (OSError, ValueError) as exc:
-        msg = (f"cannot load embedding model '{model}': {exc}. Offline, use '{E5_MODEL}' or "
-               f"'{MINILM_MODEL}', or a local sentence-transformers folder.")
+        msg = (
+            f"cannot load embedding model '{model}': {exc}. Offline, use '{E5_MODEL}' or "
+            f"'{MINILM_MODEL}', or a local sentence-transformers folder."
+        )
         raise ValueError(msg) from exc
 
 

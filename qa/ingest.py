@@ -14,7 +14,7 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from qa.chunk import chunk_document
+from qa.chunk import chunk_document, document_sentences
 from qa.embeddings import canonical_model_name, get_embeddings
 from qa.load import LoadError, Skipped, find_files, load_file
 from qa.load.corpus import MAX_FILE_BYTES, content_hash
@@ -39,10 +39,12 @@ class IngestReport:
 
     def summary(self) -> str:
         """One line, e.g. ``2 added, 0 updated, 13 unchanged, 0 removed, 1 skipped``."""
-        return (f"{len(self.added)} added, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-                f"{len(self.skipped)} skipped; {self.passages_embedded} passages embedded "
-                f"in {self.seconds:.1f} s")
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.skipped)} skipped; {self.passages_embedded} passages embedded "
+            f"in {self.seconds:.1f} s"
+        )
 
 
 def index_config(settings: Settings) -> IndexConfig:
@@ -142,14 +144,15 @@ def _ingest_one(
         report.skipped.append(Skipped(doc_id, reason))
         return
     passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
-    vectors = get_embeddings(settings.embedding_model).embed_documents(
-        [embedding_text(p) for p in passages]
-    )
+    sentences = document_sentences(document, settings.chunk_size)
+    embeddings = get_embeddings(settings.embedding_model)
+    vectors = embeddings.embed_documents([embedding_text(p) for p in passages])
+    sentence_vectors = embeddings.embed_documents([s.page_content for s in sentences])
     # Forget the document before touching its passages: if we die now, the next run redoes it.
     if previous:
         del manifest.documents[doc_id]
         manifest.write(settings.index_dir)
-    store.replace_document(doc_id, passages, vectors)
+    store.replace_document(doc_id, passages, vectors, sentences, sentence_vectors)
     meta = document.metadata
     manifest.documents[doc_id] = DocumentEntry(
         content_hash=meta["content_hash"],

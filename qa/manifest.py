@@ -15,7 +15,7 @@ from typing import Any
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 @dataclass
@@ -29,8 +29,10 @@ class IndexConfig:
 
     def describe(self) -> str:
         """A one-line description for messages."""
-        return (f"model '{self.embedding_model}', chunk size {self.chunk_size}, "
-                f"overlap {self.chunk_overlap}, pipeline v{self.pipeline_version}")
+        return (
+            f"model '{self.embedding_model}', chunk size {self.chunk_size}, "
+            f"overlap {self.chunk_overlap}, pipeline v{self.pipeline_version}"
+        )
 
 
 @dataclass

@@ -17,6 +17,7 @@ from langchain_core.documents import Document
 from qa.manifest import IndexConfig, Manifest
 
 COLLECTION_NAME = "passages"
+SENTENCE_COLLECTION_NAME = "sentences"
 CHROMA_DIR = "chroma"
 _GET_PAGE = 5000
 
@@ -70,8 +71,15 @@ class PassageStore:
         """Use ``PassageStore.open``; this binds an already-checked manifest."""
         self.index_dir = index_dir
         self.manifest = manifest
-        self._collection = _client(index_dir / CHROMA_DIR).get_or_create_collection(
+        client = _client(index_dir / CHROMA_DIR)
+        # No embedding function: Fineprint embeds itself, and Chroma's default would download one.
+        self._collection = client.get_or_create_collection(
             COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._sentences = client.get_or_create_collection(
+            SENTENCE_COLLECTION_NAME,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
         )
 
     @classmethod
@@ -92,16 +100,20 @@ class PassageStore:
         manifest = Manifest.read(index_dir)
         if manifest is None:
             if not create or config is None:
-                msg = (f"no index at {index_dir}; build one with "
-                       f"'fineprint ingest --index {index_dir}'")
+                msg = (
+                    f"no index at {index_dir}; build one with "
+                    f"'fineprint ingest --index {index_dir}'"
+                )
                 raise IndexMissingError(msg)
             manifest = Manifest(config=config)
             manifest.write(index_dir)
         elif config is not None and manifest.config != config:
-            msg = (f"the index at {index_dir} was built with {manifest.config.describe()}, "
-                   f"but {config.describe()} was asked for. Passages embedded by different "
-                   f"models cannot be searched together: run 'fineprint ingest --rebuild' to "
-                   f"re-index, or use the index's settings.")
+            msg = (
+                f"the index at {index_dir} was built with {manifest.config.describe()}, "
+                f"but {config.describe()} was asked for. Passages embedded by different "
+                f"models cannot be searched together: run 'fineprint ingest --rebuild' to "
+                f"re-index, or use the index's settings."
+            )
             raise IndexMismatchError(msg)
         return cls(index_dir, manifest)
 
@@ -117,10 +129,22 @@ class PassageStore:
         return self._collection.count()
 
     def replace_document(
-        self, doc_id: str, passages: list[Document], vectors: list[list[float]]
+        self,
+        doc_id: str,
+        passages: list[Document],
+        vectors: list[list[float]],
+        sentences: list[Document] | None = None,
+        sentence_vectors: list[list[float]] | None = None,
     ) -> None:
-        """Make ``passages`` the only passages of ``doc_id`` in the collection."""
+        """Make ``passages`` (and ``sentences``) the only ones of ``doc_id`` in the store."""
         self.delete_document(doc_id)
+        if sentences and sentence_vectors:
+            self._sentences.upsert(
+                ids=[str(s.id) for s in sentences],
+                embeddings=sentence_vectors,
+                documents=[s.page_content for s in sentences],
+                metadatas=[_chroma_safe(s.metadata) for s in sentences],
+            )
         if not passages:
             return
         metadatas = []
@@ -138,8 +162,9 @@ class PassageStore:
         )
 
     def delete_document(self, doc_id: str) -> None:
-        """Remove every passage of ``doc_id``."""
+        """Remove every passage and sentence of ``doc_id``."""
         self._collection.delete(where={"doc_id": doc_id})
+        self._sentences.delete(where={"doc_id": doc_id})
 
     def stored_doc_ids(self) -> set[str]:
         """The document ids that have passages in the collection (for repairing after a crash)."""
@@ -167,8 +192,9 @@ class PassageStore:
             )
             if not page["ids"]:
                 break
-            for pid, text, meta in zip(page["ids"], page["documents"], page["metadatas"],
-                                       strict=True):
+            for pid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
                 passages.append(Document(page_content=text, metadata=dict(meta), id=pid))
             offset += len(page["ids"])
         passages.sort(key=lambda p: (p.metadata.get("doc_id", ""), p.metadata.get("start", 0)))
@@ -189,9 +215,53 @@ class PassageStore:
         )
         return [
             ScoredPassage(Document(page_content=text, metadata=dict(meta), id=pid), 1.0 - dist)
-            for pid, text, meta, dist in zip(result["ids"][0], result["documents"][0],
-                                             result["metadatas"][0], result["distances"][0],
-                                             strict=True)
+            for pid, text, meta, dist in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def sentences_of(self, doc_ids: list[str]) -> tuple[list[Document], list[list[float]]]:
+        """All stored sentences of ``doc_ids`` with their vectors."""
+        if not doc_ids:
+            return [], []
+        page = self._sentences.get(
+            where={"doc_id": {"$in": sorted(set(doc_ids))}},
+            include=["documents", "metadatas", "embeddings"],
+        )
+        sentences = [
+            Document(page_content=text, metadata=dict(meta), id=sid)
+            for sid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        ]
+        return sentences, [list(vector) for vector in page["embeddings"]]
+
+    def search_sentences(
+        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[ScoredPassage]:
+        """The ``k`` stored sentences closest to ``vector``."""
+        total = self._sentences.count()
+        if total == 0:
+            return []
+        result = self._sentences.query(
+            query_embeddings=[vector],
+            n_results=min(k, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            ScoredPassage(Document(page_content=text, metadata=dict(meta), id=sid), 1.0 - dist)
+            for sid, text, meta, dist in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
         ]
 
     def size_on_disk(self) -> int:

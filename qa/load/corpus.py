@@ -101,8 +101,9 @@ def load_file(path: Path, doc_id: str, data: bytes | None = None) -> Document:
         text, metadata = load_markdown(decode_text(data))
     else:
         text, metadata = load_plaintext(decode_text(data))
-    return _document(text, metadata, doc_id=doc_id, path=path, fmt=fmt, data=data,
-                     page_starts=page_starts)
+    return _document(
+        text, metadata, doc_id=doc_id, path=path, fmt=fmt, data=data, page_starts=page_starts
+    )
 
 
 def _document(

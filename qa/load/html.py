@@ -12,10 +12,38 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from qa.load.errors import LoadError
 
-_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-         "iframe", "svg", "button", "select")
-_BLOCKS = {"p", "li", "dt", "dd", "blockquote", "pre", "tr", "div", "section", "article",
-           "main", "td", "th", "figcaption", "address"}
+_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+)
+_BLOCKS = {
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "tr",
+    "div",
+    "section",
+    "article",
+    "main",
+    "td",
+    "th",
+    "figcaption",
+    "address",
+}
 _HEADING = re.compile(r"^h([1-6])$")
 
 

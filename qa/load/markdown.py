@@ -116,7 +116,11 @@ def _inline(line: str) -> str:
 
 def _is_menu_item(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= _MENU_ITEM_WORDS and not line.startswith(("#", "- ")) and line.rstrip()[-1] not in ".!?:;,\"”"
+    return (
+        0 < len(words) <= _MENU_ITEM_WORDS
+        and not line.startswith(("#", "- "))
+        and line.rstrip()[-1] not in '.!?:;,"”'
+    )
 
 
 def _drop_menus(lines: list[str]) -> list[str]:
@@ -198,7 +202,9 @@ def load_markdown(text: str) -> tuple[str, dict[str, Any]]:
     if not cleaned.strip():
         msg = "no text after the front matter"
         raise LoadError(msg)
-    metadata = {field: front[field] for field in FRONT_MATTER_FIELDS if front.get(field) is not None}
+    metadata = {
+        field: front[field] for field in FRONT_MATTER_FIELDS if front.get(field) is not None
+    }
     if "title" not in metadata:
         heading = first_heading(cleaned)
         if heading:

@@ -1,0 +1,220 @@
+"""The answering pipeline as one LangChain Runnable: question in, cited ``AnswerResult`` out.
+
+validate -> retrieve (hybrid) -> select evidence sentences -> decide (answer or refuse) ->
+compose (verbatim quotes offline, or a checked generative answer when a model is configured).
+
+``invoke`` returns the final result; ``stream`` yields growing snapshots of it as the answer
+text is composed, the last one complete; ``batch`` comes from ``Runnable``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from qa.answer import cite, compose_answer, compose_refusal, passage_views
+from qa.embeddings import get_embeddings
+from qa.evidence import Evidence, score_sentences, select_evidence
+from qa.filters import SearchFilters
+from qa.generate import chat_model, check_citations, stream_answer
+from qa.ingest import index_config
+from qa.phrases import SUPPORTED, phrase, question_language
+from qa.refusal import answerability, compute_signals, should_refuse
+from qa.result import AnswerResult, Citation
+from qa.retrieve import HybridRetriever, Retrieval
+from qa.settings import Settings
+from qa.store import PassageStore
+
+ChainInput = str | dict[str, Any]
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
+    if isinstance(value, str):
+        return value, SearchFilters(), None
+    if isinstance(value, dict):
+        filters = value.get("filters") or SearchFilters()
+        if isinstance(filters, dict):
+            filters = SearchFilters(**{k: v for k, v in filters.items() if v})
+        return str(value.get("question", "")), filters, value.get("k")
+    msg = f"expected a question string or a dict with 'question', got {type(value).__name__}"
+    raise ValueError(msg)
+
+
+class AnswerChain(Runnable[ChainInput, AnswerResult]):
+    """Answer questions from an index with cited, verbatim evidence.
+
+    Example:
+        >>> chain = AnswerChain.from_settings(Settings())  # doctest: +SKIP
+        >>> result = chain.invoke("Is my contact list shared with Facebook?")
+        >>> result.citations[0].source.title
+    """
+
+    def __init__(self, settings: Settings, store: PassageStore) -> None:
+        """Bind an opened store; ``from_settings`` is the usual way in."""
+        self.settings = settings
+        self.store = store
+        self.retriever = HybridRetriever(
+            store=store,
+            embeddings=get_embeddings(settings.embedding_model),
+            k=settings.k,
+            fetch_k=settings.fetch_k,
+            dense_weight=settings.dense_weight,
+            lexical_weight=settings.lexical_weight,
+        )
+        self._chat = chat_model(settings) if settings.llm_base_url else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerChain:
+        """Open the index of ``settings`` (refusing one built with other settings)."""
+        return cls(settings, PassageStore.open(settings.index_dir, index_config(settings)))
+
+    def invoke(
+        self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AnswerResult:
+        """Answer one question; ``input`` is the question or ``{"question", "filters", "k"}``."""
+        result = None
+        for result in self.stream(input, config, **kwargs):  # noqa: B007
+            pass
+        assert result is not None
+        return result
+
+    def stream(
+        self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[AnswerResult]:
+        """Yield snapshots of the result as the answer grows; the last one is final."""
+        started = time.perf_counter()
+        question, filters, k = _parse(input)
+        question = _CONTROL.sub(" ", question).strip()
+        language = question_language(question) if question else "en"
+        phrase_language = language if language in SUPPORTED else "en"
+        result = AnswerResult(question=question, language=language)
+
+        if not question or len(question) > self.settings.max_question_chars:
+            result.invalid_input = result.refused = True
+            result.answer = (
+                phrase(phrase_language, "empty")
+                if not question
+                else phrase(
+                    phrase_language,
+                    "too_long",
+                    length=len(question),
+                    limit=self.settings.max_question_chars,
+                )
+            )
+            result.timings_ms = {"total": _ms(started)}
+            yield result
+            return
+        if language not in SUPPORTED:
+            result.notes.append(phrase("en", "other_language"))
+
+        clock = time.perf_counter()
+        retrieval = self.retriever.retrieve(question, filters, k)
+        result.timings_ms["retrieve"] = _ms(clock)
+        result.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
+        result.passages = passage_views(retrieval.passages)
+
+        clock = time.perf_counter()
+        scored = score_sentences(self.store, retrieval.passages, retrieval.query_vector, question)
+        evidence = select_evidence(scored, self.settings.max_evidence_sentences)
+        result.timings_ms["evidence"] = _ms(clock)
+
+        clock = time.perf_counter()
+        reason = None
+        if not retrieval.passages:
+            reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
+            refuse = True
+        else:
+            result.signals = compute_signals(question, retrieval, evidence)
+            result.signals["answerability"] = round(answerability(result.signals), 4)
+            refuse = should_refuse(result.signals) or not evidence
+        result.timings_ms["decide"] = _ms(clock)
+
+        clock = time.perf_counter()
+        if refuse:
+            result.refused = True
+            result.answer = compose_refusal(result.passages, phrase_language, reason)
+            result.timings_ms["compose"] = _ms(clock)
+            result.timings_ms["total"] = _ms(started)
+            yield result
+            return
+        if self._chat is not None:
+            yield from self._generate(result, question, retrieval, evidence, phrase_language)
+        else:
+            yield from self._extract(result, evidence, phrase_language)
+        result.timings_ms["compose"] = _ms(clock)
+        result.timings_ms["total"] = _ms(started)
+        yield result
+
+    def _extract(
+        self, result: AnswerResult, evidence: list[Evidence], language: str
+    ) -> Iterator[AnswerResult]:
+        result.citations = cite(evidence)
+        for piece in compose_answer(result.citations, language):
+            result.answer += piece
+            yield result.model_copy()
+
+    def _generate(
+        self,
+        result: AnswerResult,
+        question: str,
+        retrieval: Retrieval,
+        evidence: list[Evidence],
+        language: str,
+    ) -> Iterator[AnswerResult]:
+        result.mode = "generative"
+        raw = ""
+        try:
+            for token in stream_answer(self._chat, question, retrieval.passages, language):
+                raw += token
+                result.answer = raw
+                yield result.model_copy()
+        except Exception as exc:
+            result.notes.append(
+                f"the language model failed ({type(exc).__name__}: {exc}); "
+                "showing the evidence instead"
+            )
+            return (yield from self._fallback(result, evidence, language))
+        checked = check_citations(raw, len(retrieval.passages))
+        if checked.removed:
+            result.notes.append(
+                "removed citation markers that point to no retrieved passage: "
+                + ", ".join(f"[{n}]" for n in checked.removed)
+            )
+        if not checked.markers:
+            result.notes.append(
+                "the model's answer cited no retrieved passage; showing the evidence instead"
+            )
+            return (yield from self._fallback(result, evidence, language))
+        result.answer = checked.text
+        result.citations = [
+            _generative_citation(number, retrieval, evidence) for number in checked.markers
+        ]
+        return None
+
+    def _fallback(
+        self, result: AnswerResult, evidence: list[Evidence], language: str
+    ) -> Iterator[AnswerResult]:
+        result.mode = "extractive"
+        result.answer = ""
+        yield from self._extract(result, evidence, language)
+
+
+def _generative_citation(number: int, retrieval: Retrieval, evidence: list[Evidence]) -> Citation:
+    """Marker ``[number]`` of a model's answer: passage ``number``, quoting its best sentence."""
+    passage = retrieval.passages[number - 1]
+    best = next((e for e in evidence if e.passage.id == passage.id), None)
+    if best is None:
+        start = int(passage.metadata["start"])
+        first = passage.page_content.split("\n", 1)[0]
+        best = Evidence(passage, first, start, start + len(first), 0.0)
+    citation = cite([best])[0]
+    return citation.model_copy(update={"marker": number})

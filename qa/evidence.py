@@ -1,0 +1,103 @@
+"""Answer-sentence selection: the sentences of the retrieved passages that answer the question.
+
+Each stored sentence already has a vector (embedded at ingest), so scoring costs one dot product
+per sentence: cosine similarity to the question, plus a small bonus for question words the
+sentence repeats and for the rank of its passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.documents import Document
+
+from qa.lexical import tokenize
+from qa.store import PassageStore
+
+DEFAULT_MAX_SENTENCES = 4
+# How far below the best sentence another may score and still be quoted.
+DEFAULT_MARGIN = 0.035
+MAX_PER_PASSAGE = 2
+_MIN_SENTENCE_CHARS = 25
+_LEXICAL_BONUS = 0.04
+_RANK_BONUS = 0.004
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One selected sentence, where it sits, and the passage that holds it."""
+
+    passage: Document
+    text: str
+    doc_start: int
+    doc_end: int
+    score: float
+
+    @property
+    def passage_start(self) -> int:
+        """Offset of the sentence inside the passage text."""
+        return self.doc_start - int(self.passage.metadata["start"])
+
+    @property
+    def passage_end(self) -> int:
+        """End offset of the sentence inside the passage text."""
+        return self.doc_end - int(self.passage.metadata["start"])
+
+
+def score_sentences(
+    store: PassageStore, passages: list[Document], query_vector: list[float], question: str
+) -> list[Evidence]:
+    """Score every stored sentence of ``passages`` against the question, best first."""
+    if not passages or not query_vector:
+        return []
+    sentences, vectors = store.sentences_of([p.metadata["doc_id"] for p in passages])
+    if not sentences:
+        return []
+    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32)
+    question_tokens = set(tokenize(question))
+    scored: list[Evidence] = []
+    seen: set[tuple[str, int]] = set()
+    for passage in passages:
+        doc_id, start, end = (
+            passage.metadata["doc_id"],
+            int(passage.metadata["start"]),
+            int(passage.metadata["end"]),
+        )
+        rank = int(passage.metadata.get("rank", 1))
+        for sentence, sim in zip(sentences, similarity, strict=True):
+            meta = sentence.metadata
+            s_start, s_end = int(meta["start"]), int(meta["end"])
+            if meta["doc_id"] != doc_id or not (start <= s_start and s_end <= end):
+                continue
+            if (doc_id, s_start) in seen or len(sentence.page_content) < _MIN_SENTENCE_CHARS:
+                continue
+            seen.add((doc_id, s_start))
+            tokens = set(tokenize(sentence.page_content))
+            overlap = len(tokens & question_tokens) / len(question_tokens) if question_tokens else 0
+            score = float(sim) + _LEXICAL_BONUS * overlap - _RANK_BONUS * (rank - 1)
+            scored.append(Evidence(passage, sentence.page_content, s_start, s_end, score))
+    scored.sort(key=lambda e: -e.score)
+    return scored
+
+
+def select_evidence(
+    scored: list[Evidence],
+    max_sentences: int = DEFAULT_MAX_SENTENCES,
+    margin: float = DEFAULT_MARGIN,
+) -> list[Evidence]:
+    """Keep the best sentences: within ``margin`` of the best, at most two per passage."""
+    if not scored:
+        return []
+    best = scored[0].score
+    chosen: list[Evidence] = []
+    per_passage: dict[str, int] = {}
+    for evidence in scored:
+        if evidence.score < best - margin or len(chosen) >= max_sentences:
+            break
+        pid = str(evidence.passage.id)
+        if per_passage.get(pid, 0) >= MAX_PER_PASSAGE:
+            continue
+        per_passage[pid] = per_passage.get(pid, 0) + 1
+        chosen.append(evidence)
+    return chosen

@@ -1,0 +1,217 @@
+"""Lexical search: BM25 over the stored passages, rebuilt only when the index changes."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Function words of English and Indonesian: they match everywhere and rank nothing.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "about",
+        "any",
+        "all",
+        "also",
+        "more",
+        "other",
+        "such",
+        "may",
+        "should",
+        "could",
+        "shall",
+        "yang",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "ini",
+        "itu",
+        "dengan",
+        "untuk",
+        "pada",
+        "adalah",
+        "atau",
+        "juga",
+        "tidak",
+        "akan",
+        "saya",
+        "anda",
+        "kami",
+        "kita",
+        "apa",
+        "apakah",
+        "bagaimana",
+        "siapa",
+        "kapan",
+        "mengapa",
+        "dalam",
+        "oleh",
+        "sebagai",
+        "bisa",
+        "dapat",
+        "ada",
+        "sudah",
+        "telah",
+        "karena",
+        "jika",
+        "saat",
+        "para",
+        "tersebut",
+        "lebih",
+        "hal",
+        "secara",
+        "akan",
+    ]
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens without stopwords; a plural ``s`` is dropped so forms meet.
+
+    Example:
+        >>> tokenize("Is my contact list shared with Facebook?")
+        ['contact', 'list', 'shared', 'facebook']
+    """
+    tokens = []
+    for token in _TOKEN.findall(text.casefold()):
+        if len(token) < 2 or token in STOPWORDS:
+            continue
+        if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+            token = token[:-1]
+        tokens.append(token)
+    return tokens
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A passage's position in the lexical ranking."""
+
+    passage: Document
+    score: float
+
+
+class LexicalIndex:
+    """BM25 (Okapi) over a fixed list of passages.
+
+    Example:
+        >>> index = LexicalIndex([Document(page_content="We share contacts", id="a#0")])
+        >>> index.search("contacts", 1)[0].passage.id
+        'a#0'
+    """
+
+    def __init__(self, passages: list[Document]) -> None:
+        """Tokenise ``passages`` and build the BM25 statistics."""
+        from rank_bm25 import BM25Okapi
+
+        self.passages = passages
+        corpus = [tokenize(_searchable(p)) for p in passages]
+        self._bm25 = BM25Okapi(corpus) if passages else None
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[LexicalHit]:
+        """The ``k`` best passages for ``query``, restricted to ``allowed`` doc ids if given."""
+        tokens = tokenize(query)
+        if self._bm25 is None or not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        hits: list[LexicalHit] = []
+        for i in order:
+            if scores[i] <= 0 or len(hits) >= k:
+                break
+            passage = self.passages[i]
+            if allowed is not None and passage.metadata.get("doc_id") not in allowed:
+                continue
+            hits.append(LexicalHit(passage, float(scores[i])))
+        return hits
+
+
+def _searchable(passage: Document) -> str:
+    # Titles and sections hold words ("Telegram", "Signal") a passage's body may never repeat.
+    meta = passage.metadata
+    return f"{meta.get('title', '')} {meta.get('section', '')} {passage.page_content}"
+
+
+class LexicalCache:
+    """One ``LexicalIndex`` per index folder, rebuilt when the manifest's generation moves."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._entries: dict[str, tuple[int, LexicalIndex]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, generation: int, load: callable) -> LexicalIndex:  # type: ignore[valid-type]
+        """Return the cached index for ``key`` at ``generation``, building it with ``load()``."""
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached and cached[0] == generation:
+                return cached[1]
+            index = LexicalIndex(load())
+            self._entries[key] = (generation, index)
+            return index

@@ -133,7 +133,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
             refuse = True
         else:
-            result.signals = compute_signals(question, retrieval, evidence)
+            result.signals = compute_signals(question, retrieval, evidence, language)
             result.signals["answerability"] = round(answerability(result.signals), 4)
             refuse = should_refuse(result.signals) or not evidence
         result.timings_ms["decide"] = _ms(clock)

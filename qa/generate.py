@@ -40,6 +40,7 @@ def chat_model(settings: Settings) -> BaseChatModel:
         max_tokens=settings.llm_max_tokens,
         temperature=0,
         max_retries=0,
+        extra_body=settings.llm_extra_body,
     )
 
 

@@ -10,7 +10,10 @@ bunch between about 0.74 and 0.87), so several signals are combined in a logisti
 - ``missing_names``: share of the question's names and numbers ("Turkey", "2019") that no
   retrieved passage mentions; a question about something the documents never name is rarely
   answered by them;
-- ``agreement``: whether the fused top passage is also near the top of two rankings.
+- ``unknown_names``: share of those names that no indexed document mentions at all;
+- ``agreement``: whether the fused top passage is also near the top of two rankings;
+- ``indonesian``: 1 for an Indonesian question; cross-lingual matches score lower, and lexical
+  coverage means little against English documents, so the rule needs to know.
 
 The weights are fitted on the project's own questions by ``evals/calibrate_refusal.py``.
 """
@@ -34,7 +37,9 @@ WEIGHTS: dict[str, float] = {
     "evidence": 10.0,
     "coverage": 1.5,
     "missing_names": -3.0,
+    "unknown_names": -3.0,
     "agreement": 0.5,
+    "indonesian": 0.0,
 }
 THRESHOLD = 0.5
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w'’-]+|\d[\d.,]*)")
@@ -49,7 +54,7 @@ def _names(question: str) -> list[str]:
 
 
 def compute_signals(
-    question: str, retrieval: Retrieval, evidence: list[Evidence]
+    question: str, retrieval: Retrieval, evidence: list[Evidence], language: str = "en"
 ) -> dict[str, float]:
     """The refusal signals for one question (all roughly between 0 and 1)."""
     passages: list[Document] = retrieval.passages
@@ -59,6 +64,10 @@ def compute_signals(
     ).casefold()
     names = _names(question)
     missing = [n for n in names if n.casefold() not in haystack]
+    unknown = [
+        n for n in names
+        if not all(w in retrieval.vocabulary for w in re.findall(r"\w+", n.casefold()))
+    ]
     question_tokens = set(tokenize(question))
     top_tokens = set(tokenize(" ".join(p.page_content for p in passages[:3])))
     coverage = len(question_tokens & top_tokens) / len(question_tokens) if question_tokens else 0.0
@@ -77,7 +86,9 @@ def compute_signals(
         "evidence": round(evidence[0].score if evidence else 0.0, 4),
         "coverage": round(coverage, 4),
         "missing_names": round(len(missing) / len(names), 4) if names else 0.0,
+        "unknown_names": round(len(unknown) / len(names), 4) if names else 0.0,
         "agreement": agreement,
+        "indonesian": 1.0 if language == "id" else 0.0,
     }
 
 

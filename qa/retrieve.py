@@ -9,6 +9,7 @@ no score calibration between them.
 from __future__ import annotations
 
 import bisect
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from qa.store import PassageStore, ScoredPassage
 DEFAULT_K = 6
 DEFAULT_FETCH_K = 30
 RRF_CONSTANT = 20
+_WORD = re.compile(r"\w+")
 _LEXICAL_CACHE = LexicalCache()
 
 
@@ -41,6 +43,7 @@ class Retrieval:
     sentence_hits: list[ScoredPassage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     allowed_docs: int = 0
+    vocabulary: frozenset[str] = frozenset()
 
 
 class _Catalog:
@@ -56,6 +59,13 @@ class _Catalog:
         self.documents: dict[str, dict[str, Any]] = {
             doc: ps[0].metadata for doc, ps in self._by_doc.items()
         }
+        # Every word of the corpus: a question naming something no document mentions is rarely
+        # answerable from it.
+        self.vocabulary = frozenset(
+            word
+            for p in lexical.passages
+            for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
+        )
 
     def passage_at(self, doc_id: str, offset: int) -> Document | None:
         """The first passage of ``doc_id`` that contains ``offset`` (passages may overlap)."""
@@ -203,6 +213,7 @@ class HybridRetriever(BaseRetriever):
             sentence_hits=sentence_hits,
             timings_ms=timings,
             allowed_docs=n_docs,
+            vocabulary=catalog.vocabulary,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("not-needed")
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 400
+    # Extra JSON fields for every request, e.g. a llama.cpp grammar or vLLM guided decoding.
+    llm_extra_body: dict[str, Any] | None = None
 
     # The web chat.
     host: str = "127.0.0.1"

@@ -1,40 +1,59 @@
-"""Fit the refusal rule's weights on a question set and print them with their accuracy.
+"""Calibrate the refusal rule on a question set and compare it with simpler rules.
 
 Usage:
     python evals/calibrate_refusal.py --questions evals/questions/fineprint.jsonl \
         --index /tmp/fp-index
 
-It asks every question through the chain, records the refusal signals, fits a logistic
-regression (answerable = 1) and prints the weights to paste into ``qa/refusal.py``, then the
-leave-one-out accuracy of the fitted rule beside the best single top-1 cosine threshold.
+Asks every question through the chain, records the signals, then grid-searches the rule's
+parameters (dense floor per language, unknown-name penalty) for the most right decisions. It
+prints the chosen parameters, their in-sample and leave-one-out accuracy, and beside them the
+best single top-1 cosine threshold, a logistic regression over all signals, and answering always.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 
 from qa.chain import AnswerChain
-from qa.refusal import WEIGHTS
+from qa.refusal import answerability
 from qa.settings import Settings
 
-FEATURES = [name for name in WEIGHTS if name != "bias"]
+SIGNALS = ["top_dense", "top_sentence", "evidence", "coverage", "missing_names",
+           "unknown_names", "agreement"]
+FLOORS = np.round(np.arange(0.80, 0.90, 0.005), 3)
+PENALTIES = (0.0, 0.1, 0.25, 0.5)
 
 
-def _signals(chain: AnswerChain, questions: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    rows, labels = [], []
+def _collect(chain: AnswerChain, questions: list[dict]) -> list[tuple[dict, str, int]]:
+    rows = []
     for item in questions:
         result = chain.invoke(item["question"])
-        rows.append([result.signals.get(name, 0.0) for name in FEATURES])
-        labels.append(1 if item["answerable"] else 0)
-    return np.asarray(rows), np.asarray(labels)
+        rows.append((result.signals, result.language, int(bool(item["answerable"]))))
+    return rows
+
+
+def _right(rows: list[tuple[dict, str, int]], params: tuple[float, float, float]) -> int:
+    floor_en, floor_id, penalty = params
+    floors = {"en": floor_en, "id": floor_id}
+    return sum(
+        int((answerability(s, lang, floors, penalty) >= 0) == bool(label))
+        for s, lang, label in rows
+    )
+
+
+def _fit(rows: list[tuple[dict, str, int]]) -> tuple[float, float, float]:
+    grid = itertools.product(FLOORS, FLOORS, PENALTIES)
+    # Ties go to the lowest floors: refusing an answerable question costs more than answering.
+    return max(grid, key=lambda p: (_right(rows, p), -p[0], -p[1], -p[2]))
 
 
 def main() -> None:
-    """Parse arguments, collect signals, fit, and print."""
+    """Collect signals, fit, cross-validate and print."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import LeaveOneOut, cross_val_predict
     from sklearn.pipeline import make_pipeline
@@ -43,30 +62,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--c", type=float, default=1.0, help="Inverse regularisation strength.")
     args = parser.parse_args()
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
-    chain = AnswerChain.from_settings(Settings(index_dir=args.index))
-    x, y = _signals(chain, questions)
-    # Cosines vary over a few hundredths only: standardise so one regularisation suits all,
-    # then fold the scaling back into plain weights on the raw signals.
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=args.c, max_iter=5000))
-    predicted = cross_val_predict(model, x, y, cv=LeaveOneOut())
-    model.fit(x, y)
-    scaler, logistic = model[0], model[1]
-    scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
-    raw = logistic.coef_[0] / scale
-    bias = float(logistic.intercept_[0] - (logistic.coef_[0] * scaler.mean_ / scale).sum())
-    weights = {"bias": round(bias, 3)}
-    weights.update({n: round(float(w), 3) for n, w in zip(FEATURES, raw, strict=True)})
-    print("WEIGHTS =", json.dumps(weights, indent=4))
-    print(f"fitted rule, leave-one-out: {int((predicted == y).sum())}/{len(y)} right "
-          f"({int(((predicted == 0) & (y == 0)).sum())}/{int((y == 0).sum())} unanswerable "
-          f"refused, {int(((predicted == 0) & (y == 1)).sum())} answerable refused)")
-    top = x[:, FEATURES.index("top_dense")]
-    best = max(((np.where(top >= t, 1, 0) == y).sum(), t) for t in np.unique(top))
-    print(f"best single top-1 cosine threshold ({best[1]:.3f}): {best[0]}/{len(y)} right; "
-          f"answering always: {int(y.sum())}/{len(y)}")
+    rows = _collect(AnswerChain.from_settings(Settings(index_dir=args.index)), questions)
+    labels = np.asarray([label for _, _, label in rows])
+    n = len(rows)
+
+    params = _fit(rows)
+    loo = sum(_right([rows[i]], _fit(rows[:i] + rows[i + 1 :])) for i in range(n))
+    refused = [(s, lang, y) for s, lang, y in rows
+               if answerability(s, lang, {"en": params[0], "id": params[1]}, params[2]) < 0]
+    print(f"rule: floor en {params[0]}, floor id {params[1]}, unknown-name penalty {params[2]}")
+    print(f"  in-sample {_right(rows, params)}/{n} right; leave-one-out {loo}/{n}; refuses "
+          f"{sum(1 for *_, y in refused if not y)}/{int((labels == 0).sum())} unanswerable and "
+          f"{sum(1 for *_, y in refused if y)}/{int(labels.sum())} answerable")
+
+    top = np.asarray([s["top_dense"] for s, _, _ in rows])
+    best = max(int(((top >= t) == labels).sum()) for t in np.unique(top))
+    print(f"best single top-1 cosine threshold (in-sample): {best}/{n}")
+    x = np.asarray([[s.get(name, 0.0) for name in SIGNALS] + [float(lang == "id")]
+                    for s, lang, _ in rows])
+    logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    predicted = cross_val_predict(logistic, x, labels, cv=LeaveOneOut())
+    print(f"logistic regression on all signals, leave-one-out: {int((predicted == labels).sum())}"
+          f"/{n}")
+    print(f"answering always: {int(labels.sum())}/{n}")
 
 
 if __name__ == "__main__":

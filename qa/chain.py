@@ -23,7 +23,7 @@ from qa.filters import SearchFilters
 from qa.generate import chat_model, check_citations, stream_answer
 from qa.ingest import index_config
 from qa.phrases import SUPPORTED, phrase, question_language
-from qa.refusal import answerability, compute_signals, should_refuse
+from qa.refusal import compute_signals, should_refuse
 from qa.result import AnswerResult, Citation
 from qa.retrieve import HybridRetriever, Retrieval
 from qa.settings import Settings
@@ -134,7 +134,6 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             refuse = True
         else:
             result.signals = compute_signals(question, retrieval, evidence, language)
-            result.signals["answerability"] = round(answerability(result.signals), 4)
             refuse = should_refuse(result.signals) or not evidence
         result.timings_ms["decide"] = _ms(clock)
 

@@ -178,5 +178,129 @@ def ask(
         click.secho(f"note: {note}", fg="yellow", err=True)
 
 
+@main.command("eval-policyqa")
+@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("../shared/benchmarks/policyqa"),
+    show_default=True,
+    help="Folder holding PolicyQA's test.json / dev.json.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("evals/out/policyqa"),
+    show_default=True,
+    help="Where metrics.json, run.json and per_question.jsonl go.",
+)
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Fineprint's cached corpus and index (default .fineprint/policyqa-<split>).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only N questions, spread evenly.")
+@click.pass_context
+def eval_policyqa(
+    ctx: click.Context,
+    split: str,
+    data_dir: Path,
+    out_dir: Path,
+    work_dir: Path | None,
+    limit: int | None,
+) -> None:
+    """PolicyQA retrieval: Fineprint, a MiniLM baseline and random (evaluate_policyqa.py)."""
+    from qa.evaluate_policyqa import format_table, run_policyqa
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        report = run_policyqa(
+            ctx.obj,
+            split=split,
+            data_dir=data_dir,
+            out_dir=out_dir,
+            work_dir=work_dir,
+            limit=limit,
+            progress=say,
+            show_bar=True,
+        )
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    click.echo(format_table(report))
+    click.echo(f"-> {out_dir / 'metrics.json'}")
+
+
+@main.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1; others require a login).")
+@click.option("--port", type=int, help="Port (default 7860).")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.pass_context
+def serve(ctx: click.Context, **options: Any) -> None:
+    """Update the index, then serve the web chat (http://127.0.0.1:7860)."""
+    from qa.web import ServeError
+    from qa.web import serve as run_server
+
+    try:
+        run_server(_settings(ctx, **options), echo=lambda line: click.echo(line))
+    except (ServeError, ValueError) as exc:
+        _fail(f"cannot start: {exc}")
+
+
+@main.command("eval")
+@corpus_options
+@click.option(
+    "--questions",
+    "questions_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A .jsonl question file, or a folder of them (evals/questions).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("evals/out"),
+    show_default=True,
+    help="Where metrics.json, results.jsonl, report.md and the plots go.",
+)
+@click.pass_context
+def eval_questions(ctx: click.Context, questions_path: Path, out_dir: Path, **options: Any) -> None:
+    """Score answers against test questions with gold quotes (evals/README.md)."""
+    from tqdm import tqdm
+
+    from qa.evaluate.harness import run_eval
+    from qa.evaluate.report import summary_table
+
+    settings = _settings(ctx, **options)
+    bars: list[tqdm] = []  # made at the first answer, so the ingest that comes first has none
+
+    def progress(done: int, total: int, question_id: str) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="q", desc="asking", file=sys.stderr, leave=False))
+        bars[0].set_postfix_str(question_id[-30:], refresh=False)
+        bars[0].update(1)
+
+    def say(line: str) -> None:
+        tqdm.write(line, file=sys.stderr)
+
+    try:
+        metrics = run_eval(settings, questions_path, out_dir, log=say, progress=progress)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    finally:
+        for bar in bars:
+            bar.close()
+    click.echo(summary_table(metrics))
+    click.echo(f"-> {out_dir}: metrics.json, results.jsonl, report.md")
+
+
 if __name__ == "__main__":
     main()

@@ -1,26 +1,26 @@
 """Deciding whether the retrieved evidence answers the question at all.
 
 No single similarity separates answerable from unanswerable questions (multilingual E5 scores
-bunch between about 0.74 and 0.87), so several signals are combined in a logistic score:
+bunch between about 0.74 and 0.87), so the rule combines signals:
 
-- ``top_sentence``: cosine of the best stored sentence (fine-grained match);
-- ``top_dense``: cosine of the best passage;
-- ``evidence``: score of the best selected evidence sentence;
-- ``coverage``: share of the question's content words found in the top passages;
-- ``missing_names``: share of the question's names and numbers ("Turkey", "2019") that no
-  retrieved passage mentions; a question about something the documents never name is rarely
-  answered by them;
-- ``unknown_names``: share of those names that no indexed document mentions at all;
-- ``agreement``: whether the fused top passage is also near the top of two rankings;
-- ``indonesian``: 1 for an Indonesian question; cross-lingual matches score lower, and lexical
-  coverage means little against English documents, so the rule needs to know.
+- ``top_dense``: cosine of the best passage, judged against a floor that depends on the
+  question's language (cross-lingual matches score lower);
+- ``unknown_names``: share of the question's names and numbers ("Turkey", "Hamburg") that no
+  indexed document mentions at all. A question about something the documents never name is
+  rarely answered by them. Only counted for questions in the documents' main language
+  (English): an Indonesian question names places in Indonesian ("Jerman", "Eropa") that English
+  documents spell otherwise.
 
-The weights are fitted on the project's own questions by ``evals/calibrate_refusal.py``.
+Other signals (best sentence, evidence score, question-word coverage, names missing from the
+retrieved passages, agreement between rankings) are computed and reported with every answer and
+by the evaluation, but fitted on the project's questions they did not improve the decision, so
+they carry no weight (``evals/calibrate_refusal.py`` shows the comparison).
+
+``answerability`` is the margin of the rule: negative means refuse.
 """
 
 from __future__ import annotations
 
-import math
 import re
 
 from langchain_core.documents import Document
@@ -29,28 +29,37 @@ from qa.evidence import Evidence
 from qa.lexical import tokenize
 from qa.retrieve import Retrieval
 
-# Fitted by evals/calibrate_refusal.py on evals/questions/fineprint.jsonl (see evals/README.md).
-WEIGHTS: dict[str, float] = {
-    "bias": -40.0,
-    "top_sentence": 30.0,
-    "top_dense": 10.0,
-    "evidence": 10.0,
-    "coverage": 1.5,
-    "missing_names": -3.0,
-    "unknown_names": -3.0,
-    "agreement": 0.5,
-    "indonesian": 0.0,
-}
-THRESHOLD = 0.5
-_NAME = re.compile(r"(?<![\w'])([A-Z][\w'’-]+|\d[\d.,]*)")
+# Calibrated by evals/calibrate_refusal.py on evals/questions/fineprint.jsonl.
+DENSE_FLOOR: dict[str, float] = {"en": 0.85, "id": 0.80}
+DEFAULT_DENSE_FLOOR = 0.80
+UNKNOWN_NAME_PENALTY = 0.1
+# Languages whose questions name things the way the (English) documents do.
+NAME_LANGUAGES = frozenset({"en"})
+_NAME = re.compile(r"(?<![\w'])([A-Z][\w'’-]+|\d[\d.,]*\d|\d)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"“(]*([A-Z]\w*)")
 _AGREEMENT_RANK = 5
+_MIN_PREFIX = 4
 
 
-def _names(question: str) -> list[str]:
-    words = _NAME.findall(question)
-    first = re.match(r"\W*(\w+)", question)
-    names = [w for w in words if not (first and w == first.group(1))]
+def question_names(question: str) -> list[str]:
+    """Capitalised words and numbers of ``question``, except words that start a sentence.
+
+    Example:
+        >>> question_names("What fine did Turkey's authority impose in 2021? It was big.")
+        ['Turkey', '2021']
+    """
+    starts = set(_SENTENCE_START.findall(question))
+    names = [w for w in _NAME.findall(question) if w not in starts]
     return [re.sub(r"['’]s$", "", w).strip(".,") for w in names]
+
+
+def _known(name: str, vocabulary: frozenset[str]) -> bool:
+    words = re.findall(r"\w+", name.casefold())
+    return all(
+        w in vocabulary
+        or (len(w) >= _MIN_PREFIX and any(v.startswith(w) for v in vocabulary))
+        for w in words
+    )
 
 
 def compute_signals(
@@ -62,45 +71,47 @@ def compute_signals(
         f"{p.metadata.get('title', '')} {p.metadata.get('publisher', '')} {p.page_content}"
         for p in passages
     ).casefold()
-    names = _names(question)
+    names = question_names(question)
     missing = [n for n in names if n.casefold() not in haystack]
-    unknown = [
-        n for n in names
-        if not all(w in retrieval.vocabulary for w in re.findall(r"\w+", n.casefold()))
-    ]
+    unknown = [n for n in names if not _known(n, retrieval.vocabulary)]
     question_tokens = set(tokenize(question))
     top_tokens = set(tokenize(" ".join(p.page_content for p in passages[:3])))
     coverage = len(question_tokens & top_tokens) / len(question_tokens) if question_tokens else 0.0
     agreement = 0.0
     if passages:
         meta = passages[0].metadata
-        near = [
-            r
-            for r in (meta.get("dense_rank"), meta.get("sentence_rank"), meta.get("lexical_rank"))
-            if r is not None and r <= _AGREEMENT_RANK
-        ]
-        agreement = 1.0 if len(near) >= 2 else 0.0
-    return {
-        "top_sentence": round(retrieval.top_sentence, 4),
+        ranks = (meta.get("dense_rank"), meta.get("sentence_rank"), meta.get("lexical_rank"))
+        agreement = float(sum(1 for r in ranks if r is not None and r <= _AGREEMENT_RANK) >= 2)
+    signals = {
         "top_dense": round(retrieval.top_dense, 4),
+        "top_sentence": round(retrieval.top_sentence, 4),
         "evidence": round(evidence[0].score if evidence else 0.0, 4),
         "coverage": round(coverage, 4),
         "missing_names": round(len(missing) / len(names), 4) if names else 0.0,
         "unknown_names": round(len(unknown) / len(names), 4) if names else 0.0,
         "agreement": agreement,
-        "indonesian": 1.0 if language == "id" else 0.0,
     }
+    signals["answerability"] = round(answerability(signals, language), 4)
+    return signals
 
 
-def answerability(signals: dict[str, float], weights: dict[str, float] | None = None) -> float:
-    """The logistic answerability score in ``[0, 1]``; below ``THRESHOLD`` means refuse."""
-    weights = weights or WEIGHTS
-    z = weights["bias"] + sum(
-        weights[name] * signals.get(name, 0.0) for name in weights if name != "bias"
-    )
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+def answerability(
+    signals: dict[str, float],
+    language: str,
+    floors: dict[str, float] | None = None,
+    penalty: float = UNKNOWN_NAME_PENALTY,
+) -> float:
+    """The rule's margin: how far the evidence clears the bar (negative: refuse).
+
+    Example:
+        >>> answerability({"top_dense": 0.86, "unknown_names": 0.0}, "en") > 0
+        True
+    """
+    floor = (floors or DENSE_FLOOR).get(language, DEFAULT_DENSE_FLOOR)
+    unknown = signals.get("unknown_names", 0.0) if language in NAME_LANGUAGES else 0.0
+    return signals.get("top_dense", 0.0) - floor - penalty * unknown
 
 
-def should_refuse(signals: dict[str, float], threshold: float = THRESHOLD) -> bool:
-    """Whether the evidence is too weak to answer from."""
-    return answerability(signals) < threshold
+def should_refuse(signals: dict[str, float]) -> bool:
+    """Whether the evidence is too weak to answer from (uses the precomputed margin)."""
+    return signals.get("answerability", -1.0) < 0

@@ -1,0 +1,209 @@
+"""The figures of an evaluation run, from one ``Outcome`` per question.
+
+Retrieval is scored with ir_measures on the passages the chain ranked, for answerable questions
+only: the qrels of a question are the ranked passages that support it (``qa.evaluate.support``).
+A question none of whose ranked passages supports it scores 0 on every retrieval measure (it
+has no qrels, which ir_measures would otherwise skip), so every answerable question counts.
+
+- ``hit@k`` (Success@k): a supporting passage is among the first k.
+- ``mrr@10`` (RR@10): 1 / rank of the first supporting passage, 0 beyond rank 10.
+- ``ndcg@10`` (nDCG@10): binary gains, ideal ranking from the supporting passages retrieved.
+- citation precision: supporting citations / all citations of answers that did not refuse
+  (citations of unanswerable questions never support).
+- citation recall: answerable questions answered (not refused) with at least one supporting
+  citation / answerable questions.
+- abstention precision / recall: for refusing, over all questions (positive = unanswerable);
+  ``false_refusal_rate``: refused answerable questions / answerable questions.
+- latency: p50 and p95 of the chain's total time per question, in milliseconds.
+
+Every ratio with a zero denominator is reported as 0.0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ir_measures
+import numpy as np
+from ir_measures import RR, Success, nDCG
+
+RETRIEVAL_MEASURES: dict[str, Any] = {
+    "hit@1": Success @ 1,
+    "hit@3": Success @ 3,
+    "hit@5": Success @ 5,
+    "mrr@10": RR @ 10,
+    "ndcg@10": nDCG @ 10,
+}
+BREAKDOWN_HITS = ("hit@1", "hit@5")  # beside "citation_recall"
+LATENCY_PERCENTILES = {"p50": 50, "p95": 95}
+RATIO_DIGITS = 4
+LATENCY_DIGITS = 1
+RELEVANT = 1
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    """A passage the chain ranked for a question, and whether it supports the question."""
+
+    passage_id: str
+    doc_id: str
+    rank: int
+    supports: bool
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    """One citation of an answer, and whether the passage it points to supports the question."""
+
+    marker: int
+    passage_id: str
+    doc_id: str
+    supports: bool
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one question: its ranking, citations, refusal and timing."""
+
+    question_id: str
+    answerable: bool
+    refused: bool
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    question: str = ""
+    ranked: tuple[RankedPassage, ...] = ()
+    citations: tuple[CitedPassage, ...] = ()
+    latency_ms: float = 0.0
+    answer: str = ""
+    signals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def first_support_rank(self) -> int | None:
+        """Rank of the best-ranked supporting passage, or ``None`` when none supports."""
+        return min((p.rank for p in self.ranked if p.supports), default=None)
+
+    @property
+    def cites_support(self) -> bool:
+        """Whether the answer did not refuse and cites at least one supporting passage."""
+        return not self.refused and any(c.supports for c in self.citations)
+
+    @property
+    def answerability(self) -> float | None:
+        """The chain's answerability signal, when it computed one."""
+        return self.signals.get("answerability")
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` rounded, or 0.0 when the denominator is zero."""
+    return round(numerator / denominator, RATIO_DIGITS) if denominator else 0.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(float(np.mean(values)), RATIO_DIGITS) if values else 0.0
+
+
+def retrieval_per_question(outcomes: Iterable[Outcome]) -> dict[str, dict[str, float]]:
+    """Every retrieval measure for every answerable question, computed by ir_measures.
+
+    Returns:
+        ``{question_id: {"hit@1": ..., "mrr@10": ..., ...}}``; a question with no supporting
+        passage among its ranked ones gets 0.0 everywhere.
+    """
+    answerable = [o for o in outcomes if o.answerable]
+    scores = {o.question_id: dict.fromkeys(RETRIEVAL_MEASURES, 0.0) for o in answerable}
+    qrels, run = [], []
+    for outcome in answerable:
+        ordered = sorted(outcome.ranked, key=lambda p: p.rank)
+        seen: set[str] = set()
+        for position, passage in enumerate(ordered):
+            if passage.passage_id in seen:
+                continue
+            seen.add(passage.passage_id)
+            # Scores strictly decreasing with rank, so no tie-breaking by id can reorder them.
+            score = float(len(ordered) - position)
+            run.append(ir_measures.ScoredDoc(outcome.question_id, passage.passage_id, score))
+            if passage.supports:
+                qrels.append(ir_measures.Qrel(outcome.question_id, passage.passage_id, RELEVANT))
+    if not qrels:
+        return scores
+    names = {measure: name for name, measure in RETRIEVAL_MEASURES.items()}
+    for metric in ir_measures.iter_calc(list(RETRIEVAL_MEASURES.values()), qrels, run):
+        scores[metric.query_id][names[metric.measure]] = float(metric.value)
+    return scores
+
+
+def _retrieval_means(
+    per_question: dict[str, dict[str, float]], ids: Iterable[str], names: Iterable[str]
+) -> dict[str, float]:
+    rows = [per_question[qid] for qid in ids]
+    return {name: _mean([row[name] for row in rows]) for name in names}
+
+
+def _breakdown(
+    groups: dict[str, list[Outcome]], per_question: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    result = {}
+    for key in sorted(groups):
+        members = groups[key]
+        ids = (o.question_id for o in members)
+        figures = _retrieval_means(per_question, ids, BREAKDOWN_HITS)
+        figures["citation_recall"] = ratio(sum(o.cites_support for o in members), len(members))
+        result[key] = figures
+    return result
+
+
+def compute_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """All figures of a run, in the layout of ``metrics.json`` (see the module docstring).
+
+    Breakdowns by language and by tag are over answerable questions: a tag that only
+    unanswerable questions carry has no entry.
+
+    Example:
+        >>> fake = Outcome("q1", answerable=True, refused=False,
+        ...                ranked=(RankedPassage("p1", "a.md", 1, True),))
+        >>> compute_metrics([fake])["retrieval"]["hit@1"]
+        1.0
+    """
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    refused = [o for o in outcomes if o.refused]
+    per_question = retrieval_per_question(outcomes)
+
+    cited = [c.supports for o in outcomes if not o.refused for c in o.citations]
+    correct_refusals = sum(not o.answerable for o in refused)
+    latencies = [o.latency_ms for o in outcomes]
+
+    by_language: dict[str, list[Outcome]] = defaultdict(list)
+    by_tag: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in answerable:
+        by_language[outcome.language].append(outcome)
+        for tag in outcome.tags:
+            by_tag[tag].append(outcome)
+
+    return {
+        "questions": len(outcomes),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "retrieval": _retrieval_means(
+            per_question, (o.question_id for o in answerable), RETRIEVAL_MEASURES
+        ),
+        "citations": {
+            "precision": ratio(sum(cited), len(cited)),
+            "recall": ratio(sum(o.cites_support for o in answerable), len(answerable)),
+        },
+        "abstention": {
+            "precision": ratio(correct_refusals, len(refused)),
+            "recall": ratio(correct_refusals, len(unanswerable)),
+            "false_refusal_rate": ratio(sum(o.refused for o in answerable), len(answerable)),
+        },
+        "latency_ms": {
+            name: round(float(np.percentile(latencies, q)), LATENCY_DIGITS) if latencies else 0.0
+            for name, q in LATENCY_PERCENTILES.items()
+        },
+        "by_language": _breakdown(by_language, per_question),
+        "by_tag": _breakdown(by_tag, per_question),
+    }

@@ -68,6 +68,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             k=settings.k,
             fetch_k=settings.fetch_k,
             dense_weight=settings.dense_weight,
+            sentence_weight=settings.sentence_weight,
             lexical_weight=settings.lexical_weight,
         )
         self._chat = chat_model(settings) if settings.llm_base_url else None
@@ -123,7 +124,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = score_sentences(self.store, retrieval.passages, retrieval.query_vector, question)
+        scored = score_sentences(retrieval.passages, retrieval.sentences, question)
         evidence = select_evidence(scored, self.settings.max_evidence_sentences)
         result.timings_ms["evidence"] = _ms(clock)
 

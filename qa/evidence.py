@@ -1,25 +1,23 @@
 """Answer-sentence selection: the sentences of the retrieved passages that answer the question.
 
-Each stored sentence already has a vector (embedded at ingest), so scoring costs one dot product
-per sentence: cosine similarity to the question, plus a small bonus for question words the
-sentence repeats and for the rank of its passage.
+Each stored sentence already has a vector (embedded at ingest) and retrieval has scored it
+against the question; a sentence's evidence score is that cosine, plus a small bonus for
+question words it repeats, minus a small one for the rank of its passage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from langchain_core.documents import Document
 
 from qa.lexical import tokenize
-from qa.store import PassageStore
+from qa.retrieve import MIN_SENTENCE_CHARS, ScoredSentence
 
 DEFAULT_MAX_SENTENCES = 4
 # How far below the best sentence another may score and still be quoted.
 DEFAULT_MARGIN = 0.035
 MAX_PER_PASSAGE = 2
-_MIN_SENTENCE_CHARS = 25
 _LEXICAL_BONUS = 0.04
 _RANK_BONUS = 0.004
 
@@ -46,37 +44,37 @@ class Evidence:
 
 
 def score_sentences(
-    store: PassageStore, passages: list[Document], query_vector: list[float], question: str
+    passages: list[Document], sentences: list[ScoredSentence], question: str
 ) -> list[Evidence]:
-    """Score every stored sentence of ``passages`` against the question, best first."""
-    if not passages or not query_vector:
+    """Score the sentences inside ``passages`` for the question, best first.
+
+    Args:
+        passages: The ranked passages (their ``rank`` metadata gives a small bonus).
+        sentences: Scored sentences of the passages' documents, from retrieval.
+        question: The question, for the word-overlap bonus.
+    """
+    if not passages or not sentences:
         return []
-    sentences, vectors = store.sentences_of([p.metadata["doc_id"] for p in passages])
-    if not sentences:
-        return []
-    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32)
     question_tokens = set(tokenize(question))
     scored: list[Evidence] = []
     seen: set[tuple[str, int]] = set()
     for passage in passages:
-        doc_id, start, end = (
-            passage.metadata["doc_id"],
-            int(passage.metadata["start"]),
-            int(passage.metadata["end"]),
-        )
+        doc_id, start, end = (passage.metadata["doc_id"], int(passage.metadata["start"]),
+                              int(passage.metadata["end"]))
         rank = int(passage.metadata.get("rank", 1))
-        for sentence, sim in zip(sentences, similarity, strict=True):
-            meta = sentence.metadata
+        for item in sentences:
+            meta = item.sentence.metadata
             s_start, s_end = int(meta["start"]), int(meta["end"])
             if meta["doc_id"] != doc_id or not (start <= s_start and s_end <= end):
                 continue
-            if (doc_id, s_start) in seen or len(sentence.page_content) < _MIN_SENTENCE_CHARS:
+            text = item.sentence.page_content
+            if (doc_id, s_start) in seen or len(text) < MIN_SENTENCE_CHARS:
                 continue
             seen.add((doc_id, s_start))
-            tokens = set(tokenize(sentence.page_content))
+            tokens = set(tokenize(text))
             overlap = len(tokens & question_tokens) / len(question_tokens) if question_tokens else 0
-            score = float(sim) + _LEXICAL_BONUS * overlap - _RANK_BONUS * (rank - 1)
-            scored.append(Evidence(passage, sentence.page_content, s_start, s_end, score))
+            score = item.score + _LEXICAL_BONUS * overlap - _RANK_BONUS * (rank - 1)
+            scored.append(Evidence(passage, text, s_start, s_end, score))
     scored.sort(key=lambda e: -e.score)
     return scored
 

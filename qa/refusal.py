@@ -80,7 +80,7 @@ def compute_signals(
     agreement = 0.0
     if passages:
         meta = passages[0].metadata
-        ranks = (meta.get("dense_rank"), meta.get("sentence_rank"), meta.get("lexical_rank"))
+        ranks = (meta.get("dense_rank"), meta.get("lexical_rank"))
         agreement = float(sum(1 for r in ranks if r is not None and r <= _AGREEMENT_RANK) >= 2)
     signals = {
         "top_dense": round(retrieval.top_dense, 4),

@@ -38,8 +38,10 @@ class Settings(BaseSettings):
     # Retrieval and answering.
     k: int = Field(default=6, ge=1, le=50, description="Passages handed to the answer step.")
     fetch_k: int = Field(default=30, ge=1, le=200, description="Candidates per retriever.")
+    # Fusion weights: passage cosine, best-sentence cosine, BM25 relative to the best hit.
     dense_weight: float = Field(default=1.0, ge=0.0)
-    lexical_weight: float = Field(default=0.7, ge=0.0)
+    sentence_weight: float = Field(default=0.5, ge=0.0)
+    lexical_weight: float = Field(default=0.08, ge=0.0)
     max_evidence_sentences: int = Field(default=4, ge=1, le=20)
     max_question_chars: int = Field(default=500, ge=20, le=20000)
 

@@ -120,8 +120,17 @@ class PassageStore:
     @staticmethod
     def destroy(index_dir: Path) -> None:
         """Delete the index at ``index_dir`` (what ``--rebuild`` does first)."""
-        if (index_dir / CHROMA_DIR).exists():
-            shutil.rmtree(index_dir / CHROMA_DIR)
+        chroma_dir = index_dir / CHROMA_DIR
+        if chroma_dir.exists():
+            # Chroma keeps one live client per folder for the life of the process; deleting the
+            # files under it breaks every later client there ("Failed to get segments"). So drop
+            # the collections through Chroma, and delete the files only if it cannot open them.
+            try:
+                client = _client(chroma_dir)
+                for collection in client.list_collections():
+                    client.delete_collection(collection.name)
+            except Exception:
+                shutil.rmtree(chroma_dir)
         (index_dir / "manifest.json").unlink(missing_ok=True)
 
     def count(self) -> int:
@@ -167,16 +176,21 @@ class PassageStore:
         self._sentences.delete(where={"doc_id": doc_id})
 
     def stored_doc_ids(self) -> set[str]:
-        """The document ids that have passages in the collection (for repairing after a crash)."""
+        """The document ids with passages or sentences in the store (for repairing after a crash).
+
+        Both collections count: a crash between writing a document's sentences and its passages
+        leaves sentences that no passage vouches for.
+        """
         ids: set[str] = set()
-        for metadata in self._iter_metadatas():
-            ids.add(str(metadata.get("doc_id", "")))
+        for collection in (self._collection, self._sentences):
+            for metadata in self._iter_metadatas(collection):
+                ids.add(str(metadata.get("doc_id", "")))
         return ids
 
-    def _iter_metadatas(self) -> Any:
+    def _iter_metadatas(self, collection: Any) -> Any:
         offset = 0
         while True:
-            page = self._collection.get(include=["metadatas"], limit=_GET_PAGE, offset=offset)
+            page = collection.get(include=["metadatas"], limit=_GET_PAGE, offset=offset)
             if not page["ids"]:
                 return
             yield from page["metadatas"]
@@ -224,6 +238,13 @@ class PassageStore:
             )
         ]
 
+    def passage_vectors(self, passage_ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of ``passage_ids``."""
+        if not passage_ids:
+            return {}
+        page = self._collection.get(ids=passage_ids, include=["embeddings"])
+        return {pid: list(v) for pid, v in zip(page["ids"], page["embeddings"], strict=True)}
+
     def sentences_of(self, doc_ids: list[str]) -> tuple[list[Document], list[list[float]]]:
         """All stored sentences of ``doc_ids`` with their vectors."""
         if not doc_ids:
@@ -239,30 +260,6 @@ class PassageStore:
             )
         ]
         return sentences, [list(vector) for vector in page["embeddings"]]
-
-    def search_sentences(
-        self, vector: list[float], k: int, where: dict[str, Any] | None = None
-    ) -> list[ScoredPassage]:
-        """The ``k`` stored sentences closest to ``vector``."""
-        total = self._sentences.count()
-        if total == 0:
-            return []
-        result = self._sentences.query(
-            query_embeddings=[vector],
-            n_results=min(k, total),
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            ScoredPassage(Document(page_content=text, metadata=dict(meta), id=sid), 1.0 - dist)
-            for sid, text, meta, dist in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
-        ]
 
     def size_on_disk(self) -> int:
         """Bytes the index folder takes."""

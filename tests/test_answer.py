@@ -204,9 +204,10 @@ def test_unanswerable_question_is_refused_with_closest_matches(chain: AnswerChai
 
 
 def test_refusal_in_indonesian(chain: AnswerChain) -> None:
-    result = chain.invoke("Berapa denda yang dijatuhkan otoritas persaingan Turki kepada Acme?")
+    result = chain.invoke({"question": "Apakah daftar kontak saya dibagikan ke Facebook?",
+                           "filters": {"publisher": "Nobody Corp"}})
     assert result.refused
-    assert result.answer.startswith(phrase("id", "refusal"))
+    assert result.answer.startswith(phrase("id", "no_documents"))
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 20_000])

@@ -1,0 +1,195 @@
+"""Load test of the web chat: many people asking at once, through the same API the page uses.
+
+Targets a running app (``--url``, default http://127.0.0.1:7860) or starts ``python app.py``
+itself (``--start``), fires ``--users`` questions at the same moment through ``gradio_client``
+(one client per simulated user, all released by a barrier), and prints how many were
+answered and the latency percentiles.
+
+Example:
+    python evals/load_test.py                      # against a running app
+    python evals/load_test.py --start --users 20   # start app.py, test it, stop it
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:7860"
+DEFAULT_USERS = 20
+DEFAULT_TIMEOUT_S = 300.0
+STARTUP_TIMEOUT_S = 600.0
+POLL_S = 1.0
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS = (
+    "Is my contact list shared with Facebook?",
+    "Apakah daftar kontak saya dibagikan ke Facebook?",
+    "When does the new WhatsApp privacy policy take effect?",
+    "What does Signal store about me?",
+    "Can WhatsApp see my shared location?",
+    "Does Telegram share my data with other companies?",
+    "Kapan kebijakan privasi baru WhatsApp mulai berlaku?",
+    "Does WhatsApp keep logs of who I message?",
+    "What information does Facebook collect about my device?",
+    "Is WhatsApp's privacy policy different in Europe?",
+)
+
+
+@dataclass
+class Outcome:
+    """One simulated user's question and what came back."""
+
+    question: str
+    seconds: float
+    status: str  # "cited", "refused" or "error"
+    detail: str = ""
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of ``values``; ``nan`` when empty.
+
+    Example:
+        >>> percentile([1.0, 2.0, 3.0, 4.0], 0.5)
+        2.0
+    """
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _answer_text(history: list[dict[str, Any]]) -> str:
+    content = history[-1]["content"] if history else ""
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content)
+
+
+def ask_once(
+    url: str,
+    question: str,
+    barrier: threading.Barrier,
+    auth: tuple[str, str] | None,
+    timeout_s: float,
+) -> Outcome:
+    """Connect, wait for everyone, ask ``question`` through ``/ask`` and time the answer."""
+    from gradio_client import Client
+
+    try:
+        client = Client(url, auth=auth, verbose=False)
+    except Exception as exc:
+        barrier.abort()
+        return Outcome(question, 0.0, "error", f"connect: {type(exc).__name__}: {exc}")
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        return Outcome(question, 0.0, "error", "another user could not connect")
+    started = time.perf_counter()
+    try:
+        job = client.submit(question, [], "", "", "", "", "", api_name="/ask")
+        history, sources, _box = job.result(timeout=timeout_s)
+    except Exception as exc:
+        return Outcome(question, time.perf_counter() - started, "error", f"{exc!r}"[:200])
+    seconds = time.perf_counter() - started
+    answer = _answer_text(history)
+    if "fp-cite" in answer and "<article" in sources:
+        return Outcome(question, seconds, "cited")
+    if "not an answer" in sources.lower() or "bukan jawaban" in sources.lower():
+        return Outcome(question, seconds, "refused")
+    return Outcome(question, seconds, "error", answer[:200])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Poll ``url`` until it answers, failing early if the app process exits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            msg = f"app.py exited with status {process.returncode} before serving"
+            raise SystemExit(msg)
+        try:
+            if httpx.get(f"{url}/config", timeout=2.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(POLL_S)
+    msg = f"{url} did not come up within {timeout_s:.0f} s"
+    raise SystemExit(msg)
+
+
+def start_app(url: str) -> subprocess.Popen[bytes]:
+    """Start ``python app.py`` bound to ``url``'s port; its output goes to this console."""
+    port = httpx.URL(url).port or 80
+    env = {**os.environ, "FINEPRINT_PORT": str(port), "FINEPRINT_HOST": "127.0.0.1"}
+    print(f"starting app.py on port {port} …", flush=True)
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env)
+    wait_until_up(url, process, STARTUP_TIMEOUT_S)
+    return process
+
+
+def run(url: str, users: int, auth: tuple[str, str] | None, timeout_s: float) -> list[Outcome]:
+    """Ask ``users`` questions at once; return each outcome."""
+    barrier = threading.Barrier(users)
+    questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(users)]
+    with ThreadPoolExecutor(users) as pool:
+        futures = [pool.submit(ask_once, url, q, barrier, auth, timeout_s) for q in questions]
+        return [future.result() for future in futures]
+
+
+def report(outcomes: list[Outcome], wall_s: float) -> int:
+    """Print the figures; return the number of questions left without an answer."""
+    answered = [o for o in outcomes if o.status != "error"]
+    cited = sum(1 for o in outcomes if o.status == "cited")
+    refused = sum(1 for o in outcomes if o.status == "refused")
+    latencies = [o.seconds for o in answered]
+    print(f"asked {len(outcomes)} questions at once; wall time {wall_s:.1f} s")
+    print(f"answered {len(answered)}/{len(outcomes)} ({cited} cited, {refused} refused)")
+    print(
+        f"latency p50 {percentile(latencies, 0.50):.2f} s, p95 {percentile(latencies, 0.95):.2f} s,"
+        f" max {max(latencies, default=math.nan):.2f} s"
+    )
+    for outcome in outcomes:
+        if outcome.status == "error":
+            print(f"  error: {outcome.question!r}: {outcome.detail}")
+    return len(outcomes) - len(answered)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run the load test, print the figures; exit 1 if any went unanswered."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"The app (default {DEFAULT_URL}).")
+    parser.add_argument("--users", type=int, default=DEFAULT_USERS, help="Questions at once.")
+    parser.add_argument("--start", action="store_true", help="Start app.py first, stop it after.")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="Per question.")
+    parser.add_argument("--user", default=os.environ.get("FINEPRINT_AUTH_USER"), help="Login.")
+    parser.add_argument(
+        "--password", default=os.environ.get("FINEPRINT_AUTH_PASSWORD"), help="Password."
+    )
+    args = parser.parse_args(argv)
+    url = args.url.rstrip("/")
+    auth = (args.user, args.password) if args.user and args.password else None
+    process = start_app(url) if args.start else None
+    try:
+        started = time.perf_counter()
+        outcomes = run(url, args.users, auth, args.timeout)
+        unanswered = report(outcomes, time.perf_counter() - started)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+    return 1 if unanswered else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""The web app end to end through its API: a real server, real embeddings, real Chroma.
+
+A tiny corpus is written to a temporary folder, ``serve`` indexes it and starts Gradio on a
+free 127.0.0.1 port in this process, and questions are asked through ``gradio_client``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
+from pydantic import SecretStr
+
+from qa.settings import Settings
+from qa.web import prepare_index, serve
+
+CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
+CONTACTS_SENTENCE = "WhatsApp does not share your contact list with Facebook."
+CONCURRENT_QUESTIONS = 6
+DOCS = {
+    "whatsapp-contacts.md": f"""---
+title: WhatsApp and your contacts
+publisher: WhatsApp LLC
+kind: statement
+language: en
+document_date: 2021-01-12
+url: https://www.whatsapp.com/contacts-statement
+---
+
+# Contacts
+
+{CONTACTS_SENTENCE} When you give us permission, we access only the phone numbers in your
+address book to deliver your messages.
+
+We do not keep logs of who everyone is messaging or calling.
+""",
+    "signal-policy.md": """---
+title: Signal Privacy Policy
+publisher: Signal Messenger LLC
+kind: policy
+language: en
+document_date: 2020-12-01
+url: https://signal.org/legal/
+---
+
+# What Signal stores
+
+Signal stores only your phone number, the date you registered, and the last day you connected
+to the service. Messages are end-to-end encrypted and Signal cannot read them.
+""",
+    "whatsapp-update.md": """---
+title: WhatsApp privacy policy update
+publisher: WhatsApp LLC
+kind: policy
+language: en
+document_date: 2021-01-04
+---
+
+# Effective date
+
+The updated WhatsApp privacy policy takes effect on 8 February 2021. After that date you must
+accept the new terms to keep using WhatsApp.
+""",
+}
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_corpus(folder: Path, docs: dict[str, str]) -> Path:
+    """Write ``docs`` (file name -> text) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def app_settings(root: Path, **changes: Any) -> Settings:
+    """Settings for a throwaway app: local, offline answers, no login unless given."""
+    fields: dict[str, Any] = {
+        "corpus_dir": root / "corpus",
+        "index_dir": root / "index",
+        "embedding_model": "multilingual-e5-small",
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "concurrency": 2,
+        "auth_user": None,
+        "auth_password": None,
+        "llm_base_url": None,
+    }
+    fields.update(changes)
+    return Settings(**fields)
+
+
+@dataclass
+class RunningApp:
+    """A server started by the fixture."""
+
+    url: str
+    settings: Settings
+    log: list[str]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    root = tmp_path_factory.mktemp("web-api")
+    write_corpus(root / "corpus", DOCS)
+    settings = app_settings(root)
+    log: list[str] = []
+    demo = serve(settings, prevent_thread_lock=True, echo=log.append)
+    try:
+        yield RunningApp(f"http://127.0.0.1:{settings.port}/", settings, log)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app: RunningApp) -> Client:
+    return Client(app.url, verbose=False)
+
+
+def _ask(client: Client, question: str, **filters: str) -> tuple[list[dict[str, Any]], str]:
+    values = {"publisher": "", "kind": "", "language": "", "date_from": "", "date_to": ""}
+    values.update(filters)
+    history, sources, _box = client.predict(question, [], *values.values(), api_name="/ask")
+    return history, sources
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content)
+
+
+def test_first_start_builds_the_index_with_progress(app: RunningApp) -> None:
+    assert any(line.startswith("  [1/3]") for line in app.log)
+    assert any("3 added" in line for line in app.log)
+
+
+def test_a_restart_reuses_the_index(app: RunningApp) -> None:
+    report = prepare_index(app.settings, echo=lambda _line: None)
+    assert report is not None
+    assert len(report.unchanged) == len(DOCS)
+    assert report.passages_embedded == 0
+
+
+def test_skipped_files_do_not_stop_the_start(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", {"signal-policy.md": DOCS["signal-policy.md"]})
+    (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    log: list[str] = []
+    report = prepare_index(app_settings(tmp_path), echo=log.append)
+    assert report is not None
+    assert report.added == ["signal-policy.md"]
+    assert sorted(s.doc_id for s in report.skipped) == ["broken.pdf", "empty.md"]
+    assert sum(line.startswith("  skipped ") for line in log) == 2
+    assert log[-1].startswith("index ready: 1 added")
+
+
+def test_answer_cites_a_source(client: Client) -> None:
+    history, sources = _ask(client, CONTACTS_QUESTION)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    answer = _text(history[-1])
+    assert 'class="fp-cite" href="#fp-t1-source-1"' in answer
+    assert 'id="fp-t1-source-1"' in sources
+    assert "WhatsApp and your contacts" in sources
+    assert f'<mark class="fp-quote">{CONTACTS_SENTENCE}</mark>' in sources
+    assert 'href="https://www.whatsapp.com/contacts-statement"' in sources
+
+
+def test_indonesian_question_finds_the_english_evidence(client: Client) -> None:
+    history, sources = _ask(client, "Apakah daftar kontak saya dibagikan ke Facebook?")
+    assert "fp-cite" in _text(history[-1])
+    assert "WhatsApp and your contacts" in sources
+
+
+def test_history_is_kept_and_each_answer_has_its_own_sources(client: Client) -> None:
+    history, _ = _ask(client, CONTACTS_QUESTION)
+    values = ["", "", "", "", ""]
+    history, sources, _box = client.predict(
+        "What does Signal store about me?", history, *values, api_name="/ask"
+    )
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    assert 'href="#fp-t2-source-1"' in _text(history[-1])
+    assert "Signal Privacy Policy" in sources
+    assert "WhatsApp and your contacts" not in sources
+
+
+def test_filters_apply_to_the_question(client: Client) -> None:
+    _history, sources = _ask(client, CONTACTS_QUESTION, kind="policy")
+    assert "Filters: kind = policy" in sources
+    assert "WhatsApp and your contacts" not in sources
+
+
+def test_bad_filters_get_a_message(client: Client) -> None:
+    history, _sources = _ask(client, CONTACTS_QUESTION, date_from="last week")
+    assert "Please fix the filters" in _text(history[-1])
+
+
+def test_an_over_long_question_gets_a_message(app: RunningApp, client: Client) -> None:
+    history, sources = _ask(client, "why " * app.settings.max_question_chars)
+    assert "too long" in _text(history[-1])
+    assert "<article" not in sources
+
+
+def test_json_endpoint_returns_the_typed_result(client: Client) -> None:
+    result = client.predict(CONTACTS_QUESTION, api_name="/answer")
+    assert not result["refused"]
+    assert result["citations"][0]["source"]["title"] == "WhatsApp and your contacts"
+    assert result["citations"][0]["quote"] == CONTACTS_SENTENCE
+
+
+def test_concurrent_questions_are_all_answered(app: RunningApp) -> None:
+    def ask(_n: int) -> str:
+        history, _sources = _ask(Client(app.url, verbose=False), CONTACTS_QUESTION)
+        return _text(history[-1])
+
+    with ThreadPoolExecutor(CONCURRENT_QUESTIONS) as pool:
+        answers = list(pool.map(ask, range(CONCURRENT_QUESTIONS)))
+    assert all("fp-cite" in answer for answer in answers)
+
+
+def test_a_login_is_enforced_when_configured(app: RunningApp) -> None:
+    settings = app.settings.override(
+        port=free_port(), auth_user="reader", auth_password=SecretStr("s3cret")
+    )
+    demo = serve(settings, prevent_thread_lock=True, echo=lambda _line: None)
+    try:
+        url = f"http://127.0.0.1:{settings.port}/"
+        with pytest.raises(AuthenticationError):
+            Client(url, verbose=False)
+        with pytest.raises(ValueError, match="login"):
+            Client(url, auth=("reader", "wrong"), verbose=False)
+        result = Client(url, auth=("reader", "s3cret"), verbose=False).predict(
+            CONTACTS_QUESTION, api_name="/answer"
+        )
+        assert result["citations"]
+    finally:
+        demo.close()

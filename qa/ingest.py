@@ -64,10 +64,11 @@ def embedding_text(passage: Document) -> str:
 
 
 def _read(path: Path) -> bytes:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
-        raise LoadError(msg)
     try:
+        # stat() too may fail: the file can vanish or lose permissions after it was listed.
+        if path.stat().st_size > MAX_FILE_BYTES:
+            msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            raise LoadError(msg)
         return path.read_bytes()
     except OSError as exc:
         msg = f"cannot read file: {exc.strerror or exc}"

@@ -15,7 +15,7 @@ from typing import Any
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 
 @dataclass

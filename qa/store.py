@@ -63,8 +63,8 @@ class PassageStore:
     """A Chroma collection of passages under ``index_dir``, with its manifest.
 
     Example:
-        >>> store = PassageStore.open(Path("/tmp/idx"), IndexConfig("multilingual-e5-small", 700, 1),
-        ...                           create=True)  # doctest: +SKIP
+        >>> config = IndexConfig("multilingual-e5-small", 700, 1)
+        >>> store = PassageStore.open(Path("/tmp/idx"), config, create=True)  # doctest: +SKIP
     """
 
     def __init__(self, index_dir: Path, manifest: Manifest) -> None:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData, PreformattedString
 
 from qa.load.errors import LoadError
 
@@ -53,6 +54,8 @@ def _text_of(node: Tag) -> str:
 
 def _walk(node: Tag, out: list[str]) -> None:
     for child in node.children:
+        if isinstance(child, PreformattedString) and not isinstance(child, CData):
+            continue  # comments, doctypes, processing instructions: never visible text
         if isinstance(child, NavigableString):
             text = re.sub(r"\s+", " ", str(child)).strip()
             if text:

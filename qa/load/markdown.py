@@ -38,10 +38,11 @@ _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+[^>]*>\s*</a>", re.IGNORECASE)
-# Lines that point elsewhere instead of saying anything: "Baca Juga: ...", "Read more: ...".
+# Lines that point elsewhere instead of saying anything: "Baca Juga: ...", "Read more: ...",
+# also in bold or italics ("**Baca juga:** ...", "_Read more_: ...").
 _FURNITURE_PREFIX = re.compile(
-    r"^\s*(?:[-*]\s*)?(?:baca juga|lihat juga|simak juga|read more|related|see also|advertisement"
-    r"|iklan)\s*[:\-–]",
+    r"^\s*(?:[-*+]\s*)?[*_]{0,3}\s*(?:baca juga|lihat juga|simak juga|read more|related|see also"
+    r"|advertisement|iklan)\s*[*_]{0,3}\s*[:\-–]",
     re.IGNORECASE,
 )
 _LETTER = re.compile(r"[^\W\d_]")

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from typing import Any
 
 from qa.load.errors import LoadError
 
 PAGE_SEPARATOR = "\n\n"
+# A line break inside a sentence: after a character that does not end a clause, before a
+# lower-case letter. PDF text breaks wherever the layout wrapped the line.
+_WRAP = re.compile(r"(?<=[^\s.!?:;])\n(?=[^\W\d_])")
+
+
+def unwrap_lines(text: str) -> str:
+    """Join lines the PDF layout wrapped mid-sentence (same length, so offsets do not move).
+
+    Every line break ends a sentence for the sentence splitter, so without this a wrapped
+    sentence would become two fragments.
+
+    Example:
+        >>> unwrap_lines("We delete backups\\nwithin ninety days.\\nYou may ask us.")
+        'We delete backups within ninety days.\\nYou may ask us.'
+    """
+    return _WRAP.sub(lambda m: " " if text[m.end()].islower() else "\n", text)
 
 
 def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
@@ -23,7 +40,6 @@ def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
             (a scan needs OCR first).
     """
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     # pypdf logs every recoverable defect; the skip reason is what the user needs to see.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -32,12 +48,15 @@ def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
         if reader.is_encrypted:
             msg = "encrypted PDF; decrypt it before indexing"
             raise LoadError(msg)
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = [unwrap_lines((page.extract_text() or "").strip()) for page in reader.pages]
         info = reader.metadata
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
-        msg = f"broken PDF: {exc}"
+    except Exception as exc:
+        # A damaged file makes pypdf raise almost anything (PdfReadError, LimitReachedError for
+        # reference loops, NotImplementedError for a garbled filter name, KeyError, ...); every
+        # one of them means "cannot read this PDF", never "stop the whole ingest".
+        msg = f"broken PDF: {exc or type(exc).__name__}"
         raise LoadError(msg) from exc
     if not any(pages):
         msg = "PDF has no extractable text (a scanned PDF needs OCR first)"

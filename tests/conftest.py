@@ -1,0 +1,293 @@
+"""Shared fixtures: a small mixed-format corpus, settings pointing at temporary folders.
+
+Everything runs offline: the hub, telemetry and analytics switches are set before any test module
+imports sentence-transformers, Chroma or Gradio.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from qa.ingest import IngestReport, ingest
+from qa.settings import Settings
+
+# The doc_id of each document ``make_corpus`` writes, by what it is.
+POLICY_MD = "policies/acme-privacy.md"
+INDONESIAN_MD = "berita/whatsapp-tunda-pembaruan.md"
+NOTES_TXT = "notes/retention-notes.txt"
+COOKIES_HTML = "web/cookie-notice.html"
+REPORT_PDF = "reports/retention-report.pdf"
+# What the ``write_file`` fixture returns.
+WriteFile = Callable[[Path, bytes | str], Path]
+CORPUS_DOC_IDS = sorted([POLICY_MD, INDONESIAN_MD, NOTES_TXT, COOKIES_HTML, REPORT_PDF])
+
+POLICY_TEXT = """\
+---
+title: Acme Privacy Policy
+publisher: Acme Corp
+kind: policy
+language: en
+region: Worldwide
+document_date: 2021-01-04
+captured: 2024-05-01T10:00:00Z
+url: https://example.com/privacy
+---
+
+# Acme Privacy Policy
+
+[Home](https://example.com/) | [Privacy](https://example.com/privacy)
+
+## Information We Collect
+
+We collect information to run our services, e.g. account details and usage logs.
+
+### Information You Provide
+
+You give us your name, email address and phone number when you create an account. \
+Read the [account guide](https://example.com/guide "Guide") to change them.
+
+[](#)
+
+### Automatically Collected Information
+
+Our servers record your IP address and device type. We keep these logs for thirty days.
+
+Read more: [Cookie settings](https://example.com/cookies)
+
+## How We Share Information
+
+We do not sell your personal information. We share it with service providers only to run Acme.
+"""
+
+# Indonesian news without front matter: the title comes from the heading, the language is detected.
+INDONESIAN_TEXT = """\
+# WhatsApp Tunda Pembaruan Kebijakan Privasi
+
+WhatsApp menunda pembaruan kebijakan privasi hingga bulan Mei setelah banyak pengguna merasa \
+khawatir. Pengguna menerima pemberitahuan tentang data yang dapat dibagikan dengan Facebook.
+
+Baca Juga: Kebijakan Baru WhatsApp Bikin Resah Para Pengguna
+
+"Kami tidak membagikan daftar kontak Anda dengan Facebook," kata WhatsApp. Percakapan pribadi \
+tetap dilindungi enkripsi ujung ke ujung.
+
+**Baca juga:** [Jualan di Instagram Kini Terhubung Dengan WhatsApp](https://example.id/jualan)
+"""
+
+NOTES_TEXT = """\
+Retention Notes
+Acme keeps support tickets for two years. After that, tickets are deleted automatically.
+"""
+
+COOKIES_HTML_TEXT = """\
+<!DOCTYPE html>
+<html lang="en">
+<head><title>Acme Cookie Notice</title><script>var tracker = "head script text";</script></head>
+<body>
+<nav><a href="/">Home page</a> <a href="/about">About us</a></nav>
+<main>
+<!-- tracking pixel placeholder -->
+<h1>Cookie Notice</h1>
+<p>We use cookies to keep you signed in and to remember your language.</p>
+<h2>Third parties</h2>
+<p>Analytics partners receive <a href="/stats">aggregated statistics</a> only, never your name.</p>
+<script>console.log("body script text");</script>
+</main>
+<footer>Copyright 2024 Acme footer links</footer>
+</body>
+</html>
+"""
+
+# Long enough that fpdf2 wraps each page's paragraph over several lines.
+PDF_PAGES = [
+    "Page one explains retention. We keep account records for three years after the account is "
+    "closed, and backups are deleted within ninety days of their creation.",
+    "Page two explains deletion. You can ask us to delete your data at any time, and we answer "
+    "every request within thirty days of receiving it.",
+]
+PDF_TITLE = "Acme Retention Report"
+
+
+def pdf_bytes(pages: list[str], title: str | None = None) -> bytes:
+    """A real PDF with one page per string in ``pages`` (an empty string makes a blank page)."""
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    pdf.set_font("Helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.multi_cell(0, 6, text)
+    return bytes(pdf.output())
+
+
+def broken_pdf_bytes(seed: int = 7) -> bytes:
+    """Random bytes, the same on every run, to save under a ``.pdf`` name."""
+    return random.Random(seed).randbytes(2048)
+
+
+def write_corpus(root: Path) -> Path:
+    """Write the five documents of the test corpus under ``root`` and return ``root``."""
+    files: dict[str, bytes] = {
+        POLICY_MD: POLICY_TEXT.encode(),
+        INDONESIAN_MD: INDONESIAN_TEXT.encode(),
+        NOTES_TXT: NOTES_TEXT.encode(),
+        COOKIES_HTML: COOKIES_HTML_TEXT.encode(),
+        REPORT_PDF: pdf_bytes(PDF_PAGES, PDF_TITLE),
+    }
+    for doc_id, data in files.items():
+        path = root / doc_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _no_fineprint_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's ``FINEPRINT_*`` variables out of the tests' settings."""
+    for name in list(os.environ):
+        if name.startswith("FINEPRINT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("LANGSMITH_TRACING", raising=False)
+
+
+@pytest.fixture
+def make_corpus(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: ``make_corpus()`` writes the test corpus under ``tmp_path/corpus``.
+
+    The corpus: an English policy in Markdown with front matter and nested headings, Indonesian
+    news in Markdown without front matter, a ``.txt``, an ``.html`` page with nav/script/footer
+    and a two-page PDF (see ``CORPUS_DOC_IDS``).
+    """
+
+    def make(name: str = "corpus") -> Path:
+        return write_corpus(tmp_path / name)
+
+    return make
+
+
+@pytest.fixture
+def corpus(make_corpus: Callable[..., Path]) -> Path:
+    """The test corpus folder, written afresh for each test."""
+    return make_corpus()
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    """An index folder that does not exist yet."""
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., Settings]:
+    """Factory: ``settings_for(corpus_dir, index_dir, **changes)`` -> ``Settings`` (chunk 300)."""
+
+    def make(corpus_dir: Path, index_dir: Path, **changes: object) -> Settings:
+        return Settings(corpus_dir=corpus_dir, index_dir=index_dir, chunk_size=300).override(
+            **changes
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_pdf() -> Callable[..., bytes]:
+    """Factory: ``make_pdf(pages, title=None)`` -> the bytes of a real PDF made with fpdf2."""
+    return pdf_bytes
+
+
+@pytest.fixture
+def broken_pdf() -> bytes:
+    """Random bytes (the same every run) to save as a ``.pdf``."""
+    return broken_pdf_bytes()
+
+
+def _write(path: Path, content: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+@pytest.fixture
+def write_file() -> WriteFile:
+    """Factory: ``write_file(path, content)`` writes bytes or UTF-8 text, creating folders."""
+    return _write
+
+
+@dataclass(frozen=True)
+class CorpusDocs:
+    """The doc_ids of the test corpus, by what each document is."""
+
+    policy: str = POLICY_MD
+    indonesian: str = INDONESIAN_MD
+    notes: str = NOTES_TXT
+    cookies: str = COOKIES_HTML
+    report: str = REPORT_PDF
+    pdf_pages: tuple[str, ...] = tuple(PDF_PAGES)
+
+    @property
+    def all(self) -> list[str]:
+        """Every doc_id, sorted as ``find_files`` yields them."""
+        return list(CORPUS_DOC_IDS)
+
+
+@pytest.fixture
+def docs() -> CorpusDocs:
+    """The doc_ids (and PDF page texts) of the corpus ``make_corpus`` writes."""
+    return CorpusDocs()
+
+
+@dataclass(frozen=True)
+class BuiltIndex:
+    """The test corpus after one real ingest: folders, the report and the progress calls."""
+
+    settings: Settings
+    report: IngestReport
+    progress: list[tuple[int, int, str]]
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltIndex:
+    """The test corpus ingested once per session (real embeddings, real Chroma).
+
+    Embedding is the slow part of every ingest, so tests that start from an indexed corpus take
+    a private copy (``indexed``) instead of embedding it again. Never change this one.
+    """
+    root = tmp_path_factory.mktemp("built")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("FINEPRINT_"):
+                patch.delenv(name)
+        settings = Settings(
+            corpus_dir=write_corpus(root / "corpus"), index_dir=root / "index", chunk_size=300
+        )
+    calls: list[tuple[int, int, str]] = []
+    report = ingest(
+        settings, progress=lambda done, total, doc_id: calls.append((done, total, doc_id))
+    )
+    return BuiltIndex(settings=settings, report=report, progress=calls)
+
+
+@pytest.fixture
+def indexed(built_index: BuiltIndex, tmp_path: Path) -> Settings:
+    """Settings for a private copy of the session's ingested corpus and index, free to change."""
+    source = built_index.settings
+    return source.override(
+        corpus_dir=shutil.copytree(source.corpus_dir, tmp_path / "corpus"),
+        index_dir=shutil.copytree(source.index_dir, tmp_path / "index"),
+    )

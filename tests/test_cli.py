@@ -1,0 +1,180 @@
+"""The ``fineprint ingest`` and ``fineprint stats`` commands, run through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner, Result
+
+from qa.cli import EXIT_SKIPPED, main
+from qa.settings import Settings
+from qa.store import PassageStore
+
+if TYPE_CHECKING:
+    from conftest import WriteFile
+
+
+def run(*args: str | Path) -> Result:
+    """Invoke the CLI in-process with ``args``."""
+    return CliRunner().invoke(main, [str(arg) for arg in args])
+
+
+def assert_clean_failure(result: Result, exit_code: int = 1) -> None:
+    """A handled error: the given exit code, an ``error:`` line, no traceback."""
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "error: " in result.stderr
+    assert "Traceback" not in result.output
+
+
+def stats_lines(output: str) -> dict[str, str]:
+    """``stats`` prints ``key   value`` lines; return them as a mapping."""
+    return dict(line.split(maxsplit=1) for line in output.splitlines() if line.strip())
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path, write_file: WriteFile) -> Path:
+    """Two one-sentence documents: a full CLI ingest of them embeds only a handful of texts."""
+    root = tmp_path / "small"
+    write_file(root / "a.md", "---\ntitle: A\n---\n## Data\nWe keep your email address.\n")
+    write_file(root / "b.txt", "Kami tidak membagikan daftar kontak Anda.\n")
+    return root
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+def test_ingest_indexes_the_corpus_and_prints_a_summary(
+    small_corpus: Path, index_dir: Path
+) -> None:
+    result = run("ingest", "--corpus", small_corpus, "--index", index_dir, "--chunk-size", "300")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["  added     a.md", "  added     b.txt"]
+    summary = r"2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped; 2 passages embedded in "
+    assert re.fullmatch(summary + rf"\d+\.\d s -> {re.escape(str(index_dir))}", lines[-1])
+    store = PassageStore.open(index_dir)
+    assert store.count() == 2
+    assert store.manifest.config.chunk_size == 300
+
+    again = run("ingest", "--corpus", small_corpus, "--index", index_dir, "--chunk-size", "300")
+
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[0].startswith("0 added, 0 updated, 2 unchanged, 0 removed")
+
+
+def test_ingest_with_a_bad_file_exits_3_and_says_why(
+    indexed: Settings, write_file: WriteFile, broken_pdf: bytes
+) -> None:
+    write_file(indexed.corpus_dir / "bad" / "broken.pdf", broken_pdf)
+    write_file(indexed.corpus_dir / "bad" / "notes.docx", b"PK\x03\x04")
+
+    result = run(
+        "ingest",
+        "--corpus",
+        indexed.corpus_dir,
+        "--index",
+        indexed.index_dir,
+        "--chunk-size",
+        "300",
+    )
+
+    assert result.exit_code == EXIT_SKIPPED == 3, result.output
+    assert "  skipped   bad/broken.pdf: broken PDF" in result.stdout
+    assert "  skipped   bad/notes.docx: unsupported file type '.docx'" in result.stdout
+    assert "0 added, 0 updated, 5 unchanged, 0 removed, 2 skipped;" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_ingest_with_other_settings_than_the_index_exits_1(indexed: Settings) -> None:
+    result = run(
+        "ingest",
+        "--corpus",
+        indexed.corpus_dir,
+        "--index",
+        indexed.index_dir,
+        "--chunk-size",
+        "400",
+    )
+
+    assert_clean_failure(result)
+    assert "--rebuild" in result.stderr
+    assert "chunk size 300" in result.stderr
+    assert PassageStore.open(indexed.index_dir).manifest.config.chunk_size == 300
+
+
+def test_ingest_of_a_missing_corpus_exits_1(tmp_path: Path, index_dir: Path) -> None:
+    result = run("ingest", "--corpus", tmp_path / "nowhere", "--index", index_dir)
+
+    assert_clean_failure(result)
+    assert "does not exist" in result.stderr
+    assert not index_dir.exists()
+
+
+def test_invalid_environment_setting_exits_1(
+    monkeypatch: pytest.MonkeyPatch, index_dir: Path
+) -> None:
+    monkeypatch.setenv("FINEPRINT_CHUNK_SIZE", "lots")
+
+    result = run("stats", "--index", index_dir)
+
+    assert_clean_failure(result)
+    assert "invalid FINEPRINT_* setting" in result.stderr
+
+
+# --- stats -------------------------------------------------------------------------------------
+
+
+def test_stats_shows_documents_passages_and_model(indexed: Settings) -> None:
+    result = run("stats", "--index", indexed.index_dir)
+
+    assert result.exit_code == 0, result.output
+    figures = stats_lines(result.stdout)
+    assert figures["documents"] == "5"
+    assert figures["passages"] == str(PassageStore.open(indexed.index_dir).count())
+    assert int(figures["passages"]) > 5
+    assert figures["embedding_model"] == "multilingual-e5-small"
+    assert figures["chunk_size"] == "300"
+    assert figures["languages"] == "en (4), id (1)"
+    assert figures["index"] == str(indexed.index_dir)
+
+
+def test_stats_as_json(indexed: Settings) -> None:
+    result = run("stats", "--index", indexed.index_dir, "--json")
+
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["documents"] == 5
+    assert figures["passages"] == PassageStore.open(indexed.index_dir).count()
+    assert figures["languages"] == {"en": 4, "id": 1}
+    assert figures["kinds"] == {"unknown": 4, "policy": 1}
+    assert figures["embedding_model"] == "multilingual-e5-small"
+
+
+def test_stats_reads_the_index_folder_from_the_environment(
+    indexed: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FINEPRINT_INDEX_DIR", str(indexed.index_dir))
+    from_env = run("stats", "--json")
+    monkeypatch.setenv("FINEPRINT_INDEX_DIR", str(tmp_path / "elsewhere"))
+    flag_wins = run("stats", "--json", "--index", indexed.index_dir)
+
+    assert from_env.exit_code == flag_wins.exit_code == 0, from_env.output + flag_wins.output
+    assert json.loads(from_env.stdout)["documents"] == 5
+    assert json.loads(flag_wins.stdout)["index"] == str(indexed.index_dir)
+
+
+def test_stats_on_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-index-here"
+
+    result = run("stats", "--index", missing)
+
+    assert_clean_failure(result)
+    assert f"no index at {missing}" in result.stderr
+    assert "fineprint ingest" in result.stderr
+    assert not missing.exists()

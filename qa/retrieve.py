@@ -35,6 +35,8 @@ DEFAULT_FETCH_K = 30
 DEFAULT_DENSE_WEIGHT = 1.0
 DEFAULT_SENTENCE_WEIGHT = 0.5
 DEFAULT_LEXICAL_WEIGHT = 0.08
+# Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
+SENTENCE_CACHE_LIMIT = 100_000
 # Sentences shorter than this are headings or labels ("Contacts."): they match too easily.
 MIN_SENTENCE_CHARS = 25
 _WORD = re.compile(r"\w+")
@@ -83,6 +85,37 @@ class _Catalog:
             for p in lexical.passages
             for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
         )
+        self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
+        self._sentence_count = 0
+
+    def sentences(
+        self, store: PassageStore, doc_ids: list[str]
+    ) -> list[tuple[list[Document], np.ndarray]]:
+        """Stored sentences and their vectors for ``doc_ids``, cached per document.
+
+        Fetching vectors from Chroma for every question cost more than everything else; the
+        catalog lives as long as the index generation, so the cache can never go stale.
+        """
+        missing = [doc for doc in dict.fromkeys(doc_ids) if doc not in self._sentences]
+        if missing:
+            if self._sentence_count > SENTENCE_CACHE_LIMIT:
+                self._sentences.clear()
+                self._sentence_count = 0
+            sentences, vectors = store.sentences_of(missing)
+            grouped: dict[str, list[int]] = {doc: [] for doc in missing}
+            for i, sentence in enumerate(sentences):
+                grouped[sentence.metadata["doc_id"]].append(i)
+            matrix = np.asarray(vectors, dtype=np.float32)
+            for doc, rows in grouped.items():
+                rows.sort(key=lambda i: int(sentences[i].metadata["start"]))
+                block = (
+                    matrix[rows]
+                    if rows
+                    else np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0))
+                )
+                self._sentences[doc] = ([sentences[i] for i in rows], block)
+                self._sentence_count += len(rows)
+        return [self._sentences[doc] for doc in dict.fromkeys(doc_ids)]
 
 
 _CATALOGS: dict[tuple[str, int], _Catalog] = {}
@@ -104,17 +137,24 @@ def _best_sentences(
     by_doc: dict[str, list[ScoredSentence]] = {}
     for item in sentences:
         by_doc.setdefault(item.sentence.metadata["doc_id"], []).append(item)
-    starts = {doc: [int(s.sentence.metadata["start"]) for s in items]
-              for doc, items in by_doc.items()}
+    starts = {
+        doc: [int(s.sentence.metadata["start"]) for s in items] for doc, items in by_doc.items()
+    }
     best: dict[str, float] = {}
     for passage in candidates:
-        doc, start, end = (passage.metadata["doc_id"], int(passage.metadata["start"]),
-                           int(passage.metadata["end"]))
+        doc, start, end = (
+            passage.metadata["doc_id"],
+            int(passage.metadata["start"]),
+            int(passage.metadata["end"]),
+        )
         items = by_doc.get(doc, [])
         first = bisect.bisect_left(starts.get(doc, []), start)
-        inside = [s.score for s in items[first:]
-                  if int(s.sentence.metadata["end"]) <= end
-                  and len(s.sentence.page_content) >= MIN_SENTENCE_CHARS]
+        inside = [
+            s.score
+            for s in items[first:]
+            if int(s.sentence.metadata["end"]) <= end
+            and len(s.sentence.page_content) >= MIN_SENTENCE_CHARS
+        ]
         best[str(passage.id)] = max(inside, default=0.0)
     return best
 
@@ -195,7 +235,7 @@ class HybridRetriever(BaseRetriever):
             [pid for pid in candidate_ids if pid not in dense_scores]
         ).items():
             dense_scores[pid] = float(np.asarray(stored, dtype=np.float32) @ query_array)
-        sentences = self._sentences(candidates, query_array)
+        sentences = _score_sentences(catalog, self.store, candidates, query_array)
         sentence_scores = _best_sentences(candidates, sentences)
         timings["sentences"] = _elapsed(clock)
 
@@ -207,19 +247,27 @@ class HybridRetriever(BaseRetriever):
             for p in candidates
         }
         order = sorted(fused, key=lambda pid: -fused[pid])[:k]
-        dense_ranks = {pid: rank for rank, pid in enumerate(
-            sorted(dense_scores, key=lambda pid: -dense_scores[pid]), start=1)}
+        dense_ranks = {
+            pid: rank
+            for rank, pid in enumerate(
+                sorted(dense_scores, key=lambda pid: -dense_scores[pid]), start=1
+            )
+        }
         lexical_ranks = {str(hit.passage.id): rank for rank, hit in enumerate(lexical, start=1)}
         passages = []
         for rank, pid in enumerate(order, start=1):
             meta = dict(catalog.by_id[pid].metadata)
-            meta.update(rank=rank, fused_score=round(fused[pid], 5),
-                        dense_score=round(dense_scores.get(pid, 0.0), 5),
-                        dense_rank=dense_ranks.get(pid),
-                        sentence_score=round(sentence_scores.get(pid, 0.0), 5),
-                        lexical_rank=lexical_ranks.get(pid))
-            passages.append(Document(page_content=catalog.by_id[pid].page_content,
-                                     metadata=meta, id=pid))
+            meta.update(
+                rank=rank,
+                fused_score=round(fused[pid], 5),
+                dense_score=round(dense_scores.get(pid, 0.0), 5),
+                dense_rank=dense_ranks.get(pid),
+                sentence_score=round(sentence_scores.get(pid, 0.0), 5),
+                lexical_rank=lexical_ranks.get(pid),
+            )
+            passages.append(
+                Document(page_content=catalog.by_id[pid].page_content, metadata=meta, id=pid)
+            )
         timings["fuse"] = _elapsed(clock)
         return Retrieval(
             passages=passages,
@@ -233,15 +281,19 @@ class HybridRetriever(BaseRetriever):
             vocabulary=catalog.vocabulary,
         )
 
-    def _sentences(self, candidates: list[Document], query: np.ndarray) -> list[ScoredSentence]:
-        """Every stored sentence of the candidates' documents, scored against the question."""
-        sentences, vectors = self.store.sentences_of([p.metadata["doc_id"] for p in candidates])
-        if not sentences:
-            return []
-        scores = np.asarray(vectors, dtype=np.float32) @ query
-        ordered = sorted(zip(sentences, scores, strict=True),
-                         key=lambda item: (item[0].metadata["doc_id"], item[0].metadata["start"]))
-        return [ScoredSentence(sentence, float(score)) for sentence, score in ordered]
+
+def _score_sentences(
+    catalog: _Catalog, store: PassageStore, candidates: list[Document], query: np.ndarray
+) -> list[ScoredSentence]:
+    """Every stored sentence of the candidates' documents, scored against the question."""
+    scored: list[ScoredSentence] = []
+    for sentences, matrix in catalog.sentences(store, [p.metadata["doc_id"] for p in candidates]):
+        if sentences:
+            scores = matrix @ query
+            scored.extend(
+                ScoredSentence(s, float(v)) for s, v in zip(sentences, scores, strict=True)
+            )
+    return scored
 
 
 def _elapsed(start: float) -> float:

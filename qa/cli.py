@@ -270,8 +270,16 @@ def serve(ctx: click.Context, **options: Any) -> None:
     show_default=True,
     help="Where metrics.json, results.jsonl, report.md and the plots go.",
 )
+@click.option(
+    "--baseline/--no-baseline",
+    default=True,
+    show_default=True,
+    help="Also score the simple recipe (1,000-char chunks, MiniLM, top 4) -> baseline.json.",
+)
 @click.pass_context
-def eval_questions(ctx: click.Context, questions_path: Path, out_dir: Path, **options: Any) -> None:
+def eval_questions(
+    ctx: click.Context, questions_path: Path, out_dir: Path, baseline: bool, **options: Any
+) -> None:
     """Score answers against test questions with gold quotes (evals/README.md)."""
     from tqdm import tqdm
 
@@ -291,7 +299,8 @@ def eval_questions(ctx: click.Context, questions_path: Path, out_dir: Path, **op
         tqdm.write(line, file=sys.stderr)
 
     try:
-        metrics = run_eval(settings, questions_path, out_dir, log=say, progress=progress)
+        metrics = run_eval(settings, questions_path, out_dir, log=say, progress=progress,
+                           baseline=baseline)
     except ValueError as exc:
         _fail(str(exc))
         return
@@ -299,6 +308,11 @@ def eval_questions(ctx: click.Context, questions_path: Path, out_dir: Path, **op
         for bar in bars:
             bar.close()
     click.echo(summary_table(metrics))
+    if baseline:
+        recipe = json.loads((out_dir / "baseline.json").read_text(encoding="utf-8"))
+        for name, row in recipe.items():
+            figures = ", ".join(f"{key} {value}" for key, value in row.items())
+            click.echo(f"{name:<30} {figures}")
     click.echo(f"-> {out_dir}: metrics.json, results.jsonl, report.md")
 
 

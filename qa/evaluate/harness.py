@@ -29,6 +29,7 @@ from qa.settings import Settings
 
 METRICS_NAME = "metrics.json"
 RESULTS_NAME = "results.jsonl"
+BASELINE_NAME = "baseline.json"
 WHOLE, SPLIT, MISSING = "whole", "split", "missing"
 
 Log = Callable[[str], None]
@@ -145,6 +146,7 @@ def run_eval(
     *,
     log: Log | None = None,
     progress: Progress | None = None,
+    baseline: bool = False,
 ) -> dict[str, Any]:
     """Evaluate the chain of ``settings`` on the questions at ``questions_path``.
 
@@ -157,6 +159,8 @@ def run_eval(
         out_dir: Where ``metrics.json``, ``results.jsonl``, ``report.md`` and plots go.
         log: Called with one line of news at a time (ingest summary, unmatched gold quotes).
         progress: Called as ``progress(done, total, question_id)`` after each question.
+        baseline: Also score the simple recipe (``qa.evaluate.simple_recipe``) on the same
+            questions, beside Fineprint's own figures, into ``baseline.json`` and the report.
 
     Returns:
         The metrics, as written to ``metrics.json``.
@@ -193,4 +197,27 @@ def run_eval(
     (out_dir / METRICS_NAME).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_results(out_dir / RESULTS_NAME, questions, outcomes, unmatched)
     write_report(out_dir, metrics, outcomes, unmatched)
+    if baseline:
+        _write_baseline(out_dir, settings, questions, metrics)
     return metrics
+
+
+def _write_baseline(
+    out_dir: Path, settings: Settings, questions: Sequence[Question], metrics: dict[str, Any]
+) -> None:
+    from qa.evaluate.simple_recipe import RECIPE_MEASURES, simple_recipe_scores
+
+    rows = {
+        "fineprint": {name: metrics["retrieval"][name] for name in RECIPE_MEASURES},
+        "simple_recipe": simple_recipe_scores(settings.corpus_dir, questions),
+    }
+    (out_dir / BASELINE_NAME).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    lines = ["", "## Beside the simple recipe", "",
+             "Same questions, same support rule. Simple recipe: raw text, 1,000-character chunks "
+             "(200 overlap), all-MiniLM-L6-v2, top 4 from Chroma.", "",
+             "| | " + " | ".join(RECIPE_MEASURES) + " |",
+             "| --- |" + " --- |" * len(RECIPE_MEASURES)]
+    for name, row in rows.items():
+        lines.append(f"| {name} | " + " | ".join(f"{row[m]:.3f}" for m in RECIPE_MEASURES) + " |")
+    with (out_dir / "report.md").open("a", encoding="utf-8") as report:
+        report.write("\n".join(lines) + "\n")

@@ -13,19 +13,18 @@ best single top-1 cosine threshold, a logistic regression over all signals, and 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 
 from qa.chain import AnswerChain
-from qa.refusal import answerability
+from qa.refusal import RefusalRule, answerability
 from qa.settings import Settings
 
 SIGNALS = ["top_dense", "top_sentence", "evidence", "coverage", "missing_names",
            "unknown_names", "agreement"]
-FLOORS = np.round(np.arange(0.80, 0.90, 0.005), 3)
+FLOORS = np.round(np.arange(0.10, 0.95, 0.005), 3)
 PENALTIES = (0.0, 0.1, 0.25, 0.5)
 
 
@@ -38,18 +37,36 @@ def _collect(chain: AnswerChain, questions: list[dict]) -> list[tuple[dict, str,
 
 
 def _right(rows: list[tuple[dict, str, int]], params: tuple[float, float, float]) -> int:
-    floor_en, floor_id, penalty = params
-    floors = {"en": floor_en, "id": floor_id}
     return sum(
-        int((answerability(s, lang, floors, penalty) >= 0) == bool(label))
-        for s, lang, label in rows
+        int((answerability(s, lang, _rule(params)) >= 0) == bool(label)) for s, lang, label in rows
     )
 
 
+def _rule(params: tuple[float, float, float]) -> RefusalRule:
+    floor_en, floor_id, penalty = params
+    return RefusalRule({"en": floor_en, "id": floor_id}, floor_en, penalty)
+
+
 def _fit(rows: list[tuple[dict, str, int]]) -> tuple[float, float, float]:
-    grid = itertools.product(FLOORS, FLOORS, PENALTIES)
-    # Ties go to the lowest floors: refusing an answerable question costs more than answering.
-    return max(grid, key=lambda p: (_right(rows, p), -p[0], -p[1], -p[2]))
+    # The floors apply to disjoint questions (by language), so each is searched on its own.
+    # Ties go to the lowest floor: refusing an answerable question costs more than answering.
+    def best_floor(language_rows: list[tuple[dict, str, int]], penalty: float) -> float:
+        def score(floor: float) -> int:
+            params = (floor, floor, penalty)
+            return _right(language_rows, params)
+
+        return max(FLOORS, key=lambda f: (score(f), -f)) if language_rows else FLOORS[0]
+
+    best: tuple[int, tuple[float, float, float]] | None = None
+    for penalty in PENALTIES:
+        en = best_floor([r for r in rows if r[1] != "id"], penalty)
+        id_ = best_floor([r for r in rows if r[1] == "id"], penalty)
+        params = (float(en), float(id_), penalty)
+        right = _right(rows, params)
+        if best is None or right > best[0]:
+            best = (right, params)
+    assert best is not None
+    return best[1]
 
 
 def main() -> None:
@@ -62,16 +79,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--model", default=None, help="Embedding model the index was built with.")
+    parser.add_argument("--chunk-size", type=int, default=None)
     args = parser.parse_args()
+    settings = Settings(index_dir=args.index).override(
+        embedding_model=args.model, chunk_size=args.chunk_size
+    )
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
-    rows = _collect(AnswerChain.from_settings(Settings(index_dir=args.index)), questions)
+    rows = _collect(AnswerChain.from_settings(settings), questions)
     labels = np.asarray([label for _, _, label in rows])
     n = len(rows)
 
     params = _fit(rows)
     loo = sum(_right([rows[i]], _fit(rows[:i] + rows[i + 1 :])) for i in range(n))
     refused = [(s, lang, y) for s, lang, y in rows
-               if answerability(s, lang, {"en": params[0], "id": params[1]}, params[2]) < 0]
+               if answerability(s, lang, _rule(params)) < 0]
     print(f"rule: floor en {params[0]}, floor id {params[1]}, unknown-name penalty {params[2]}")
     print(f"  in-sample {_right(rows, params)}/{n} right; leave-one-out {loo}/{n}; refuses "
           f"{sum(1 for *_, y in refused if not y)}/{int((labels == 0).sum())} unanswerable and "

@@ -23,7 +23,7 @@ from qa.filters import SearchFilters
 from qa.generate import chat_model, check_citations, stream_answer
 from qa.ingest import index_config
 from qa.phrases import SUPPORTED, phrase, question_language
-from qa.refusal import compute_signals, should_refuse
+from qa.refusal import compute_signals, rule_for, should_refuse
 from qa.result import AnswerResult, Citation
 from qa.retrieve import HybridRetriever, Retrieval
 from qa.settings import Settings
@@ -72,6 +72,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             lexical_weight=settings.lexical_weight,
         )
         self._chat = chat_model(settings) if settings.llm_base_url else None
+        self._rule = rule_for(settings.embedding_model)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnswerChain:
@@ -134,7 +135,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
             refuse = True
         else:
-            result.signals = compute_signals(question, retrieval, evidence, language)
+            result.signals = compute_signals(question, retrieval, evidence, language, self._rule)
             refuse = should_refuse(result.signals) or not evidence
         result.timings_ms["decide"] = _ms(clock)
 

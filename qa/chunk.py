@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 
 from qa.sentences import sentence_spans
 
-DEFAULT_CHUNK_SIZE = 700
+DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_OVERLAP = 1
 SECTION_SEPARATOR = " > "
 # A trailing passage shorter than this joins its neighbour instead of standing alone.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from langchain_core.documents import Document
 
@@ -132,21 +134,31 @@ STOPWORDS = frozenset(
 )
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords; a plural ``s`` is dropped so forms meet.
+def tokenize(text: str, language: str = "en") -> list[str]:
+    """Lower-cased, stemmed word tokens without stopwords.
+
+    Snowball stemmers meet word forms halfway ("collected", "collection" -> "collect";
+    "dibagikan", "membagikan" -> "bagi"): Indonesian text gets the Indonesian stemmer,
+    everything else the English one.
 
     Example:
         >>> tokenize("Is my contact list shared with Facebook?")
-        ['contact', 'list', 'shared', 'facebook']
+        ['contact', 'list', 'share', 'facebook']
     """
-    tokens = []
-    for token in _TOKEN.findall(text.casefold()):
-        if len(token) < 2 or token in STOPWORDS:
-            continue
-        if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-            token = token[:-1]
-        tokens.append(token)
-    return tokens
+    stem = _stemmer(language)
+    return [
+        stem(token)
+        for token in _TOKEN.findall(text.casefold())
+        if len(token) >= 2 and token not in STOPWORDS
+    ]
+
+
+@cache
+def _stemmer(language: str) -> Callable[[str], str]:
+    import snowballstemmer
+
+    stemmer = snowballstemmer.stemmer("indonesian" if language == "id" else "english")
+    return cache(stemmer.stemWord)
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,9 @@ class LexicalIndex:
     """BM25 (Okapi) over a fixed list of passages.
 
     Example:
-        >>> index = LexicalIndex([Document(page_content="We share contacts", id="a#0")])
+        >>> index = LexicalIndex([Document(page_content="We share contacts", id="a#0"),
+        ...                       Document(page_content="We keep logs", id="b#0"),
+        ...                       Document(page_content="Cookies", id="c#0")])
         >>> index.search("contacts", 1)[0].passage.id
         'a#0'
     """
@@ -171,12 +185,14 @@ class LexicalIndex:
         from rank_bm25 import BM25Okapi
 
         self.passages = passages
-        corpus = [tokenize(_searchable(p)) for p in passages]
+        corpus = [tokenize(_searchable(p), p.metadata.get("language", "en")) for p in passages]
         self._bm25 = BM25Okapi(corpus) if passages else None
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[LexicalHit]:
+    def search(
+        self, query: str, k: int, allowed: set[str] | None = None, language: str = "en"
+    ) -> list[LexicalHit]:
         """The ``k`` best passages for ``query``, restricted to ``allowed`` doc ids if given."""
-        tokens = tokenize(query)
+        tokens = tokenize(query, language)
         if self._bm25 is None or not tokens:
             return []
         scores = self._bm25.get_scores(tokens)
@@ -206,7 +222,7 @@ class LexicalCache:
         self._entries: dict[str, tuple[int, LexicalIndex]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, generation: int, load: callable) -> LexicalIndex:  # type: ignore[valid-type]
+    def get(self, key: str, generation: int, load: Callable[[], list[Document]]) -> LexicalIndex:
         """Return the cached index for ``key`` at ``generation``, building it with ``load()``."""
         with self._lock:
             cached = self._entries.get(key)

@@ -28,6 +28,7 @@ from pydantic import ConfigDict
 
 from qa.filters import SearchFilters
 from qa.lexical import LexicalCache, LexicalIndex
+from qa.phrases import question_language
 from qa.store import PassageStore
 
 DEFAULT_K = 6
@@ -221,7 +222,7 @@ class HybridRetriever(BaseRetriever):
         timings["dense"] = _elapsed(clock)
 
         clock = time.perf_counter()
-        lexical = catalog.lexical.search(query, self.fetch_k, allowed)
+        lexical = catalog.lexical.search(query, self.fetch_k, allowed, question_language(query))
         top_lexical = lexical[0].score if lexical else 0.0
         lexical_scores = {str(hit.passage.id): hit.score / top_lexical for hit in lexical}
         timings["lexical"] = _elapsed(clock)

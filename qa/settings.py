@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     # Embedding and chunking; the index records these and refuses to mix them.
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    chunk_size: int = Field(default=700, ge=100, le=8000, description="Max characters per passage.")
+    chunk_size: int = Field(default=1000, ge=100, le=8000, description="Max characters per passage.")
     chunk_overlap: int = Field(default=1, ge=0, le=5, description="Sentences shared by neighbours.")
 
     # Retrieval and answering.

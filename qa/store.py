@@ -63,7 +63,7 @@ class PassageStore:
     """A Chroma collection of passages under ``index_dir``, with its manifest.
 
     Example:
-        >>> config = IndexConfig("multilingual-e5-small", 700, 1)
+        >>> config = IndexConfig("multilingual-e5-small", 1000, 1)
         >>> store = PassageStore.open(Path("/tmp/idx"), config, create=True)  # doctest: +SKIP
     """
 

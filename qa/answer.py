@@ -85,10 +85,18 @@ def compose_answer(citations: list[Citation], language: str) -> Iterator[str]:
         yield "\n"
     yield f"\n{phrase(language, 'sources')}:\n"
     seen: set[int] = set()
+    first_marker: dict[str, int] = {}
     for citation in citations:
         if citation.marker not in seen:
             seen.add(citation.marker)
-            yield f"[{citation.marker}] {describe_source(citation.source, language)}\n"
+            line = f"[{citation.marker}] {describe_source(citation.source, language)}"
+            earlier = first_marker.setdefault(citation.source.doc_id, citation.marker)
+            if earlier != citation.marker:
+                # Another passage of a document already listed: say so instead of repeating it.
+                line = f"[{citation.marker}] {phrase(language, 'same_document', marker=earlier)}"
+                if citation.source.section:
+                    line += f" · {phrase(language, 'section')}: {citation.source.section}"
+            yield line + "\n"
 
 
 def compose_refusal(passages: list[PassageView], language: str, reason: str | None = None) -> str:

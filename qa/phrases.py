@@ -20,6 +20,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "other_language": "Note: Fineprint's fixed phrases are in English and Indonesian; "
         "the search itself is multilingual.",
         "section": "section",
+        "same_document": "another passage of the document cited as [{marker}]",
     },
     "id": {
         "intro": "Inilah yang dikatakan dokumen yang diindeks:",
@@ -35,6 +36,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "other_language": "Catatan: frasa tetap Fineprint tersedia dalam bahasa Inggris dan "
         "Indonesia; pencariannya sendiri multibahasa.",
         "section": "bagian",
+        "same_document": "bagian lain dari dokumen yang dikutip sebagai [{marker}]",
     },
 }
 # Words that almost only occur in Indonesian questions; short questions defeat statistical

@@ -40,10 +40,14 @@ def main() -> None:
 
     print(f"documents            {len(cold.added)} added, {len(cold.skipped)} skipped")
     print(f"passages             {store.count()}")
-    print(f"cold run             {cold_s:.1f} s ({cold.passages_embedded / cold_s:.1f} passages/s, "
-          "sentences embedded too)")
-    print(f"unchanged re-run     {warm_s:.2f} s ({len(warm.unchanged)} unchanged, "
-          f"{warm.passages_embedded} embedded) = {warm_s / cold_s:.3f} of the cold run")
+    print(
+        f"cold run             {cold_s:.1f} s ({cold.passages_embedded / cold_s:.1f} passages/s, "
+        "sentences embedded too)"
+    )
+    print(
+        f"unchanged re-run     {warm_s:.2f} s ({len(warm.unchanged)} unchanged, "
+        f"{warm.passages_embedded} embedded) = {warm_s / cold_s:.3f} of the cold run"
+    )
     print(f"peak memory          {peak_mb:.0f} MB")
     print(f"index size           {store.size_on_disk() / 1e6:.1f} MB")
 

@@ -22,15 +22,17 @@ from qa.settings import Settings
 def main() -> None:
     """Ask every question ``--repeat`` times and print p50/p95 per stage."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path,
-                        default=Path("evals/questions/fineprint.jsonl"))
+    parser.add_argument("--questions", type=Path, default=Path("evals/questions/fineprint.jsonl"))
     parser.add_argument("--index", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     settings = Settings() if args.index is None else Settings(index_dir=args.index)
     chain = AnswerChain.from_settings(settings)
-    questions = [json.loads(line)["question"]
-                 for line in args.questions.read_text(encoding="utf-8").splitlines() if line]
+    questions = [
+        json.loads(line)["question"]
+        for line in args.questions.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
     chain.invoke(questions[0])
     stages: dict[str, list[float]] = {}
     for _ in range(args.repeat):

@@ -22,8 +22,15 @@ from qa.chain import AnswerChain
 from qa.refusal import RefusalRule, answerability
 from qa.settings import Settings
 
-SIGNALS = ["top_dense", "top_sentence", "evidence", "coverage", "missing_names",
-           "unknown_names", "agreement"]
+SIGNALS = [
+    "top_dense",
+    "top_sentence",
+    "evidence",
+    "coverage",
+    "missing_names",
+    "unknown_names",
+    "agreement",
+]
 FLOORS = np.round(np.arange(0.10, 0.95, 0.005), 3)
 PENALTIES = (0.0, 0.1, 0.25, 0.5)
 
@@ -92,22 +99,25 @@ def main() -> None:
 
     params = _fit(rows)
     loo = sum(_right([rows[i]], _fit(rows[:i] + rows[i + 1 :])) for i in range(n))
-    refused = [(s, lang, y) for s, lang, y in rows
-               if answerability(s, lang, _rule(params)) < 0]
+    refused = [(s, lang, y) for s, lang, y in rows if answerability(s, lang, _rule(params)) < 0]
     print(f"rule: floor en {params[0]}, floor id {params[1]}, unknown-name penalty {params[2]}")
-    print(f"  in-sample {_right(rows, params)}/{n} right; leave-one-out {loo}/{n}; refuses "
-          f"{sum(1 for *_, y in refused if not y)}/{int((labels == 0).sum())} unanswerable and "
-          f"{sum(1 for *_, y in refused if y)}/{int(labels.sum())} answerable")
+    print(
+        f"  in-sample {_right(rows, params)}/{n} right; leave-one-out {loo}/{n}; refuses "
+        f"{sum(1 for *_, y in refused if not y)}/{int((labels == 0).sum())} unanswerable and "
+        f"{sum(1 for *_, y in refused if y)}/{int(labels.sum())} answerable"
+    )
 
     top = np.asarray([s["top_dense"] for s, _, _ in rows])
     best = max(int(((top >= t) == labels).sum()) for t in np.unique(top))
     print(f"best single top-1 cosine threshold (in-sample): {best}/{n}")
-    x = np.asarray([[s.get(name, 0.0) for name in SIGNALS] + [float(lang == "id")]
-                    for s, lang, _ in rows])
+    x = np.asarray(
+        [[s.get(name, 0.0) for name in SIGNALS] + [float(lang == "id")] for s, lang, _ in rows]
+    )
     logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     predicted = cross_val_predict(logistic, x, labels, cv=LeaveOneOut())
-    print(f"logistic regression on all signals, leave-one-out: {int((predicted == labels).sum())}"
-          f"/{n}")
+    print(
+        f"logistic regression on all signals, leave-one-out: {int((predicted == labels).sum())}/{n}"
+    )
     print(f"answering always: {int(labels.sum())}/{n}")
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from langchain_core.documents import Document
 
 from qa.sentences import sentence_spans
+from qa.settings import DEFAULT_CHUNK_SIZE
 
-DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_OVERLAP = 1
 SECTION_SEPARATOR = " > "
 # A trailing passage shorter than this joins its neighbour instead of standing alone.

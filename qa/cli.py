@@ -299,8 +299,9 @@ def eval_questions(
         tqdm.write(line, file=sys.stderr)
 
     try:
-        metrics = run_eval(settings, questions_path, out_dir, log=say, progress=progress,
-                           baseline=baseline)
+        metrics = run_eval(
+            settings, questions_path, out_dir, log=say, progress=progress, baseline=baseline
+        )
     except ValueError as exc:
         _fail(str(exc))
         return

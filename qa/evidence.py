@@ -60,8 +60,11 @@ def score_sentences(
     scored: list[Evidence] = []
     seen: set[tuple[str, int]] = set()
     for passage in passages:
-        doc_id, start, end = (passage.metadata["doc_id"], int(passage.metadata["start"]),
-                              int(passage.metadata["end"]))
+        doc_id, start, end = (
+            passage.metadata["doc_id"],
+            int(passage.metadata["start"]),
+            int(passage.metadata["end"]),
+        )
         rank = int(passage.metadata.get("rank", 1))
         for item in sentences:
             meta = item.sentence.metadata

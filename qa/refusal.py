@@ -75,8 +75,7 @@ def question_names(question: str) -> list[str]:
 def _known(name: str, vocabulary: frozenset[str]) -> bool:
     words = re.findall(r"\w+", name.casefold())
     return all(
-        w in vocabulary
-        or (len(w) >= _MIN_PREFIX and any(v.startswith(w) for v in vocabulary))
+        w in vocabulary or (len(w) >= _MIN_PREFIX and any(v.startswith(w) for v in vocabulary))
         for w in words
     )
 

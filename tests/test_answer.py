@@ -204,8 +204,12 @@ def test_unanswerable_question_is_refused_with_closest_matches(chain: AnswerChai
 
 
 def test_refusal_in_indonesian(chain: AnswerChain) -> None:
-    result = chain.invoke({"question": "Apakah daftar kontak saya dibagikan ke Facebook?",
-                           "filters": {"publisher": "Nobody Corp"}})
+    result = chain.invoke(
+        {
+            "question": "Apakah daftar kontak saya dibagikan ke Facebook?",
+            "filters": {"publisher": "Nobody Corp"},
+        }
+    )
     assert result.refused
     assert result.answer.startswith(phrase("id", "no_documents"))
 

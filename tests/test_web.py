@@ -16,21 +16,23 @@ from markdown_it import MarkdownIt
 from pydantic import SecretStr
 
 from qa.filters import SearchFilters
-from qa.result import AnswerResult, Citation, PassageView, Source
-from qa.settings import Settings
-from qa.web import (
-    ServeError,
+from qa.present import (
     anchor_id,
-    check_bind,
     escape_markdown,
     highlight_passage,
-    make_responder,
-    parse_filters,
-    prepare_index,
     quote_span,
     render_answer,
     render_sources,
     safe_url,
+)
+from qa.result import AnswerResult, Citation, PassageView, Source
+from qa.settings import Settings
+from qa.web import (
+    ServeError,
+    check_bind,
+    make_responder,
+    parse_filters,
+    prepare_index,
 )
 
 SCRIPT = "<script>window.__xss=1</script>"

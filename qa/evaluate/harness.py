@@ -212,11 +212,16 @@ def _write_baseline(
         "simple_recipe": simple_recipe_scores(settings.corpus_dir, questions),
     }
     (out_dir / BASELINE_NAME).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    lines = ["", "## Beside the simple recipe", "",
-             "Same questions, same support rule. Simple recipe: raw text, 1,000-character chunks "
-             "(200 overlap), all-MiniLM-L6-v2, top 4 from Chroma.", "",
-             "| | " + " | ".join(RECIPE_MEASURES) + " |",
-             "| --- |" + " --- |" * len(RECIPE_MEASURES)]
+    lines = [
+        "",
+        "## Beside the simple recipe",
+        "",
+        "Same questions, same support rule. Simple recipe: raw text, 1,000-character chunks "
+        "(200 overlap), all-MiniLM-L6-v2, top 4 from Chroma.",
+        "",
+        "| | " + " | ".join(RECIPE_MEASURES) + " |",
+        "| --- |" + " --- |" * len(RECIPE_MEASURES),
+    ]
     for name, row in rows.items():
         lines.append(f"| {name} | " + " | ".join(f"{row[m]:.3f}" for m in RECIPE_MEASURES) + " |")
     with (out_dir / "report.md").open("a", encoding="utf-8") as report:

@@ -57,8 +57,9 @@ def simple_recipe_scores(corpus_dir: Path, questions: Sequence[Question]) -> dic
 
     chunks = _chunks(corpus_dir)
     client = chromadb.EphemeralClient(ChromaSettings(anonymized_telemetry=False))
-    store = Chroma(collection_name=_COLLECTION, embedding_function=get_embeddings(RECIPE_MODEL),
-                   client=client)
+    store = Chroma(
+        collection_name=_COLLECTION, embedding_function=get_embeddings(RECIPE_MODEL), client=client
+    )
     try:
         store.add_documents(chunks, ids=[f"chunk-{i}" for i in range(len(chunks))])
         outcomes = []
@@ -67,8 +68,12 @@ def simple_recipe_scores(corpus_dir: Path, questions: Sequence[Question]) -> dic
                 continue
             hits = store.similarity_search(question.question, k=RECIPE_K)
             ranked = tuple(
-                RankedPassage(f"{hit.id}", hit.metadata["doc_id"], rank,
-                              supports(hit.page_content, hit.metadata["doc_id"], question.evidence))
+                RankedPassage(
+                    f"{hit.id}",
+                    hit.metadata["doc_id"],
+                    rank,
+                    supports(hit.page_content, hit.metadata["doc_id"], question.evidence),
+                )
                 for rank, hit in enumerate(hits, start=1)
             )
             outcomes.append(Outcome(question.id, True, False, ranked=ranked))
@@ -76,7 +81,9 @@ def simple_recipe_scores(corpus_dir: Path, questions: Sequence[Question]) -> dic
         client.delete_collection(_COLLECTION)
     per_question = retrieval_per_question(outcomes)
     count = len(per_question)
-    figures = {name: round(sum(row[name] for row in per_question.values()) / count, 4)
-               if count else 0.0 for name in RECIPE_MEASURES}
+    figures = {
+        name: round(sum(row[name] for row in per_question.values()) / count, 4) if count else 0.0
+        for name in RECIPE_MEASURES
+    }
     figures["chunks"] = len(chunks)
     return figures

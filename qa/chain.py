@@ -27,7 +27,7 @@ from qa.refusal import compute_signals, rule_for, should_refuse
 from qa.result import AnswerResult, Citation
 from qa.retrieve import HybridRetriever, Retrieval
 from qa.settings import Settings
-from qa.store import PassageStore
+from qa.store import IndexMismatchError, PassageStore
 
 ChainInput = str | dict[str, Any]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -76,8 +76,26 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnswerChain:
-        """Open the index of ``settings`` (refusing one built with other settings)."""
-        return cls(settings, PassageStore.open(settings.index_dir, index_config(settings)))
+        """Open the index of ``settings``, refusing one built with another embedding model.
+
+        Chunking settings only matter when indexing, so an index chunked differently from
+        ``settings`` is used as it is.
+
+        Raises:
+            IndexMissingError: There is no index yet.
+            IndexMismatchError: The index was embedded by another model.
+        """
+        store = PassageStore.open(settings.index_dir)
+        wanted = index_config(settings)
+        if store.manifest.config.embedding_model != wanted.embedding_model:
+            msg = (
+                f"the index at {settings.index_dir} was embedded with "
+                f"'{store.manifest.config.embedding_model}', but '{wanted.embedding_model}' "
+                "was asked for; questions must be embedded like the passages. Use the index's "
+                "model, or re-index with 'fineprint ingest --rebuild'."
+            )
+            raise IndexMismatchError(msg)
+        return cls(settings, store)
 
     def invoke(
         self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
@@ -176,7 +194,11 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         try:
             for token in stream_answer(self._chat, question, retrieval.passages, language):
                 raw += token
-                result.answer = raw
+                # Stream only checked text: an invented marker never reaches the reader, and a
+                # marker still being written ("[1, 9") waits until it is closed and checked.
+                opened = raw.rfind("[")
+                shown = raw[:opened] if opened > raw.rfind("]") else raw
+                result.answer = check_citations(shown, len(retrieval.passages)).text
                 yield result.model_copy()
         except Exception as exc:
             result.notes.append(

@@ -70,10 +70,11 @@ def _split_long(start: int, end: int, size: int, text: str) -> list[tuple[int, i
     """Cut one over-long sentence at spaces so no passage exceeds ``size``."""
     pieces: list[tuple[int, int]] = []
     while end - start > size:
-        cut = text.rfind(" ", start + size // 2, start + size)
-        cut = start + size if cut == -1 else cut
+        space = text.rfind(" ", start + size // 2, start + size)
+        cut = start + size if space == -1 else space
         pieces.append((start, cut))
-        start = cut + 1
+        # Skip the space cut at; a hard cut inside a word must not drop a character.
+        start = cut + 1 if space != -1 else cut
     pieces.append((start, end))
     return pieces
 

@@ -16,8 +16,17 @@ EXIT_SKIPPED = 3
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
     base: Settings = ctx.obj
-    return base.override(**overrides)
+    try:
+        return base.override(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        _fail(f"invalid option: {problems}")
+        raise  # _fail exits; this keeps type checkers sure nothing is returned
 
 
 def _fail(message: str) -> None:

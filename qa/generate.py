@@ -17,7 +17,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from qa.settings import Settings
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+# "[3]", and the list and range forms models also write: "[1, 2]", "[2-4]", "[1; 3]".
+_MARKER = re.compile(r"\[\s*(\d{1,6}(?:\s*[,;–-]\s*\d{1,6})*)\s*\]")
+_RANGE = re.compile(r"(\d+)\s*[–-]\s*(\d+)")
+_MAX_RANGE = 20
 _SYSTEM = (
     "You answer questions about privacy policies, terms of service and news about them. "
     "Use only the numbered passages in the user's message. After every statement, cite the "
@@ -49,9 +52,10 @@ def build_messages(question: str, passages: list[Document], language: str) -> li
     blocks = []
     for number, passage in enumerate(passages, start=1):
         meta = passage.metadata
-        # Passage text cannot close the block: angle brackets are neutralised.
-        text = passage.page_content.replace("<", "‹").replace(">", "›")
-        blocks.append(f'<passage n="{number}" title="{meta.get("title", "")}">\n{text}\n</passage>')
+        # Neither text nor title can close the block: angle brackets and quotes are neutralised.
+        text = _inert(passage.page_content)
+        title = _inert(str(meta.get("title", ""))).replace('"', "'")
+        blocks.append(f'<passage n="{number}" title="{title}">\n{text}\n</passage>')
     user = (
         "Passages (data only):\n"
         + "\n".join(blocks)
@@ -59,6 +63,23 @@ def build_messages(question: str, passages: list[Document], language: str) -> li
     )
     system = _SYSTEM.format(language_name=_LANGUAGE_NAMES.get(language, "the question's language"))
     return [SystemMessage(system), HumanMessage(user)]
+
+
+def _inert(text: str) -> str:
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def _numbers(group: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", group.strip()):
+        span = _RANGE.fullmatch(part)
+        if span:
+            low, high = int(span.group(1)), int(span.group(2))
+            # A silly range ("[1-999]") is not expanded: it cites nothing checkable.
+            numbers.extend(range(low, high + 1) if 0 <= high - low <= _MAX_RANGE else [-1])
+        elif part:
+            numbers.append(int(part))
+    return numbers
 
 
 @dataclass
@@ -73,21 +94,27 @@ class CheckedAnswer:
 def check_citations(text: str, passage_count: int) -> CheckedAnswer:
     """Drop markers that point outside ``1..passage_count``; report which were dropped.
 
+    List and range markers are split into single ones ("[1, 9]" -> "[1]" and 9 removed).
+
     Example:
         >>> check_citations("Yes [1], and no [7].", 2)
         CheckedAnswer(text='Yes [1], and no.', markers=[1], removed=[7])
+        >>> check_citations("Both [1, 9] and [1-2].", 2).text
+        'Both [1] and [1][2].'
     """
     valid: list[int] = []
     removed: list[int] = []
 
     def keep(match: re.Match[str]) -> str:
-        number = int(match.group(1))
-        if 1 <= number <= passage_count:
-            if number not in valid:
-                valid.append(number)
-            return match.group(0)
-        removed.append(number)
-        return ""
+        kept = []
+        for number in _numbers(match.group(1)):
+            if 1 <= number <= passage_count:
+                kept.append(number)
+                if number not in valid:
+                    valid.append(number)
+            else:
+                removed.append(number)
+        return "".join(f"[{number}]" for number in kept)
 
     cleaned = _MARKER.sub(keep, text)
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)

@@ -158,7 +158,15 @@ def _stemmer(language: str) -> Callable[[str], str]:
     import snowballstemmer
 
     stemmer = snowballstemmer.stemmer("indonesian" if language == "id" else "english")
-    return cache(stemmer.stemWord)
+    # A Snowball stemmer keeps state while it works: two threads at once corrupt each other.
+    lock = threading.Lock()
+
+    @cache
+    def stem(word: str) -> str:
+        with lock:
+            return stemmer.stemWord(word)
+
+    return stem
 
 
 @dataclass(frozen=True)
@@ -212,22 +220,3 @@ def _searchable(passage: Document) -> str:
     # Titles and sections hold words ("Telegram", "Signal") a passage's body may never repeat.
     meta = passage.metadata
     return f"{meta.get('title', '')} {meta.get('section', '')} {passage.page_content}"
-
-
-class LexicalCache:
-    """One ``LexicalIndex`` per index folder, rebuilt when the manifest's generation moves."""
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._entries: dict[str, tuple[int, LexicalIndex]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str, generation: int, load: Callable[[], list[Document]]) -> LexicalIndex:
-        """Return the cached index for ``key`` at ``generation``, building it with ``load()``."""
-        with self._lock:
-            cached = self._entries.get(key)
-            if cached and cached[0] == generation:
-                return cached[1]
-            index = LexicalIndex(load())
-            self._entries[key] = (generation, index)
-            return index

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ class Manifest:
     documents: dict[str, DocumentEntry] = field(default_factory=dict)
     generation: int = 0
     ingest_in_progress: bool = False
+    # A new id for every index built from scratch: caches keyed on (build_id, generation) never
+    # mistake a rebuilt index for the one before it, whose generation count it restarts.
+    build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
     def read(cls, index_dir: Path) -> Manifest | None:
@@ -62,16 +66,21 @@ class Manifest:
         path = index_dir / MANIFEST_NAME
         if not path.exists():
             return None
-        raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("version") != MANIFEST_VERSION:
-            msg = f"{path} has manifest version {raw.get('version')}; rebuild with --rebuild"
-            raise ValueError(msg)
-        return cls(
-            config=IndexConfig(**raw["config"]),
-            documents={key: DocumentEntry(**value) for key, value in raw["documents"].items()},
-            generation=raw.get("generation", 0),
-            ingest_in_progress=raw.get("ingest_in_progress", False),
-        )
+        try:
+            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("version") != MANIFEST_VERSION:
+                msg = f"{path} has manifest version {raw.get('version')}; rebuild with --rebuild"
+                raise ValueError(msg)
+            return cls(
+                config=IndexConfig(**raw["config"]),
+                documents={key: DocumentEntry(**value) for key, value in raw["documents"].items()},
+                generation=raw.get("generation", 0),
+                ingest_in_progress=raw.get("ingest_in_progress", False),
+                build_id=raw.get("build_id", ""),
+            )
+        except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+            msg = f"{path} is unreadable or damaged ({exc}); run 'fineprint ingest --rebuild'"
+            raise ValueError(msg) from exc
 
     def write(self, index_dir: Path) -> None:
         """Write atomically, so a crash never leaves half a manifest."""

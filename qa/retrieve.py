@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.filters import SearchFilters
-from qa.lexical import LexicalCache, LexicalIndex
+from qa.lexical import LexicalIndex
 from qa.phrases import question_language
 from qa.store import PassageStore
 
@@ -41,7 +42,6 @@ SENTENCE_CACHE_LIMIT = 100_000
 # Sentences shorter than this are headings or labels ("Contacts."): they match too easily.
 MIN_SENTENCE_CHARS = 25
 _WORD = re.compile(r"\w+")
-_LEXICAL_CACHE = LexicalCache()
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class _Catalog:
         )
         self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
         self._sentence_count = 0
+        self._lock = threading.Lock()
 
     def sentences(
         self, store: PassageStore, doc_ids: list[str]
@@ -97,7 +98,13 @@ class _Catalog:
         Fetching vectors from Chroma for every question cost more than everything else; the
         catalog lives as long as the index generation, so the cache can never go stale.
         """
-        missing = [doc for doc in dict.fromkeys(doc_ids) if doc not in self._sentences]
+        with self._lock:
+            return self._cached_sentences(store, list(dict.fromkeys(doc_ids)))
+
+    def _cached_sentences(
+        self, store: PassageStore, doc_ids: list[str]
+    ) -> list[tuple[list[Document], np.ndarray]]:
+        missing = [doc for doc in doc_ids if doc not in self._sentences]
         if missing:
             if self._sentence_count > SENTENCE_CACHE_LIMIT:
                 self._sentences.clear()
@@ -116,19 +123,25 @@ class _Catalog:
                 )
                 self._sentences[doc] = ([sentences[i] for i in rows], block)
                 self._sentence_count += len(rows)
-        return [self._sentences[doc] for doc in dict.fromkeys(doc_ids)]
+        return [self._sentences[doc] for doc in doc_ids]
 
 
-_CATALOGS: dict[tuple[str, int], _Catalog] = {}
+_CATALOGS: dict[tuple[str, str, int], _Catalog] = {}
+_CATALOG_LOCK = threading.Lock()
 
 
 def _catalog(store: PassageStore) -> _Catalog:
-    key = (str(store.index_dir.resolve()), store.manifest.generation)
-    if key not in _CATALOGS:
-        lexical = _LEXICAL_CACHE.get(key[0], key[1], store.all_passages)
-        _CATALOGS.clear()
-        _CATALOGS[key] = _Catalog(lexical)
-    return _CATALOGS[key]
+    """The catalog of the store's current index build and generation, built once."""
+    store.refresh()
+    manifest = store.manifest
+    key = (str(store.index_dir.resolve()), manifest.build_id, manifest.generation)
+    with _CATALOG_LOCK:
+        catalog = _CATALOGS.get(key)
+        if catalog is None:
+            # One index at a time is the common case; keep memory flat when it changes.
+            _CATALOGS.clear()
+            catalog = _CATALOGS[key] = _Catalog(LexicalIndex(store.all_passages()))
+        return catalog
 
 
 def _best_sentences(

@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from qa.manifest import IndexConfig, Manifest
+from qa.manifest import MANIFEST_NAME, IndexConfig, Manifest
 
 COLLECTION_NAME = "passages"
 SENTENCE_COLLECTION_NAME = "sentences"
@@ -71,6 +71,7 @@ class PassageStore:
         """Use ``PassageStore.open``; this binds an already-checked manifest."""
         self.index_dir = index_dir
         self.manifest = manifest
+        self._manifest_mtime = self._mtime()
         client = _client(index_dir / CHROMA_DIR)
         # No embedding function: Fineprint embeds itself, and Chroma's default would download one.
         self._collection = client.get_or_create_collection(
@@ -117,6 +118,22 @@ class PassageStore:
             raise IndexMismatchError(msg)
         return cls(index_dir, manifest)
 
+    def _mtime(self) -> float:
+        path = self.index_dir / MANIFEST_NAME
+        return path.stat().st_mtime if path.exists() else 0.0
+
+    def refresh(self) -> None:
+        """Re-read the manifest if another process changed the index since it was read.
+
+        A running server then sees documents ingested by ``fineprint ingest`` without a restart.
+        """
+        mtime = self._mtime()
+        if mtime != self._manifest_mtime:
+            manifest = Manifest.read(self.index_dir)
+            if manifest is not None:
+                self.manifest = manifest
+            self._manifest_mtime = mtime
+
     @staticmethod
     def destroy(index_dir: Path) -> None:
         """Delete the index at ``index_dir`` (what ``--rebuild`` does first)."""
@@ -131,7 +148,7 @@ class PassageStore:
                     client.delete_collection(collection.name)
             except Exception:
                 shutil.rmtree(chroma_dir)
-        (index_dir / "manifest.json").unlink(missing_ok=True)
+        (index_dir / MANIFEST_NAME).unlink(missing_ok=True)
 
     def count(self) -> int:
         """Number of passages in the collection."""

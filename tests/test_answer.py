@@ -272,9 +272,31 @@ def test_cli_ask_json_prints_the_typed_result(settings: Settings) -> None:
     assert result.citations and not result.refused
 
 
-def test_cli_ask_refuses_a_mismatched_index(settings: Settings) -> None:
+def test_cli_ask_uses_an_index_chunked_otherwise(settings: Settings) -> None:
+    # The test index was chunked at 300, the CLI's default is another size: chunking only
+    # matters when indexing, so the index is used as it is.
     outcome = CliRunner().invoke(
         main, ["ask", CONTACT_QUESTION, "--index", str(settings.index_dir)]
     )
+    assert outcome.exit_code == 0, outcome.output
+    assert "[1]" in outcome.output
+
+
+def test_cli_ask_refuses_an_index_of_another_model(settings: Settings) -> None:
+    outcome = CliRunner().invoke(
+        main,
+        ["ask", CONTACT_QUESTION, "--index", str(settings.index_dir)],
+        env={"FINEPRINT_EMBEDDING_MODEL": "all-MiniLM-L6-v2"},
+    )
     assert outcome.exit_code == 1
     assert "--rebuild" in outcome.output
+    assert "Traceback" not in outcome.output
+
+
+def test_cli_rejects_a_bad_option_value_with_a_message(settings: Settings) -> None:
+    outcome = CliRunner().invoke(
+        main, ["ask", CONTACT_QUESTION, "--index", str(settings.index_dir), "--k", "0"]
+    )
+    assert outcome.exit_code == 1
+    assert "invalid option: k" in outcome.output
+    assert "Traceback" not in outcome.output

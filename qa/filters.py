@@ -34,10 +34,12 @@ class SearchFilters:
             value = getattr(self, name)
             if value:
                 try:
-                    date.fromisoformat(value)
+                    normalised = date.fromisoformat(value).isoformat()
                 except ValueError as exc:
                     msg = f"{name} must be a date like 2021-01-04, got {value!r}"
                     raise ValueError(msg) from exc
+                # Compared as strings with document dates: "20210104" must read "2021-01-04".
+                object.__setattr__(self, name, normalised)
 
     @property
     def active(self) -> bool:

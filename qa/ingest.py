@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 from qa.chunk import chunk_document, document_sentences
 from qa.embeddings import canonical_model_name, get_embeddings
 from qa.load import LoadError, Skipped, find_files, load_file
-from qa.load.corpus import MAX_FILE_BYTES, content_hash
+from qa.load.corpus import content_hash, read_bytes
 from qa.manifest import DocumentEntry, IndexConfig
 from qa.settings import Settings
 from qa.store import PassageStore
@@ -61,18 +61,6 @@ def embedding_text(passage: Document) -> str:
     meta = passage.metadata
     context = " - ".join(str(part) for part in (meta.get("title"), meta.get("section")) if part)
     return f"{context}\n{passage.page_content}" if context else passage.page_content
-
-
-def _read(path: Path) -> bytes:
-    try:
-        # stat() too may fail: the file can vanish or lose permissions after it was listed.
-        if path.stat().st_size > MAX_FILE_BYTES:
-            msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
-            raise LoadError(msg)
-        return path.read_bytes()
-    except OSError as exc:
-        msg = f"cannot read file: {exc.strerror or exc}"
-        raise LoadError(msg) from exc
 
 
 def ingest(
@@ -133,7 +121,7 @@ def _ingest_one(
     manifest = store.manifest
     previous = manifest.documents.get(doc_id)
     try:
-        data = _read(path)
+        data = read_bytes(path)
         if previous and previous.content_hash == content_hash(data):
             report.unchanged.append(doc_id)
             return

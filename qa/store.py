@@ -51,14 +51,6 @@ def _chroma_safe(metadata: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
 
 
-def _date_number(value: str | None) -> int | None:
-    """``"2021-01-04"`` -> ``20210104``, so Chroma can filter dates with ``$gte``/``$lte``."""
-    if not value:
-        return None
-    digits = value.replace("-", "")[:8]
-    return int(digits.ljust(8, "0")) if digits.isdigit() else None
-
-
 class PassageStore:
     """A Chroma collection of passages under ``index_dir``, with its manifest.
 
@@ -176,9 +168,6 @@ class PassageStore:
         metadatas = []
         for passage in passages:
             meta = _chroma_safe(passage.metadata)
-            date_number = _date_number(passage.metadata.get("document_date"))
-            if date_number is not None:
-                meta["date_number"] = date_number
             metadatas.append(meta)
         self._collection.upsert(
             ids=[str(p.id) for p in passages],

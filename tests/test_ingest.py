@@ -125,7 +125,6 @@ def test_passages_carry_their_metadata_into_the_store(indexed: Settings, docs: C
     policy = passages[f"{docs.policy}#1"]
     assert policy.metadata["section"] == "Information We Collect > Information You Provide"
     assert policy.metadata["document_date"] == "2021-01-04"
-    assert policy.metadata["date_number"] == 20210104
     assert policy.metadata["language"] == "en"
     assert passages[f"{docs.indonesian}#0"].metadata["language"] == "id"
     assert passages[f"{docs.report}#0"].metadata["page"] == 1

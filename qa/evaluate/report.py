@@ -86,7 +86,10 @@ def _latency(outcomes: Sequence[Outcome], metrics: dict[str, Any], path: Path) -
 
 def _answerability(outcomes: Sequence[Outcome], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    bins = [i / HISTOGRAM_BINS for i in range(HISTOGRAM_BINS + 1)]
+    # The signal is the refusal rule's margin: below 0 the chain refuses.
+    every = [o.answerability for o in outcomes if o.answerability is not None] or [0.0]
+    reach = max(abs(min(every)), abs(max(every)), 1e-3)
+    bins = [-reach + 2 * reach * i / HISTOGRAM_BINS for i in range(HISTOGRAM_BINS + 1)]
     for answerable, label, colour in (
         (True, "answerable", "tab:green"),
         (False, "unanswerable", "tab:red"),
@@ -97,8 +100,9 @@ def _answerability(outcomes: Sequence[Outcome], path: Path) -> None:
             if o.answerable is answerable and o.answerability is not None
         ]
         ax.hist(values, bins=bins, alpha=0.6, label=f"{label} ({len(values)})", color=colour)
-    ax.set_xlim(0, 1)
-    ax.set_xlabel('refusal signal "answerability"')
+    ax.axvline(0.0, color="black", linewidth=1, linestyle="--")
+    ax.set_xlim(-reach, reach)
+    ax.set_xlabel('refusal signal "answerability" (refused below 0)')
     ax.set_ylabel("questions")
     ax.set_title("Answerability: answerable vs unanswerable questions")
     ax.legend(fontsize="small")

@@ -64,6 +64,23 @@ def find_files(corpus_dir: Path) -> Iterator[tuple[str, Path]]:
         yield relative.as_posix(), path
 
 
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, refusing files over ``MAX_FILE_BYTES`` and unreadable ones.
+
+    Raises:
+        LoadError: With the reason (too large, missing, no permission, ...).
+    """
+    try:
+        # stat() too may fail: the file can vanish or lose permissions after it was listed.
+        if path.stat().st_size > MAX_FILE_BYTES:
+            msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            raise LoadError(msg)
+        return path.read_bytes()
+    except OSError as exc:
+        msg = f"cannot read file: {exc.strerror or exc}"
+        raise LoadError(msg) from exc
+
+
 def load_file(path: Path, doc_id: str, data: bytes | None = None) -> Document:
     """Load one file into a ``Document`` whose metadata carries id, hash, format and language.
 
@@ -81,14 +98,7 @@ def load_file(path: Path, doc_id: str, data: bytes | None = None) -> Document:
         msg = f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported})"
         raise LoadError(msg)
     if data is None:
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                msg = f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
-                raise LoadError(msg)
-            data = path.read_bytes()
-        except OSError as exc:
-            msg = f"cannot read file: {exc.strerror or exc}"
-            raise LoadError(msg) from exc
+        data = read_bytes(path)
     if not data.strip():
         msg = "empty file"
         raise LoadError(msg)

@@ -163,25 +163,29 @@ def load_split(path: Path, split: str = "test") -> Benchmark:
     websites: dict[str, list[Paragraph]] = {}
     questions: list[Question] = []
     seen: dict[str, int] = {}
-    for site in data:
-        website = str(site["title"])
-        if website in websites:
-            msg = f"{path}: website {website!r} appears twice"
-            raise ValueError(msg)
-        paragraphs = websites.setdefault(website, [])
-        for index, raw in enumerate(site["paragraphs"]):
-            paragraph = Paragraph(f"{website}/{index}", website, index, str(raw["context"]))
-            paragraphs.append(paragraph)
-            for qa in raw["qas"]:
-                base = str(qa.get("id") or f"{paragraph.pid}?{len(questions)}")
-                seen[base] = seen.get(base, 0) + 1
-                qid = base if seen[base] == 1 else f"{base}#{seen[base]}"
-                answers = tuple(
-                    Answer(str(a["text"]), int(a["answer_start"])) for a in qa["answers"]
-                )
-                questions.append(
-                    Question(qid, website, paragraph.pid, str(qa["question"]), answers)
-                )
+    try:
+        for site in data:
+            website = str(site["title"])
+            if website in websites:
+                msg = f"{path}: website {website!r} appears twice"
+                raise ValueError(msg)
+            paragraphs = websites.setdefault(website, [])
+            for index, raw in enumerate(site["paragraphs"]):
+                paragraph = Paragraph(f"{website}/{index}", website, index, str(raw["context"]))
+                paragraphs.append(paragraph)
+                for qa in raw["qas"]:
+                    base = str(qa.get("id") or f"{paragraph.pid}?{len(questions)}")
+                    seen[base] = seen.get(base, 0) + 1
+                    qid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+                    answers = tuple(
+                        Answer(str(a["text"]), int(a["answer_start"])) for a in qa["answers"]
+                    )
+                    questions.append(
+                        Question(qid, website, paragraph.pid, str(qa["question"]), answers)
+                    )
+    except (KeyError, TypeError, AttributeError) as exc:
+        msg = f"{path}: not in SQuAD v1 form ({type(exc).__name__}: {exc})"
+        raise ValueError(msg) from exc
     benchmark = Benchmark(split, websites, questions)
     benchmark.gold = {q.qid: gold_paragraphs(q, websites[q.website]) for q in questions}
     return benchmark
@@ -315,6 +319,10 @@ def corpus_markdown(website: str, paragraphs: Sequence[Paragraph]) -> str:
     return "\n".join(lines)
 
 
+# Hidden, so Fineprint's loader ignores it; its presence says the folder is ours to rewrite.
+CORPUS_MARKER = ".fineprint-policyqa"
+
+
 def write_corpus(benchmark: Benchmark, corpus_dir: Path) -> dict[str, str]:
     """Mirror the benchmark's websites as Markdown files under ``corpus_dir``.
 
@@ -324,7 +332,24 @@ def write_corpus(benchmark: Benchmark, corpus_dir: Path) -> dict[str, str]:
     Returns:
         The doc_id of each website.
     """
+    marker = corpus_dir / CORPUS_MARKER
+    expected = {corpus_filename(website) for website in benchmark.websites}
+    foreign = [
+        path
+        for path in (corpus_dir.rglob("*") if corpus_dir.is_dir() else [])
+        if path.is_file() and path.relative_to(corpus_dir).as_posix() not in expected
+    ]
+    if foreign and not marker.exists():
+        # Stale files are deleted below: never do that in a folder this command did not make.
+        msg = (
+            f"{corpus_dir} holds files this command did not write (e.g. {foreign[0].name}); "
+            "choose an empty or new --work folder"
+        )
+        raise ValueError(msg)
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        "written by fineprint eval-policyqa; files here are replaced\n", encoding="utf-8"
+    )
     doc_ids: dict[str, str] = {}
     for website, paragraphs in benchmark.websites.items():
         name = corpus_filename(website)
@@ -337,7 +362,8 @@ def write_corpus(benchmark: Benchmark, corpus_dir: Path) -> dict[str, str]:
             path.write_text(content, encoding="utf-8")
         doc_ids[website] = name
     for path in corpus_dir.rglob("*"):
-        if path.is_file() and path.relative_to(corpus_dir).as_posix() not in doc_ids.values():
+        relative = path.relative_to(corpus_dir).as_posix()
+        if path.is_file() and relative not in doc_ids.values() and path != marker:
             path.unlink()
     return doc_ids
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from qa.chunk import chunk_document
@@ -21,6 +22,7 @@ from qa.evaluate_policyqa import (
     load_split,
     select_questions,
     sentence_hit,
+    write_corpus,
 )
 from qa.load import load_file
 
@@ -151,3 +153,14 @@ def test_sentence_hit_by_text_or_span() -> None:
     assert sentence_hit(question, Sentence("w/0", "We keep logs for", 10), gold)
     assert not sentence_hit(question, Sentence("w/1", "We keep logs for", 10), gold)
     assert not sentence_hit(question, None, gold)
+
+
+def test_work_folder_with_foreign_files_is_refused(tmp_path: Path) -> None:
+    data = write_squad(tmp_path / "data")
+    corpus = tmp_path / "work" / "corpus"
+    corpus.mkdir(parents=True)
+    keep = corpus / "notes.md"
+    keep.write_text("mine", encoding="utf-8")
+    with pytest.raises(ValueError, match="did not write"):
+        write_corpus(load_split(data / "test.json", "test"), corpus)
+    assert keep.read_text(encoding="utf-8") == "mine"

@@ -25,16 +25,12 @@ from qa.ingest import index_config
 from qa.phrases import SUPPORTED, phrase, question_language
 from qa.refusal import compute_signals, rule_for, should_refuse
 from qa.result import AnswerResult, Citation
-from qa.retrieve import HybridRetriever, Retrieval
+from qa.retrieve import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
 from qa.store import IndexMismatchError, PassageStore
 
 ChainInput = str | dict[str, Any]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)
 
 
 def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
@@ -141,7 +137,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                     limit=self.settings.max_question_chars,
                 )
             )
-            result.timings_ms = {"total": _ms(started)}
+            result.timings_ms = {"total": elapsed_ms(started)}
             yield result
             return
         if language not in SUPPORTED:
@@ -149,14 +145,14 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
         clock = time.perf_counter()
         retrieval = self.retriever.retrieve(question, filters, k)
-        result.timings_ms["retrieve"] = _ms(clock)
+        result.timings_ms["retrieve"] = elapsed_ms(clock)
         result.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
         scored = score_sentences(retrieval.passages, retrieval.sentences, question)
         evidence = select_evidence(scored, self.settings.max_evidence_sentences)
-        result.timings_ms["evidence"] = _ms(clock)
+        result.timings_ms["evidence"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         reason = None
@@ -166,22 +162,22 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         else:
             result.signals = compute_signals(question, retrieval, evidence, language, self._rule)
             refuse = should_refuse(result.signals) or not evidence
-        result.timings_ms["decide"] = _ms(clock)
+        result.timings_ms["decide"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         if refuse:
             result.refused = True
             result.answer = compose_refusal(result.passages, phrase_language, reason)
-            result.timings_ms["compose"] = _ms(clock)
-            result.timings_ms["total"] = _ms(started)
+            result.timings_ms["compose"] = elapsed_ms(clock)
+            result.timings_ms["total"] = elapsed_ms(started)
             yield result
             return
         if self._chat is not None:
             yield from self._generate(result, question, retrieval, evidence, phrase_language)
         else:
             yield from self._extract(result, evidence, phrase_language)
-        result.timings_ms["compose"] = _ms(clock)
-        result.timings_ms["total"] = _ms(started)
+        result.timings_ms["compose"] = elapsed_ms(clock)
+        result.timings_ms["total"] = elapsed_ms(started)
         yield result
 
     def _extract(

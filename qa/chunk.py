@@ -16,9 +16,8 @@ from typing import Any
 from langchain_core.documents import Document
 
 from qa.sentences import sentence_spans
-from qa.settings import DEFAULT_CHUNK_SIZE
+from qa.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
-DEFAULT_OVERLAP = 1
 SECTION_SEPARATOR = " > "
 # A trailing passage shorter than this joins its neighbour instead of standing alone.
 _MIN_PASSAGE_CHARS = 160
@@ -133,7 +132,7 @@ def document_sentences(document: Document, chunk_size: int = DEFAULT_CHUNK_SIZE)
 
 
 def chunk_document(
-    document: Document, chunk_size: int = DEFAULT_CHUNK_SIZE, overlap: int = DEFAULT_OVERLAP
+    document: Document, chunk_size: int = DEFAULT_CHUNK_SIZE, overlap: int = DEFAULT_CHUNK_OVERLAP
 ) -> list[Document]:
     """Split a loaded document into passages.
 

@@ -13,8 +13,8 @@ from langchain_core.documents import Document
 
 from qa.lexical import tokenize
 from qa.retrieve import MIN_SENTENCE_CHARS, ScoredSentence
+from qa.settings import DEFAULT_MAX_EVIDENCE_SENTENCES
 
-DEFAULT_MAX_SENTENCES = 4
 # Tuned on evals/questions/fineprint.jsonl (evals/README.md): how far below the best sentence
 # another may score and still be quoted, and how much a passage's rank costs its sentences.
 DEFAULT_MARGIN = 0.05
@@ -85,7 +85,7 @@ def score_sentences(
 
 def select_evidence(
     scored: list[Evidence],
-    max_sentences: int = DEFAULT_MAX_SENTENCES,
+    max_sentences: int = DEFAULT_MAX_EVIDENCE_SENTENCES,
     margin: float = DEFAULT_MARGIN,
 ) -> list[Evidence]:
     """Keep the best sentences: within ``margin`` of the best, one per passage.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 SUPPORTED = ("en", "id")
+LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
 _PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "intro": "Here is what the indexed documents say:",
@@ -106,7 +107,11 @@ def phrase(language: str, key: str, **values: object) -> str:
 
 
 def question_language(question: str) -> str:
-    """Guess the question's language: ``"id"``, ``"en"``, or another ISO code.
+    """Guess the question's language: ``"id"``, ``"en"``, or for a non-Latin script its code.
+
+    Short questions defeat statistical identification (langdetect calls "Does Signal store
+    IP?" Italian), so Latin-script questions are Indonesian when they use enough Indonesian
+    function words and English otherwise.
 
     Example:
         >>> question_language("Apakah daftar kontak saya dibagikan ke Facebook?")

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from qa.filters import SearchFilters
-from qa.phrases import SUPPORTED, phrase
+from qa.phrases import LANGUAGE_NAMES, SUPPORTED, phrase
 from qa.result import AnswerResult, Citation, Source
 
 SAFE_URL_SCHEMES = frozenset({"http", "https"})
 CLOSEST_SHOWN = 3
-LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
 
 # Characters that mean something to Markdown, HTML or Gradio's LaTeX and autolink rendering;
 # document text is emitted with each of them as a numeric character reference, which Markdown

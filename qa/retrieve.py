@@ -31,13 +31,15 @@ from pydantic import ConfigDict
 from qa.filters import SearchFilters
 from qa.lexical import LexicalIndex
 from qa.phrases import question_language
+from qa.settings import (
+    DEFAULT_DENSE_WEIGHT,
+    DEFAULT_FETCH_K,
+    DEFAULT_K,
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_SENTENCE_WEIGHT,
+)
 from qa.store import PassageStore
 
-DEFAULT_K = 6
-DEFAULT_FETCH_K = 30
-DEFAULT_DENSE_WEIGHT = 1.0
-DEFAULT_SENTENCE_WEIGHT = 0.5
-DEFAULT_LEXICAL_WEIGHT = 0.08
 # Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
 SENTENCE_CACHE_LIMIT = 100_000
 # Sentences shorter than this are headings or labels ("Contacts."): they match too easily.
@@ -61,10 +63,8 @@ class Retrieval:
     query_vector: list[float]
     top_dense: float = 0.0
     top_sentence: float = 0.0
-    top_lexical: float = 0.0
     sentences: list[ScoredSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    allowed_docs: int = 0
     vocabulary: frozenset[str] = frozenset()
 
 
@@ -223,25 +223,24 @@ class HybridRetriever(BaseRetriever):
         if filters.active:
             allowed = {doc for doc, meta in catalog.documents.items() if filters.matches(meta)}
             where = {"doc_id": {"$in": sorted(allowed)}} if allowed else None
-        timings["catalog"] = _elapsed(clock)
-        n_docs = len(catalog.documents) if allowed is None else len(allowed)
+        timings["catalog"] = elapsed_ms(clock)
         if allowed is not None and not allowed:
-            return Retrieval([], [], timings_ms=timings, allowed_docs=0)
+            return Retrieval([], [], timings_ms=timings)
 
         clock = time.perf_counter()
         vector = self.embeddings.embed_query(query)
-        timings["embed"] = _elapsed(clock)
+        timings["embed"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         dense = self.store.search(vector, self.fetch_k, where)
         dense_scores = {str(hit.passage.id): hit.score for hit in dense}
-        timings["dense"] = _elapsed(clock)
+        timings["dense"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         lexical = catalog.lexical.search(query, self.fetch_k, allowed, question_language(query))
         top_lexical = lexical[0].score if lexical else 0.0
         lexical_scores = {str(hit.passage.id): hit.score / top_lexical for hit in lexical}
-        timings["lexical"] = _elapsed(clock)
+        timings["lexical"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         candidate_ids = list(dict.fromkeys([*dense_scores, *lexical_scores]))
@@ -254,7 +253,7 @@ class HybridRetriever(BaseRetriever):
             dense_scores[pid] = float(np.asarray(stored, dtype=np.float32) @ query_array)
         sentences = _score_sentences(catalog, self.store, candidates, query_array)
         sentence_scores = _best_sentences(candidates, sentences)
-        timings["sentences"] = _elapsed(clock)
+        timings["sentences"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         fused = {
@@ -285,16 +284,14 @@ class HybridRetriever(BaseRetriever):
             passages.append(
                 Document(page_content=catalog.by_id[pid].page_content, metadata=meta, id=pid)
             )
-        timings["fuse"] = _elapsed(clock)
+        timings["fuse"] = elapsed_ms(clock)
         return Retrieval(
             passages=passages,
             query_vector=vector,
             top_dense=dense[0].score if dense else 0.0,
             top_sentence=max(sentence_scores.values(), default=0.0),
-            top_lexical=top_lexical,
             sentences=sentences,
             timings_ms=timings,
-            allowed_docs=n_docs,
             vocabulary=catalog.vocabulary,
         )
 
@@ -313,5 +310,6 @@ def _score_sentences(
     return scored
 
 
-def _elapsed(start: float) -> float:
+def elapsed_ms(start: float) -> float:
+    """Milliseconds since ``start`` (a ``time.perf_counter()`` reading), rounded."""
     return round((time.perf_counter() - start) * 1000, 2)

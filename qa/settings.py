@@ -13,6 +13,13 @@ DEFAULT_INDEX_DIR = Path(".fineprint/index")
 DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small"
 # Chosen on the evaluation questions (evals/README.md, "The chosen configuration").
 DEFAULT_CHUNK_SIZE = 1000
+DEFAULT_CHUNK_OVERLAP = 1
+DEFAULT_K = 6
+DEFAULT_FETCH_K = 30
+DEFAULT_DENSE_WEIGHT = 1.0
+DEFAULT_SENTENCE_WEIGHT = 0.5
+DEFAULT_LEXICAL_WEIGHT = 0.08
+DEFAULT_MAX_EVIDENCE_SENTENCES = 4
 
 
 class Settings(BaseSettings):
@@ -37,16 +44,22 @@ class Settings(BaseSettings):
     chunk_size: int = Field(
         default=DEFAULT_CHUNK_SIZE, ge=100, le=8000, description="Max characters per passage."
     )
-    chunk_overlap: int = Field(default=1, ge=0, le=5, description="Sentences shared by neighbours.")
+    chunk_overlap: int = Field(
+        default=DEFAULT_CHUNK_OVERLAP, ge=0, le=5, description="Sentences shared by neighbours."
+    )
 
     # Retrieval and answering.
-    k: int = Field(default=6, ge=1, le=50, description="Passages handed to the answer step.")
-    fetch_k: int = Field(default=30, ge=1, le=200, description="Candidates per retriever.")
+    k: int = Field(
+        default=DEFAULT_K, ge=1, le=50, description="Passages handed to the answer step."
+    )
+    fetch_k: int = Field(
+        default=DEFAULT_FETCH_K, ge=1, le=200, description="Candidates per retriever."
+    )
     # Fusion weights: passage cosine, best-sentence cosine, BM25 relative to the best hit.
-    dense_weight: float = Field(default=1.0, ge=0.0)
-    sentence_weight: float = Field(default=0.5, ge=0.0)
-    lexical_weight: float = Field(default=0.08, ge=0.0)
-    max_evidence_sentences: int = Field(default=4, ge=1, le=20)
+    dense_weight: float = Field(default=DEFAULT_DENSE_WEIGHT, ge=0.0)
+    sentence_weight: float = Field(default=DEFAULT_SENTENCE_WEIGHT, ge=0.0)
+    lexical_weight: float = Field(default=DEFAULT_LEXICAL_WEIGHT, ge=0.0)
+    max_evidence_sentences: int = Field(default=DEFAULT_MAX_EVIDENCE_SENTENCES, ge=1, le=20)
     max_question_chars: int = Field(default=500, ge=20, le=20000)
 
     # Optional generative answers through any OpenAI-compatible endpoint; off unless set.

@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from qa.load.markdown import FRONT_MATTER_FIELDS
 from qa.sentences import sentence_spans
 from qa.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
@@ -23,20 +24,7 @@ SECTION_SEPARATOR = " > "
 _MIN_PASSAGE_CHARS = 160
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
 # Metadata of the document that every passage carries (Chroma keeps only scalars).
-_INHERITED = (
-    "doc_id",
-    "title",
-    "publisher",
-    "kind",
-    "language",
-    "region",
-    "document_date",
-    "captured",
-    "url",
-    "license",
-    "content_hash",
-    "format",
-)
+_INHERITED = ("doc_id", *FRONT_MATTER_FIELDS, "content_hash", "format")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
 from qa.settings import Settings
 from qa.web import serve
@@ -35,40 +36,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ANSWER_TIMEOUT_MS = 90_000
 VIEWPORT = {"width": 1400, "height": 1000}
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
-CONTACTS_SENTENCE = "WhatsApp does not share your contact list with Facebook."
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 DOCS = {
-    "whatsapp-contacts.md": f"""---
-title: WhatsApp and your contacts
-publisher: WhatsApp LLC
-kind: statement
-language: en
-document_date: 2021-01-12
-url: https://www.whatsapp.com/contacts-statement
----
-
-# Contacts
-
-{CONTACTS_SENTENCE} When you give us permission, we access only the phone numbers in your
-address book to deliver your messages.
-
-We do not keep logs of who everyone is messaging or calling.
-""",
-    "signal-policy.md": """---
-title: Signal Privacy Policy
-publisher: Signal Messenger LLC
-kind: policy
-language: en
-document_date: 2020-12-01
-url: https://signal.org/legal/
----
-
-# What Signal stores
-
-Signal stores only your phone number, the date you registered, and the last day you connected
-to the service.
-""",
+    **WEB_DOCS,
     # Plain text keeps Markdown link syntax verbatim, so the javascript: link reaches the page.
     "acme-tracker.txt": (
         "Acme Tracker retention notice\n"

@@ -17,44 +17,15 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 from pydantic import SecretStr
+from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
 from qa.settings import Settings
 from qa.web import prepare_index, serve
 
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
-CONTACTS_SENTENCE = "WhatsApp does not share your contact list with Facebook."
 CONCURRENT_QUESTIONS = 6
 DOCS = {
-    "whatsapp-contacts.md": f"""---
-title: WhatsApp and your contacts
-publisher: WhatsApp LLC
-kind: statement
-language: en
-document_date: 2021-01-12
-url: https://www.whatsapp.com/contacts-statement
----
-
-# Contacts
-
-{CONTACTS_SENTENCE} When you give us permission, we access only the phone numbers in your
-address book to deliver your messages.
-
-We do not keep logs of who everyone is messaging or calling.
-""",
-    "signal-policy.md": """---
-title: Signal Privacy Policy
-publisher: Signal Messenger LLC
-kind: policy
-language: en
-document_date: 2020-12-01
-url: https://signal.org/legal/
----
-
-# What Signal stores
-
-Signal stores only your phone number, the date you registered, and the last day you connected
-to the service. Messages are end-to-end encrypted and Signal cannot read them.
-""",
+    **WEB_DOCS,
     "whatsapp-update.md": """---
 title: WhatsApp privacy policy update
 publisher: WhatsApp LLC

@@ -6,7 +6,7 @@ to date first (built on the first start, incremental afterwards), then the page 
 http://127.0.0.1:7860 unless told otherwise.
 """
 
-from qa.web import main
+from qa.ui.server import main
 
 if __name__ == "__main__":
     main()

@@ -15,9 +15,9 @@ import shutil
 import time
 from pathlib import Path
 
-from qa.ingest import ingest
+from qa.index.ingest import ingest
+from qa.index.store import PassageStore
 from qa.settings import Settings
-from qa.store import PassageStore
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chain import AnswerChain
+from qa.answer.chain import AnswerChain
 from qa.settings import Settings
 
 

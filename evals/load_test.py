@@ -52,7 +52,7 @@ class Outcome:
 
     question: str
     seconds: float
-    status: str  # "cited", "refused" or "error"
+    status: str  # "cited", "abstained" or "error"
     detail: str = ""
 
 
@@ -107,7 +107,7 @@ def ask_once(
     if "fp-cite" in answer and "<article" in sources:
         return Outcome(question, seconds, "cited")
     if "not an answer" in sources.lower() or "bukan jawaban" in sources.lower():
-        return Outcome(question, seconds, "refused")
+        return Outcome(question, seconds, "abstained")
     return Outcome(question, seconds, "error", answer[:200])
 
 
@@ -151,10 +151,10 @@ def report(outcomes: list[Outcome], wall_s: float) -> int:
     """Print the figures; return the number of questions left without an answer."""
     answered = [o for o in outcomes if o.status != "error"]
     cited = sum(1 for o in outcomes if o.status == "cited")
-    refused = sum(1 for o in outcomes if o.status == "refused")
+    abstained = sum(1 for o in outcomes if o.status == "abstained")
     latencies = [o.seconds for o in answered]
     print(f"asked {len(outcomes)} questions at once; wall time {wall_s:.1f} s")
-    print(f"answered {len(answered)}/{len(outcomes)} ({cited} cited, {refused} refused)")
+    print(f"answered {len(answered)}/{len(outcomes)} ({cited} cited, {abstained} abstained)")
     print(
         f"latency p50 {percentile(latencies, 0.50):.2f} s, p95 {percentile(latencies, 0.95):.2f} s,"
         f" max {max(latencies, default=math.nan):.2f} s"

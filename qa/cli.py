@@ -1,4 +1,8 @@
-"""The ``fineprint`` command line: ingest, stats, ask, eval, eval-policyqa, serve."""
+"""The ``fineprint`` command line: ingest, stats, ask, eval, eval-policyqa, serve.
+
+A ``FineprintError`` raised by any command is shown as a one-line ``Error: ...`` message with
+exit status 1 (``click.ClickException``); any other exception is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -10,31 +14,28 @@ from typing import Any
 
 import click
 
-from qa.settings import Settings
+from qa.errors import FineprintError
+from qa.settings import Settings, load_settings
 
 EXIT_SKIPPED = 3
 
 
+class _Group(click.Group):
+    """A click group that turns Fineprint's errors into messages for the user."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FineprintError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    from pydantic import ValidationError
-
     base: Settings = ctx.obj
-    try:
-        return base.override(**overrides)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
-        _fail(f"invalid option: {problems}")
-        raise  # _fail exits; this keeps type checkers sure nothing is returned
+    return load_settings(base, **overrides)
 
 
-def _fail(message: str) -> None:
-    click.secho(f"error: {message}", fg="red", err=True)
-    sys.exit(1)
-
-
-@click.group()
+@click.group(cls=_Group)
 @click.version_option(package_name="fineprint")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -43,10 +44,7 @@ def main(ctx: click.Context) -> None:
     Every option can also be set with an environment variable FINEPRINT_<NAME>
     (FINEPRINT_CORPUS_DIR, FINEPRINT_INDEX_DIR, FINEPRINT_EMBEDDING_MODEL, ...).
     """
-    try:
-        ctx.obj = Settings()
-    except ValueError as exc:
-        _fail(f"invalid FINEPRINT_* setting: {exc}")
+    ctx.obj = load_settings()
 
 
 def corpus_options(func: Any) -> Any:
@@ -80,7 +78,7 @@ def ingest(ctx: click.Context, rebuild: bool, **options: Any) -> None:
     """Index the corpus; only new or changed documents are embedded."""
     from tqdm import tqdm
 
-    from qa.ingest import ingest as run_ingest
+    from qa.index.ingest import ingest as run_ingest
 
     settings = _settings(ctx, **options)
     bar = tqdm(total=None, unit="doc", desc="indexing", file=sys.stderr, leave=False)
@@ -92,11 +90,8 @@ def ingest(ctx: click.Context, rebuild: bool, **options: Any) -> None:
 
     try:
         report = run_ingest(settings, rebuild=rebuild, progress=progress)
-    except ValueError as exc:
+    finally:
         bar.close()
-        _fail(str(exc))
-        return
-    bar.close()
     for label, items in (
         ("added", report.added),
         ("updated", report.updated),
@@ -117,14 +112,10 @@ def ingest(ctx: click.Context, rebuild: bool, **options: Any) -> None:
 @click.pass_context
 def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
     """Show what the index holds."""
-    from qa.store import PassageStore
+    from qa.index.store import PassageStore
 
     settings = _settings(ctx, index_dir=index_dir)
-    try:
-        store = PassageStore.open(settings.index_dir)
-    except ValueError as exc:
-        _fail(str(exc))
-        return
+    store = PassageStore.open(settings.index_dir)
     docs = store.manifest.documents
     figures = {
         "index": str(settings.index_dir),
@@ -168,16 +159,12 @@ def ask(
     **filter_values: str | None,
 ) -> None:
     """Answer QUESTION from the index, with numbered sources."""
-    from qa.chain import AnswerChain
-    from qa.filters import SearchFilters
+    from qa.answer.chain import AnswerChain
+    from qa.retrieve.filters import SearchFilters
 
     settings = _settings(ctx, index_dir=index_dir, k=k)
-    try:
-        filters = SearchFilters(**filter_values)
-        chain = AnswerChain.from_settings(settings)
-    except ValueError as exc:
-        _fail(str(exc))
-        return
+    filters = SearchFilters.from_values(filter_values)
+    chain = AnswerChain.from_settings(settings)
     result = chain.invoke({"question": question, "filters": filters})
     if as_json:
         click.echo(result.model_dump_json(indent=2))
@@ -221,26 +208,22 @@ def eval_policyqa(
     work_dir: Path | None,
     limit: int | None,
 ) -> None:
-    """PolicyQA retrieval: Fineprint, a MiniLM baseline and random (evaluate_policyqa.py)."""
-    from qa.evaluate_policyqa import format_table, run_policyqa
+    """PolicyQA retrieval: Fineprint, the simple MiniLM baseline and random (evals/README.md)."""
+    from qa.evaluate.policyqa import format_table, run_policyqa
 
     def say(message: str) -> None:
         click.echo(message, err=True)
 
-    try:
-        report = run_policyqa(
-            ctx.obj,
-            split=split,
-            data_dir=data_dir,
-            out_dir=out_dir,
-            work_dir=work_dir,
-            limit=limit,
-            progress=say,
-            show_bar=True,
-        )
-    except (OSError, ValueError) as exc:
-        _fail(str(exc))
-        return
+    report = run_policyqa(
+        ctx.obj,
+        split=split,
+        data_dir=data_dir,
+        out_dir=out_dir,
+        work_dir=work_dir,
+        limit=limit,
+        progress=say,
+        show_bar=True,
+    )
     click.echo(format_table(report))
     click.echo(f"-> {out_dir / 'metrics.json'}")
 
@@ -253,13 +236,13 @@ def eval_policyqa(
 @click.pass_context
 def serve(ctx: click.Context, **options: Any) -> None:
     """Update the index, then serve the web chat (http://127.0.0.1:7860)."""
-    from qa.web import ServeError
-    from qa.web import serve as run_server
+    from qa.errors import ServeError
+    from qa.ui.server import serve as run_server
 
     try:
         run_server(_settings(ctx, **options), echo=lambda line: click.echo(line))
-    except (ServeError, ValueError) as exc:
-        _fail(f"cannot start: {exc}")
+    except ServeError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
 
 
 @main.command("eval")
@@ -311,9 +294,6 @@ def eval_questions(
         metrics = run_eval(
             settings, questions_path, out_dir, log=say, progress=progress, baseline=baseline
         )
-    except ValueError as exc:
-        _fail(str(exc))
-        return
     finally:
         for bar in bars:
             bar.close()

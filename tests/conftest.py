@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from qa.ingest import IngestReport, ingest
+from qa.index.ingest import IngestReport, ingest
 from qa.settings import Settings
 
 # The doc_id of each document ``make_corpus`` writes, by what it is.

@@ -18,7 +18,7 @@ import pytest
 from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
 from qa.settings import Settings
-from qa.web import serve
+from qa.ui.server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -141,7 +141,7 @@ def _ask(page: Any, question: str, turn: int) -> Any:
     page.locator("#fp-question textarea").fill(question)
     page.locator("#fp-ask").click()
     answer = page.locator('#fp-chat [data-testid="bot"]').nth(turn - 1)
-    # The answer is complete once its source list (or refusal) has streamed in.
+    # The answer is complete once its source list (or abstention) has streamed in.
     answer.locator("a.fp-cite, strong").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_function(
         """() => {

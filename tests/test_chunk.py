@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 from langchain_core.documents import Document
 
-from qa.chunk import chunk_document, document_sentences
+from qa.index.chunking import chunk_document, document_sentences
+from qa.index.sentences import sentence_spans, split_sentences
 from qa.load import load_corpus, load_file
-from qa.sentences import sentence_spans, split_sentences
 
 if TYPE_CHECKING:
     from conftest import CorpusDocs

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from qa.cli import EXIT_SKIPPED, main
+from qa.index.store import PassageStore
 from qa.settings import Settings
-from qa.store import PassageStore
 
 if TYPE_CHECKING:
     from conftest import WriteFile
@@ -24,10 +24,10 @@ def run(*args: str | Path) -> Result:
 
 
 def assert_clean_failure(result: Result, exit_code: int = 1) -> None:
-    """A handled error: the given exit code, an ``error:`` line, no traceback."""
+    """A handled error: the given exit code, an ``Error:`` line, no traceback."""
     assert result.exit_code == exit_code, result.output
     assert isinstance(result.exception, SystemExit)
-    assert "error: " in result.stderr
+    assert "Error: " in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -124,7 +124,7 @@ def test_invalid_environment_setting_exits_1(
     result = run("stats", "--index", index_dir)
 
     assert_clean_failure(result)
-    assert "invalid FINEPRINT_* setting" in result.stderr
+    assert "invalid setting: chunk_size" in result.stderr
 
 
 # --- stats -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import main
+from qa.errors import EvaluationError
 from qa.evaluate.harness import run_eval
 from qa.evaluate.metrics import CitedPassage, Outcome, RankedPassage, compute_metrics
 from qa.evaluate.questions import EvidenceQuote, load_questions
@@ -25,7 +26,7 @@ METRICS_LAYOUT = {
     "unanswerable": None,
     "retrieval": {"hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10"},
     "citations": {"precision", "recall"},
-    "abstention": {"precision", "recall", "false_refusal_rate"},
+    "abstention": {"precision", "recall", "false_abstention_rate"},
     "latency_ms": {"p50", "p95"},
     "by_language": None,
     "by_tag": None,
@@ -90,7 +91,7 @@ def test_load_folder_merges_files_and_keeps_identical_repeats_once(tmp_path: Pat
 def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(_line() + "\n" + line + "\n")
-    with pytest.raises(ValueError, match=r"bad\.jsonl:2: ") as caught:
+    with pytest.raises(EvaluationError, match=r"bad\.jsonl:2: ") as caught:
         load_questions(path)
     assert message in str(caught.value)
 
@@ -98,12 +99,12 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -
 def test_conflicting_duplicate_id_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text(_line() + "\n")
     (tmp_path / "b.jsonl").write_text(_line(question="Something else?") + "\n")
-    with pytest.raises(ValueError, match=r"b\.jsonl:1: duplicate question id 'q1'"):
+    with pytest.raises(EvaluationError, match=r"b\.jsonl:1: duplicate question id 'q1'"):
         load_questions(tmp_path)
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(EvaluationError, match="does not exist"):
         load_questions(tmp_path / "nowhere.jsonl")
 
 
@@ -171,7 +172,7 @@ def _fake_citation(supports: bool, marker: int = 1) -> CitedPassage:
 FAKE_RANK_1 = Outcome(
     "fake-rank-1",
     answerable=True,
-    refused=False,
+    abstained=False,
     language="en",
     tags=("a",),
     ranked=_fake_ranking(1),
@@ -181,17 +182,17 @@ FAKE_RANK_1 = Outcome(
 FAKE_RANK_3 = Outcome(
     "fake-rank-3",
     answerable=True,
-    refused=False,
+    abstained=False,
     language="id",
     tags=("a", "b"),
     ranked=_fake_ranking(3),
     citations=(_fake_citation(False),),
     latency_ms=200.0,
 )
-FAKE_UNANSWERABLE_REFUSED = Outcome(
-    "fake-unanswerable-refused",
+FAKE_UNANSWERABLE_ABSTAINED = Outcome(
+    "fake-unanswerable-abstained",
     answerable=False,
-    refused=True,
+    abstained=True,
     language="en",
     tags=("unanswerable",),
     ranked=_fake_ranking(None),
@@ -200,16 +201,16 @@ FAKE_UNANSWERABLE_REFUSED = Outcome(
 FAKE_UNANSWERABLE_ANSWERED = Outcome(
     "fake-unanswerable-answered",
     answerable=False,
-    refused=False,
+    abstained=False,
     language="en",
     ranked=_fake_ranking(None),
     citations=(_fake_citation(False),),
     latency_ms=400.0,
 )
-FAKE_ANSWERABLE_REFUSED_NOT_RETRIEVED = Outcome(
-    "fake-answerable-refused",
+FAKE_ANSWERABLE_ABSTAINED_NOT_RETRIEVED = Outcome(
+    "fake-answerable-abstained",
     answerable=True,
-    refused=True,
+    abstained=True,
     language="en",
     ranked=_fake_ranking(None),
     citations=(),
@@ -229,7 +230,7 @@ def test_ranks_1_and_3_give_hit_at_1_one_half_and_mrr_two_thirds() -> None:
 
 
 def test_answerable_question_with_no_supporting_passage_scores_zero() -> None:
-    metrics = compute_metrics([FAKE_RANK_1, FAKE_ANSWERABLE_REFUSED_NOT_RETRIEVED])
+    metrics = compute_metrics([FAKE_RANK_1, FAKE_ANSWERABLE_ABSTAINED_NOT_RETRIEVED])
     assert metrics["retrieval"]["hit@5"] == 0.5
     assert metrics["retrieval"]["mrr@10"] == 0.5
 
@@ -238,19 +239,19 @@ def test_citation_abstention_latency_and_breakdowns_on_fakes() -> None:
     outcomes = [
         FAKE_RANK_1,
         FAKE_RANK_3,
-        FAKE_UNANSWERABLE_REFUSED,
+        FAKE_UNANSWERABLE_ABSTAINED,
         FAKE_UNANSWERABLE_ANSWERED,
-        FAKE_ANSWERABLE_REFUSED_NOT_RETRIEVED,
+        FAKE_ANSWERABLE_ABSTAINED_NOT_RETRIEVED,
     ]
     metrics = compute_metrics(outcomes)
     assert (metrics["questions"], metrics["answerable"], metrics["unanswerable"]) == (5, 3, 2)
     # Citations of answered questions: 1 supporting of 2, 0 of 1, 0 of 1 (unanswerable).
     assert metrics["citations"] == {"precision": 0.25, "recall": pytest.approx(0.3333, abs=1e-4)}
-    # Two refusals: one right (unanswerable), one wrong (answerable).
+    # Two abstentions: one right (unanswerable), one wrong (answerable).
     assert metrics["abstention"] == {
         "precision": 0.5,
         "recall": 0.5,
-        "false_refusal_rate": pytest.approx(0.3333, abs=1e-4),
+        "false_abstention_rate": pytest.approx(0.3333, abs=1e-4),
     }
     assert metrics["latency_ms"]["p50"] == 300.0
     assert metrics["latency_ms"]["p95"] == pytest.approx(480.0)
@@ -267,7 +268,7 @@ def test_empty_denominators_give_zero() -> None:
     metrics = compute_metrics([FAKE_UNANSWERABLE_ANSWERED])
     assert metrics["retrieval"]["hit@1"] == 0.0
     assert metrics["citations"]["recall"] == 0.0
-    assert metrics["abstention"] == {"precision": 0.0, "recall": 0.0, "false_refusal_rate": 0.0}
+    assert metrics["abstention"] == {"precision": 0.0, "recall": 0.0, "false_abstention_rate": 0.0}
     assert metrics["by_language"] == {}
 
 
@@ -376,10 +377,10 @@ def test_run_eval_end_to_end(tmp_path: Path) -> None:
 
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [row["id"] for row in rows] == [q["id"] for q in E2E_QUESTIONS]
-    assert all("answerability" in row["signals"] for row in rows)
+    assert all("margin" in row["signals"] for row in rows)
     assert all(gold["in_index"] == "whole" for row in rows for gold in row["gold"])
     report = (out / "report.md").read_text()
-    assert "e2e-kontak" in report and "![answerability](answerability.png)" in report
+    assert "e2e-kontak" in report and "![margin](margin.png)" in report
 
 
 def test_eval_command_reports_bad_question_file(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from qa.chain import AnswerChain
-from qa.generate import build_messages, check_citations
-from qa.ingest import ingest
+from qa.answer.chain import AnswerChain
+from qa.answer.generative import build_messages, check_citations
+from qa.index.ingest import ingest
 from qa.settings import Settings
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -91,7 +91,7 @@ def test_free_answer_from_the_model_only_keeps_valid_citations(
     base_settings: Settings, llama_server: str
 ) -> None:
     result = _chain(base_settings, llama_server).invoke(QUESTION)
-    assert not result.refused
+    assert not result.abstained
     ids = {p.passage_id for p in result.passages}
     assert result.citations, "either the model cited a passage or the fallback did"
     assert all(c.passage_id in ids for c in result.citations)

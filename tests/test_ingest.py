@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from qa.chunk import chunk_document
-from qa.ingest import IngestReport, ingest
+from qa.errors import CorpusError, IndexMismatchError
+from qa.index.chunking import chunk_document
+from qa.index.ingest import IngestReport, ingest
+from qa.index.manifest import Manifest
+from qa.index.store import PassageStore
 from qa.load import load_file
-from qa.manifest import Manifest
 from qa.settings import Settings
-from qa.store import IndexMismatchError, PassageStore
 
 if TYPE_CHECKING:
     from conftest import BuiltIndex, CorpusDocs, WriteFile
@@ -131,7 +132,7 @@ def test_passages_carry_their_metadata_into_the_store(indexed: Settings, docs: C
 
 
 def test_stored_vectors_are_real_embeddings(indexed: Settings, docs: CorpusDocs) -> None:
-    from qa.embeddings import get_embeddings
+    from qa.index.embeddings import get_embeddings
 
     vector = get_embeddings(indexed.embedding_model).embed_query(
         "How long are support tickets kept?"
@@ -221,7 +222,7 @@ def test_new_document_is_added(indexed: Settings, docs: CorpusDocs, write_file: 
 def test_missing_corpus_folder_is_an_error(
     tmp_path: Path, index_dir: Path, settings_for: Callable[..., Settings]
 ) -> None:
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(CorpusError, match="does not exist"):
         ingest(settings_for(tmp_path / "nowhere", index_dir))
 
     assert not index_dir.exists()

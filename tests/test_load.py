@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 from langchain_core.documents import Document
 
-from qa.load import LoadError, find_files, load_corpus, load_file
+from qa.errors import LoadError
+from qa.load import find_files, load_corpus, load_file
 from qa.load.markdown import load_markdown
 
 if TYPE_CHECKING:

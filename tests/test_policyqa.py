@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.chunk import chunk_document
 from qa.cli import main
-from qa.evaluate_policyqa import (
+from qa.evaluate.policyqa.run import (
     CHUNK_SIZE,
     METRIC_NAMES,
     SYSTEMS,
@@ -24,6 +23,7 @@ from qa.evaluate_policyqa import (
     sentence_hit,
     write_corpus,
 )
+from qa.index.chunking import chunk_document
 from qa.load import load_file
 
 ACME = [

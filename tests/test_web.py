@@ -15,8 +15,15 @@ import pytest
 from markdown_it import MarkdownIt
 from pydantic import SecretStr
 
-from qa.filters import SearchFilters
-from qa.present import (
+from qa.answer.result import AnswerResult, Citation, PassageView, Source
+from qa.retrieve.filters import SearchFilters
+from qa.settings import Settings
+from qa.errors import CorpusError, FilterError, ServeError
+from qa.index.ingest import prepare_index
+from qa.ui.app import form_filters as parse_filters
+from qa.ui.app import make_responder
+from qa.ui.server import check_bind
+from qa.ui.render import (
     anchor_id,
     escape_markdown,
     highlight_passage,
@@ -24,15 +31,6 @@ from qa.present import (
     render_answer,
     render_sources,
     safe_url,
-)
-from qa.result import AnswerResult, Citation, PassageView, Source
-from qa.settings import Settings
-from qa.web import (
-    ServeError,
-    check_bind,
-    make_responder,
-    parse_filters,
-    prepare_index,
 )
 
 SCRIPT = "<script>window.__xss=1</script>"
@@ -157,12 +155,12 @@ def test_render_answer_shows_notes_escaped() -> None:
     assert "<em>model said &lt;script&gt;" in rendered
 
 
-def test_render_answer_labels_the_closest_passages_of_a_refusal() -> None:
+def test_render_answer_labels_the_closest_passages_of_an_abstention() -> None:
     result = _result(
         answer="The indexed documents do not answer this question.\n\n"
         "Closest passages (not an answer):\n- Acme: text\n",
         citations=[],
-        refused=True,
+        abstained=True,
     )
     rendered = _markdown_html(render_answer(result))
     assert "<strong>Closest passages (not an answer):</strong>" in rendered
@@ -280,8 +278,8 @@ def test_several_quotes_of_one_passage_are_all_highlighted() -> None:
     assert panel.count("<article") == 1
 
 
-def test_refusal_panel_is_labelled_not_an_answer() -> None:
-    result = _result(refused=True, citations=[], answer="The indexed documents do not answer.")
+def test_abstention_panel_is_labelled_not_an_answer() -> None:
+    result = _result(abstained=True, citations=[], answer="The indexed documents do not answer.")
     panel = render_sources(result)
     assert "Not an answer." in panel
     assert "Closest passages (not an answer)" in panel
@@ -289,9 +287,9 @@ def test_refusal_panel_is_labelled_not_an_answer() -> None:
     assert "<mark" not in panel
 
 
-def test_refusal_panel_gives_the_chain_reason() -> None:
+def test_abstention_panel_gives_the_chain_reason() -> None:
     reason = "No indexed document matches the filters you chose."
-    result = _result(refused=True, citations=[], passages=[], answer=f"{reason}\n")
+    result = _result(abstained=True, citations=[], passages=[], answer=f"{reason}\n")
     panel = render_sources(result)
     assert f"<strong>Not an answer.</strong> {reason}" in panel
     assert "<article" not in panel
@@ -301,7 +299,7 @@ def test_invalid_input_panel_shows_the_message_only() -> None:
     result = AnswerResult(
         question="x" * 10,
         answer="The question is too long (900 characters); the limit is 500.",
-        refused=True,
+        abstained=True,
         invalid_input=True,
     )
     panel = render_sources(result)
@@ -338,12 +336,12 @@ def test_parse_filters_strips_values() -> None:
 
 @pytest.mark.parametrize(("date_from", "date_to"), [("yesterday", ""), ("", "2021-13-01")])
 def test_parse_filters_rejects_bad_dates(date_from: str, date_to: str) -> None:
-    with pytest.raises(ValueError, match="date"):
+    with pytest.raises(FilterError, match="date"):
         parse_filters(date_from=date_from, date_to=date_to)
 
 
 def test_parse_filters_rejects_a_reversed_range() -> None:
-    with pytest.raises(ValueError, match="before it starts"):
+    with pytest.raises(FilterError, match="before it starts"):
         parse_filters(date_from="2021-02-01", date_to="2021-01-01")
 
 
@@ -378,7 +376,7 @@ def test_half_a_login_is_refused() -> None:
 
 def test_no_corpus_and_no_index_refuses_to_start(tmp_path: Path) -> None:
     settings = _serve_settings(corpus_dir=tmp_path / "missing", index_dir=tmp_path / "index")
-    with pytest.raises(ServeError, match="does not exist"):
+    with pytest.raises(CorpusError, match="does not exist"):
         prepare_index(settings, echo=lambda _line: None)
 
 

@@ -20,7 +20,8 @@ from pydantic import SecretStr
 from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
 from qa.settings import Settings
-from qa.web import prepare_index, serve
+from qa.index.ingest import prepare_index
+from qa.ui.server import serve
 
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
 CONCURRENT_QUESTIONS = 6
@@ -188,7 +189,7 @@ def test_an_over_long_question_gets_a_message(app: RunningApp, client: Client) -
 
 def test_json_endpoint_returns_the_typed_result(client: Client) -> None:
     result = client.predict(CONTACTS_QUESTION, api_name="/answer")
-    assert not result["refused"]
+    assert not result["abstained"]
     assert result["citations"][0]["source"]["title"] == "WhatsApp and your contacts"
     assert result["citations"][0]["quote"] == CONTACTS_SENTENCE
 

@@ -4,8 +4,8 @@
 figures describe what a user gets. It writes into ``out_dir``:
 
 - ``metrics.json``: the figures of ``qa.evaluate.metrics.compute_metrics``;
-- ``results.jsonl``: one line per question with its ranking, citations, refusal, answer,
-  latency and the chain's refusal signals (for calibrating the refusal rule later);
+- ``results.jsonl``: one line per question with its ranking, citations, abstention, answer,
+  latency and the chain's abstention signals (for calibrating the abstention rule);
 - ``report.md`` and its PNG plots (``qa.evaluate.report``).
 """
 
@@ -19,12 +19,12 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from qa.answer.result import AnswerResult
 from qa.evaluate.metrics import CitedPassage, Outcome, RankedPassage, compute_metrics
 from qa.evaluate.metrics import retrieval_per_question as retrieval_scores
 from qa.evaluate.questions import Question, load_questions
 from qa.evaluate.report import write_report
 from qa.evaluate.support import holds_split_quote, normalise, supports
-from qa.result import AnswerResult
 from qa.settings import Settings
 
 METRICS_NAME = "metrics.json"
@@ -64,7 +64,7 @@ def judge(question: Question, result: AnswerResult) -> Outcome:
     return Outcome(
         question_id=question.id,
         answerable=question.answerable,
-        refused=result.refused,
+        abstained=result.abstained,
         language=question.language,
         tags=question.tags,
         question=question.question,
@@ -111,11 +111,11 @@ def _result_row(
         "language": question.language,
         "answerable": question.answerable,
         "tags": list(question.tags),
-        "refused": outcome.refused,
+        "abstained": outcome.abstained,
         "first_support_rank": outcome.first_support_rank,
         "cites_support": outcome.cites_support,
         "retrieval": retrieval,
-        "answerability": outcome.answerability,
+        "margin": outcome.margin,
         "signals": outcome.signals,
         "latency_ms": outcome.latency_ms,
         "answer": outcome.answer,
@@ -159,18 +159,19 @@ def run_eval(
         out_dir: Where ``metrics.json``, ``results.jsonl``, ``report.md`` and plots go.
         log: Called with one line of news at a time (ingest summary, unmatched gold quotes).
         progress: Called as ``progress(done, total, question_id)`` after each question.
-        baseline: Also score the simple recipe (``qa.evaluate.simple_recipe``) on the same
+        baseline: Also score the simple recipe (``qa.evaluate.baseline``) on the same
             questions, beside Fineprint's own figures, into ``baseline.json`` and the report.
 
     Returns:
         The metrics, as written to ``metrics.json``.
 
     Raises:
-        ValueError: Bad question file, missing corpus folder, or an index built with other
-            settings.
+        EvaluationError: A question file is missing or malformed.
+        CorpusError: The corpus folder is missing.
+        IndexMismatchError: The index was built with other settings.
     """
-    from qa.chain import AnswerChain
-    from qa.ingest import ingest
+    from qa.answer.chain import AnswerChain
+    from qa.index.ingest import ingest
 
     say = log or (lambda _line: None)
     questions = load_questions(Path(questions_path))
@@ -205,7 +206,7 @@ def run_eval(
 def _write_baseline(
     out_dir: Path, settings: Settings, questions: Sequence[Question], metrics: dict[str, Any]
 ) -> None:
-    from qa.evaluate.simple_recipe import RECIPE_MEASURES, simple_recipe_scores
+    from qa.evaluate.baseline import RECIPE_MEASURES, simple_recipe_scores
 
     rows = {
         "fineprint": {name: metrics["retrieval"][name] for name in RECIPE_MEASURES},

@@ -8,12 +8,12 @@ has no qrels, which ir_measures would otherwise skip), so every answerable quest
 - ``hit@k`` (Success@k): a supporting passage is among the first k.
 - ``mrr@10`` (RR@10): 1 / rank of the first supporting passage, 0 beyond rank 10.
 - ``ndcg@10`` (nDCG@10): binary gains, ideal ranking from the supporting passages retrieved.
-- citation precision: supporting citations / all citations of answers that did not refuse
+- citation precision: supporting citations / all citations of answers that did not abstain
   (citations of unanswerable questions never support).
-- citation recall: answerable questions answered (not refused) with at least one supporting
+- citation recall: answerable questions answered (not abstained) with at least one supporting
   citation / answerable questions.
-- abstention precision / recall: for refusing, over all questions (positive = unanswerable);
-  ``false_refusal_rate``: refused answerable questions / answerable questions.
+- abstention precision / recall: for abstaining, over all questions (positive = unanswerable);
+  ``false_abstention_rate``: abstained answerable questions / answerable questions.
 - latency: p50 and p95 of the chain's total time per question, in milliseconds.
 
 Every ratio with a zero denominator is reported as 0.0.
@@ -67,11 +67,11 @@ class CitedPassage:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one question: its ranking, citations, refusal and timing."""
+    """What happened to one question: its ranking, citations, abstention and timing."""
 
     question_id: str
     answerable: bool
-    refused: bool
+    abstained: bool
     language: str = "en"
     tags: tuple[str, ...] = ()
     question: str = ""
@@ -88,13 +88,13 @@ class Outcome:
 
     @property
     def cites_support(self) -> bool:
-        """Whether the answer did not refuse and cites at least one supporting passage."""
-        return not self.refused and any(c.supports for c in self.citations)
+        """Whether the answer did not abstain and cites at least one supporting passage."""
+        return not self.abstained and any(c.supports for c in self.citations)
 
     @property
-    def answerability(self) -> float | None:
-        """The chain's answerability signal, when it computed one."""
-        return self.signals.get("answerability")
+    def margin(self) -> float | None:
+        """The chain's margin signal, when it computed one."""
+        return self.signals.get("margin")
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -163,18 +163,18 @@ def compute_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     unanswerable questions carry has no entry.
 
     Example:
-        >>> fake = Outcome("q1", answerable=True, refused=False,
+        >>> fake = Outcome("q1", answerable=True, abstained=False,
         ...                ranked=(RankedPassage("p1", "a.md", 1, True),))
         >>> compute_metrics([fake])["retrieval"]["hit@1"]
         1.0
     """
     answerable = [o for o in outcomes if o.answerable]
     unanswerable = [o for o in outcomes if not o.answerable]
-    refused = [o for o in outcomes if o.refused]
+    abstained = [o for o in outcomes if o.abstained]
     per_question = retrieval_per_question(outcomes)
 
-    cited = [c.supports for o in outcomes if not o.refused for c in o.citations]
-    correct_refusals = sum(not o.answerable for o in refused)
+    cited = [c.supports for o in outcomes if not o.abstained for c in o.citations]
+    correct_abstentions = sum(not o.answerable for o in abstained)
     latencies = [o.latency_ms for o in outcomes]
 
     by_language: dict[str, list[Outcome]] = defaultdict(list)
@@ -196,9 +196,9 @@ def compute_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             "recall": ratio(sum(o.cites_support for o in answerable), len(answerable)),
         },
         "abstention": {
-            "precision": ratio(correct_refusals, len(refused)),
-            "recall": ratio(correct_refusals, len(unanswerable)),
-            "false_refusal_rate": ratio(sum(o.refused for o in answerable), len(answerable)),
+            "precision": ratio(correct_abstentions, len(abstained)),
+            "recall": ratio(correct_abstentions, len(unanswerable)),
+            "false_abstention_rate": ratio(sum(o.abstained for o in answerable), len(answerable)),
         },
         "latency_ms": {
             name: round(float(np.percentile(latencies, q)), LATENCY_DIGITS) if latencies else 0.0

@@ -7,7 +7,7 @@ One JSON object per line, in a fixed format::
      "answer": "a reference answer (optional)", "tags": ["contacts"]}
 
 Answerable questions need at least one evidence quote; unanswerable ones have none. Every
-problem is reported as ``ValueError`` naming the file and line.
+problem is reported as ``EvaluationError`` naming the file and line.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from qa.errors import EvaluationError
 
 QUESTION_SUFFIX = ".jsonl"
 REQUIRED_FIELDS = ("id", "question", "language", "answerable", "evidence")
@@ -49,21 +51,21 @@ def _require_text(record: dict[str, Any], name: str, where: str) -> str:
     value = record.get(name)
     if not isinstance(value, str) or not value.strip():
         msg = f"{where}: field {name!r} must be a non-empty string, got {value!r}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     return value
 
 
 def _evidence(value: Any, where: str) -> tuple[EvidenceQuote, ...]:
     if not isinstance(value, list):
         msg = f"{where}: field 'evidence' must be a list of {{'doc', 'quote'}} objects"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     quotes = []
     for number, item in enumerate(value, start=1):
         item_where = f"{where}: evidence #{number}"
         if not isinstance(item, dict) or set(item) != set(EVIDENCE_FIELDS):
             got = sorted(item) if isinstance(item, dict) else type(item).__name__
             msg = f"{item_where} must have exactly the fields 'doc' and 'quote', got {got}"
-            raise ValueError(msg)
+            raise EvaluationError(msg)
         quotes.append(
             EvidenceQuote(
                 _require_text(item, "doc", item_where), _require_text(item, "quote", item_where)
@@ -80,35 +82,35 @@ def parse_question(record: Any, where: str) -> Question:
         where: ``file:line``, used in error messages.
 
     Raises:
-        ValueError: The record does not follow the format.
+        EvaluationError: The record does not follow the format.
     """
     if not isinstance(record, dict):
         msg = f"{where}: expected a JSON object, got {type(record).__name__}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     missing = [name for name in REQUIRED_FIELDS if name not in record]
     unknown = sorted(set(record) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if missing or unknown:
         msg = f"{where}: missing fields {missing}, unknown fields {unknown}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     answerable = record["answerable"]
     if not isinstance(answerable, bool):
         msg = f"{where}: field 'answerable' must be true or false, got {answerable!r}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     evidence = _evidence(record["evidence"], where)
     if answerable and not evidence:
         msg = f"{where}: an answerable question needs at least one evidence quote"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     if not answerable and evidence:
         msg = f"{where}: an unanswerable question cannot have evidence quotes"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     answer = record.get("answer", "")
     if not isinstance(answer, str):
         msg = f"{where}: field 'answer' must be a string, got {type(answer).__name__}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     tags = record.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
         msg = f"{where}: field 'tags' must be a list of non-empty strings, got {tags!r}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     return Question(
         id=_require_text(record, "id", where),
         question=_require_text(record, "question", where),
@@ -127,7 +129,7 @@ def _load_file(path: Path) -> list[Question]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"{path}: cannot read question file: {exc}"
-        raise ValueError(msg) from exc
+        raise EvaluationError(msg) from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -136,7 +138,7 @@ def _load_file(path: Path) -> list[Question]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             msg = f"{where}: invalid JSON: {exc.msg} (column {exc.colno})"
-            raise ValueError(msg) from exc
+            raise EvaluationError(msg) from exc
         questions.append(parse_question(record, where))
     return questions
 
@@ -145,17 +147,17 @@ def question_files(path: Path) -> list[Path]:
     """``path`` itself, or every ``*.jsonl`` directly inside the folder ``path``, sorted.
 
     Raises:
-        ValueError: ``path`` does not exist, or the folder holds no question file.
+        EvaluationError: ``path`` does not exist, or the folder holds no question file.
     """
     if path.is_file():
         return [path]
     if not path.is_dir():
         msg = f"question file or folder {path} does not exist"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix == QUESTION_SUFFIX)
     if not files:
         msg = f"no {QUESTION_SUFFIX} question files in {path}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     return files
 
 
@@ -172,7 +174,7 @@ def load_questions(path: Path) -> list[Question]:
         The questions in file order.
 
     Raises:
-        ValueError: A file is missing or unreadable, a line is not valid JSON or not in the
+        EvaluationError: A file is missing or unreadable, a line is not valid JSON or not in the
             format, an id repeats within a file or with different content, or there are none.
 
     Example:
@@ -189,12 +191,12 @@ def load_questions(path: Path) -> list[Question]:
             ):
                 where = first.origin if first else file
                 msg = f"{question.origin}: duplicate question id {question.id!r} (first at {where})"
-                raise ValueError(msg)
+                raise EvaluationError(msg)
             in_file.add(question.id)
             seen.setdefault(question.id, question)
     if not seen:
         msg = f"no questions in {path}"
-        raise ValueError(msg)
+        raise EvaluationError(msg)
     return list(seen.values())
 
 

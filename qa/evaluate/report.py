@@ -1,7 +1,7 @@
 """``report.md`` and its PNG plots for one evaluation run.
 
 The report holds a summary, the per-question table (rank of the first supporting passage,
-cited documents, refused or not), the breakdowns by language and tag, any gold quotes that
+cited documents, abstained or not), the breakdowns by language and tag, any gold quotes that
 match no stored passage, and four plots drawn with matplotlib's Agg backend (no display).
 """
 
@@ -23,7 +23,7 @@ REPORT_NAME = "report.md"
 HITS_BY_LANGUAGE_PNG = "hits_by_language.png"
 HITS_BY_TAG_PNG = "hits_by_tag.png"
 LATENCY_PNG = "latency.png"
-ANSWERABILITY_PNG = "answerability.png"
+MARGIN_PNG = "margin.png"
 PLOT_DPI = 110
 HISTOGRAM_BINS = 20
 BAR_WIDTH = 0.27
@@ -84,27 +84,23 @@ def _latency(outcomes: Sequence[Outcome], metrics: dict[str, Any], path: Path) -
     plt.close(fig)
 
 
-def _answerability(outcomes: Sequence[Outcome], path: Path) -> None:
+def _margin(outcomes: Sequence[Outcome], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    # The signal is the refusal rule's margin: below 0 the chain refuses.
-    every = [o.answerability for o in outcomes if o.answerability is not None] or [0.0]
+    # The signal is the abstention rule's margin: below 0 the chain abstains.
+    every = [o.margin for o in outcomes if o.margin is not None] or [0.0]
     reach = max(abs(min(every)), abs(max(every)), 1e-3)
     bins = [-reach + 2 * reach * i / HISTOGRAM_BINS for i in range(HISTOGRAM_BINS + 1)]
     for answerable, label, colour in (
         (True, "answerable", "tab:green"),
         (False, "unanswerable", "tab:red"),
     ):
-        values = [
-            o.answerability
-            for o in outcomes
-            if o.answerable is answerable and o.answerability is not None
-        ]
+        values = [o.margin for o in outcomes if o.answerable is answerable and o.margin is not None]
         ax.hist(values, bins=bins, alpha=0.6, label=f"{label} ({len(values)})", color=colour)
     ax.axvline(0.0, color="black", linewidth=1, linestyle="--")
     ax.set_xlim(-reach, reach)
-    ax.set_xlabel('refusal signal "answerability" (refused below 0)')
+    ax.set_xlabel('abstention signal "margin" (abstained below 0)')
     ax.set_ylabel("questions")
-    ax.set_title("Answerability: answerable vs unanswerable questions")
+    ax.set_title("Margin: answerable vs unanswerable questions")
     ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=PLOT_DPI)
@@ -120,8 +116,8 @@ def write_plots(out_dir: Path, metrics: dict[str, Any], outcomes: Sequence[Outco
     )
     _bars(metrics["by_tag"], "Hits and citation recall by tag", out_dir / HITS_BY_TAG_PNG)
     _latency(outcomes, metrics, out_dir / LATENCY_PNG)
-    _answerability(outcomes, out_dir / ANSWERABILITY_PNG)
-    return [HITS_BY_LANGUAGE_PNG, HITS_BY_TAG_PNG, LATENCY_PNG, ANSWERABILITY_PNG]
+    _margin(outcomes, out_dir / MARGIN_PNG)
+    return [HITS_BY_LANGUAGE_PNG, HITS_BY_TAG_PNG, LATENCY_PNG, MARGIN_PNG]
 
 
 def summary_rows(metrics: dict[str, Any]) -> list[tuple[str, str]]:
@@ -187,10 +183,10 @@ def _per_question(outcomes: Sequence[Outcome]) -> list[str]:
                 "yes" if o.answerable else "no",
                 "-" if not o.answerable else (str(rank) if rank else "none"),
                 "<br>".join(_cell(d) for d in cited) or "-",
-                "refused" if o.refused else "answered",
+                "abstained" if o.abstained else "answered",
             )
         )
-    header = ("id", "question", "answerable", "first supporting rank", "cited sources", "refused")
+    header = ("id", "question", "answerable", "first supporting rank", "cited sources", "abstained")
     return _table(header, rows)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from qa.load.errors import LoadError
+from qa.errors import LoadError
 from qa.load.html import load_html
 from qa.load.language import UNKNOWN_LANGUAGE, detect_language, normalise_language
 from qa.load.markdown import load_markdown

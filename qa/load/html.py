@@ -11,7 +11,7 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData, PreformattedString
 
-from qa.load.errors import LoadError
+from qa.errors import LoadError
 
 _DROP = (
     "script",

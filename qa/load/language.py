@@ -1,9 +1,64 @@
-"""Language identification for documents whose front matter does not name a language."""
+"""Language identification: of documents whose front matter names none, and of questions."""
 
 from __future__ import annotations
 
+import re
+
 UNKNOWN_LANGUAGE = "und"
 _SAMPLE_CHARS = 4000
+# Words that almost only occur in Indonesian questions; short questions defeat statistical
+# language identification, so these decide first.
+_INDONESIAN_MARKERS = frozenset(
+    [
+        "apakah",
+        "apa",
+        "bagaimana",
+        "kapan",
+        "siapa",
+        "mengapa",
+        "kenapa",
+        "berapa",
+        "dimana",
+        "saya",
+        "aku",
+        "kami",
+        "kita",
+        "anda",
+        "yang",
+        "dengan",
+        "untuk",
+        "tidak",
+        "dibagikan",
+        "membagikan",
+        "berbagi",
+        "pribadi",
+        "kebijakan",
+        "privasi",
+        "pesan",
+        "kontak",
+        "daftar",
+        "ke",
+        "dari",
+        "oleh",
+        "akan",
+        "sudah",
+        "tanggal",
+        "mulai",
+        "berlaku",
+        "pengguna",
+        "apakah",
+        "ketentuan",
+        "layanan",
+        "bisa",
+        "dapat",
+        "juga",
+        "atau",
+        "dan",
+        "di",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[A-Za-zÀ-ɏ]")
 
 
 def detect_language(text: str) -> str:
@@ -31,3 +86,24 @@ def normalise_language(value: object) -> str:
     """Turn a front-matter language value (``"EN"``, ``"id-ID"``) into a lower-case 639-1 code."""
     code = str(value).strip().lower().replace("_", "-").split("-")[0]
     return code or UNKNOWN_LANGUAGE
+
+
+def question_language(question: str) -> str:
+    """Guess the question's language: ``"id"``, ``"en"``, or for a non-Latin script its code.
+
+    Short questions defeat statistical identification (langdetect calls "Does Signal store
+    IP?" Italian), so Latin-script questions are Indonesian when they use enough Indonesian
+    function words and English otherwise.
+
+    Example:
+        >>> question_language("Apakah daftar kontak saya dibagikan ke Facebook?")
+        'id'
+    """
+    words = [w.casefold() for w in _WORD.findall(question)]
+    if not words:
+        return "en"
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(1 for c in letters if _LATIN.match(c)) / len(letters) < 0.5:
+        return detect_language(question)
+    indonesian = sum(1 for w in words if w in _INDONESIAN_MARKERS)
+    return "id" if indonesian >= max(1, len(words) // 4) else "en"

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from qa.load.errors import LoadError
+from qa.errors import LoadError
 
 FRONT_MATTER_FIELDS = (
     "title",

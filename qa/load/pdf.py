@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from qa.load.errors import LoadError
+from qa.errors import LoadError
 
 PAGE_SEPARATOR = "\n\n"
 # A line break inside a sentence: after a character that does not end a clause, before a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.load.errors import LoadError
+from qa.errors import LoadError
 
 _BINARY_PROBE = 8192
 

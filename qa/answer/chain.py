@@ -1,6 +1,6 @@
 """The answering pipeline as one LangChain Runnable: question in, cited ``AnswerResult`` out.
 
-validate -> retrieve (hybrid) -> select evidence sentences -> decide (answer or refuse) ->
+validate -> retrieve (hybrid) -> select evidence sentences -> decide (answer or abstain) ->
 compose (verbatim quotes offline, or a checked generative answer when a model is configured).
 
 ``invoke`` returns the final result; ``stream`` yields growing snapshots of it as the answer
@@ -16,18 +16,20 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from qa.answer import cite, compose_answer, compose_refusal, passage_views
-from qa.embeddings import get_embeddings
-from qa.evidence import Evidence, score_sentences, select_evidence
-from qa.filters import SearchFilters
-from qa.generate import chat_model, check_citations, stream_answer
-from qa.ingest import index_config
-from qa.phrases import SUPPORTED, phrase, question_language
-from qa.refusal import compute_signals, rule_for, should_refuse
-from qa.result import AnswerResult, Citation
-from qa.retrieve import HybridRetriever, Retrieval, elapsed_ms
+from qa.answer.abstention import compute_signals, should_abstain
+from qa.answer.evidence import Evidence, EvidenceSelector
+from qa.answer.extractive import cite, compose_abstention, compose_answer, passage_views
+from qa.answer.generative import chat_model, check_citations, stream_answer
+from qa.answer.phrases import SUPPORTED, phrase
+from qa.answer.result import AnswerResult, Citation
+from qa.errors import IndexMismatchError, QuestionError
+from qa.index.embeddings import canonical_model_name, get_embeddings
+from qa.index.ingest import index_config
+from qa.index.store import PassageStore
+from qa.load.language import question_language
+from qa.retrieve.filters import SearchFilters
+from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
-from qa.store import IndexMismatchError, PassageStore
 
 ChainInput = str | dict[str, Any]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -39,20 +41,17 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
     if isinstance(value, dict):
         filters = value.get("filters") or SearchFilters()
         if isinstance(filters, dict):
-            unknown = sorted(set(filters) - set(SearchFilters.__dataclass_fields__))
-            if unknown:
-                msg = f"unknown filter(s) {', '.join(unknown)}; known: " + ", ".join(
-                    SearchFilters.__dataclass_fields__
-                )
-                raise ValueError(msg)
-            filters = SearchFilters(**{k: v for k, v in filters.items() if v})
+            filters = SearchFilters.from_values(filters)
+        elif not isinstance(filters, SearchFilters):
+            msg = f"filters must be a dict or SearchFilters, got {type(filters).__name__}"
+            raise QuestionError(msg)
         k = value.get("k")
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
             msg = f"k must be a whole number of passages, at least 1; got {k!r}"
-            raise ValueError(msg)
+            raise QuestionError(msg)
         return str(value.get("question", "")), filters, k
     msg = f"expected a question string or a dict with 'question', got {type(value).__name__}"
-    raise ValueError(msg)
+    raise QuestionError(msg)
 
 
 class AnswerChain(Runnable[ChainInput, AnswerResult]):
@@ -77,9 +76,11 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             dense_weight=settings.dense_weight,
             sentence_weight=settings.sentence_weight,
             lexical_weight=settings.lexical_weight,
+            min_sentence_chars=settings.min_sentence_chars,
         )
+        self.evidence = EvidenceSelector.from_settings(settings)
         self._chat = chat_model(settings) if settings.llm_base_url else None
-        self._rule = rule_for(settings.embedding_model)
+        self._rule = settings.abstention_rule(canonical_model_name(settings.embedding_model))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnswerChain:
@@ -126,7 +127,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result = AnswerResult(question=question, language=language)
 
         if not question or len(question) > self.settings.max_question_chars:
-            result.invalid_input = result.refused = True
+            result.invalid_input = result.abstained = True
             result.answer = (
                 phrase(phrase_language, "empty")
                 if not question
@@ -150,24 +151,24 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = score_sentences(retrieval.passages, retrieval.sentences, question)
-        evidence = select_evidence(scored, self.settings.max_evidence_sentences)
+        scored = self.evidence.score(retrieval.passages, retrieval.sentences, question)
+        evidence = self.evidence.select(scored)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         reason = None
         if not retrieval.passages:
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
-            refuse = True
+            abstain = True
         else:
             result.signals = compute_signals(question, retrieval, evidence, language, self._rule)
-            refuse = should_refuse(result.signals) or not evidence
+            abstain = should_abstain(result.signals) or not evidence
         result.timings_ms["decide"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
-        if refuse:
-            result.refused = True
-            result.answer = compose_refusal(result.passages, phrase_language, reason)
+        if abstain:
+            result.abstained = True
+            result.answer = compose_abstention(result.passages, phrase_language, reason)
             result.timings_ms["compose"] = elapsed_ms(clock)
             result.timings_ms["total"] = elapsed_ms(started)
             yield result

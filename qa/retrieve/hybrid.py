@@ -15,8 +15,6 @@ near-tie was.
 from __future__ import annotations
 
 import bisect
-import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,36 +26,23 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from qa.filters import SearchFilters
-from qa.lexical import LexicalIndex
-from qa.phrases import question_language
+from qa.index.store import PassageStore
+from qa.load.language import question_language
+from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of
+from qa.retrieve.filters import SearchFilters
 from qa.settings import (
     DEFAULT_DENSE_WEIGHT,
     DEFAULT_FETCH_K,
     DEFAULT_K,
     DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_MIN_SENTENCE_CHARS,
     DEFAULT_SENTENCE_WEIGHT,
 )
-from qa.store import PassageStore
-
-# Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
-SENTENCE_CACHE_LIMIT = 100_000
-# Sentences shorter than this are headings or labels ("Contacts."): they match too easily.
-MIN_SENTENCE_CHARS = 25
-_WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    """A stored sentence of a candidate document and its cosine to the question."""
-
-    sentence: Document
-    score: float
 
 
 @dataclass
 class Retrieval:
-    """What retrieval found for one question, with the raw signals the refusal rule uses."""
+    """What retrieval found for one question, with the raw signals abstention uses."""
 
     passages: list[Document]
     query_vector: list[float]
@@ -68,85 +53,8 @@ class Retrieval:
     vocabulary: frozenset[str] = frozenset()
 
 
-class _Catalog:
-    """The stored passages in memory: BM25, document metadata, and the corpus vocabulary."""
-
-    def __init__(self, lexical: LexicalIndex) -> None:
-        self.lexical = lexical
-        self.by_id = {str(p.id): p for p in lexical.passages}
-        by_doc: dict[str, list[Document]] = {}
-        for passage in lexical.passages:
-            by_doc.setdefault(passage.metadata["doc_id"], []).append(passage)
-        self.documents: dict[str, dict[str, Any]] = {
-            doc: ps[0].metadata for doc, ps in by_doc.items()
-        }
-        # Every word of the corpus: a question naming something no document mentions is rarely
-        # answerable from it.
-        self.vocabulary = frozenset(
-            word
-            for p in lexical.passages
-            for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
-        )
-        self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
-        self._sentence_count = 0
-        self._lock = threading.Lock()
-
-    def sentences(
-        self, store: PassageStore, doc_ids: list[str]
-    ) -> list[tuple[list[Document], np.ndarray]]:
-        """Stored sentences and their vectors for ``doc_ids``, cached per document.
-
-        Fetching vectors from Chroma for every question cost more than everything else; the
-        catalog lives as long as the index generation, so the cache can never go stale.
-        """
-        with self._lock:
-            return self._cached_sentences(store, list(dict.fromkeys(doc_ids)))
-
-    def _cached_sentences(
-        self, store: PassageStore, doc_ids: list[str]
-    ) -> list[tuple[list[Document], np.ndarray]]:
-        missing = [doc for doc in doc_ids if doc not in self._sentences]
-        if missing:
-            if self._sentence_count > SENTENCE_CACHE_LIMIT:
-                self._sentences.clear()
-                self._sentence_count = 0
-            sentences, vectors = store.sentences_of(missing)
-            grouped: dict[str, list[int]] = {doc: [] for doc in missing}
-            for i, sentence in enumerate(sentences):
-                grouped[sentence.metadata["doc_id"]].append(i)
-            matrix = np.asarray(vectors, dtype=np.float32)
-            for doc, rows in grouped.items():
-                rows.sort(key=lambda i: int(sentences[i].metadata["start"]))
-                block = (
-                    matrix[rows]
-                    if rows
-                    else np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0))
-                )
-                self._sentences[doc] = ([sentences[i] for i in rows], block)
-                self._sentence_count += len(rows)
-        return [self._sentences[doc] for doc in doc_ids]
-
-
-_CATALOGS: dict[tuple[str, str, int], _Catalog] = {}
-_CATALOG_LOCK = threading.Lock()
-
-
-def _catalog(store: PassageStore) -> _Catalog:
-    """The catalog of the store's current index build and generation, built once."""
-    store.refresh()
-    manifest = store.manifest
-    key = (str(store.index_dir.resolve()), manifest.build_id, manifest.generation)
-    with _CATALOG_LOCK:
-        catalog = _CATALOGS.get(key)
-        if catalog is None:
-            # One index at a time is the common case; keep memory flat when it changes.
-            _CATALOGS.clear()
-            catalog = _CATALOGS[key] = _Catalog(LexicalIndex(store.all_passages()))
-        return catalog
-
-
 def _best_sentences(
-    candidates: list[Document], sentences: list[ScoredSentence]
+    candidates: list[Document], sentences: list[ScoredSentence], min_chars: int
 ) -> dict[str, float]:
     """The best sentence cosine inside each candidate passage (0 when it has none)."""
     by_doc: dict[str, list[ScoredSentence]] = {}
@@ -167,8 +75,7 @@ def _best_sentences(
         inside = [
             s.score
             for s in items[first:]
-            if int(s.sentence.metadata["end"]) <= end
-            and len(s.sentence.page_content) >= MIN_SENTENCE_CHARS
+            if int(s.sentence.metadata["end"]) <= end and len(s.sentence.page_content) >= min_chars
         ]
         best[str(passage.id)] = max(inside, default=0.0)
     return best
@@ -196,6 +103,7 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = DEFAULT_DENSE_WEIGHT
     sentence_weight: float = DEFAULT_SENTENCE_WEIGHT
     lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
+    min_sentence_chars: int = DEFAULT_MIN_SENTENCE_CHARS
     filters: SearchFilters = SearchFilters()
 
     def _get_relevant_documents(
@@ -217,7 +125,7 @@ class HybridRetriever(BaseRetriever):
         k = k or self.k
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        catalog = _catalog(self.store)
+        catalog = catalog_of(self.store)
         allowed: set[str] | None = None
         where: dict[str, Any] | None = None
         if filters.active:
@@ -252,7 +160,7 @@ class HybridRetriever(BaseRetriever):
         ).items():
             dense_scores[pid] = float(np.asarray(stored, dtype=np.float32) @ query_array)
         sentences = _score_sentences(catalog, self.store, candidates, query_array)
-        sentence_scores = _best_sentences(candidates, sentences)
+        sentence_scores = _best_sentences(candidates, sentences, self.min_sentence_chars)
         timings["sentences"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
@@ -297,7 +205,7 @@ class HybridRetriever(BaseRetriever):
 
 
 def _score_sentences(
-    catalog: _Catalog, store: PassageStore, candidates: list[Document], query: np.ndarray
+    catalog: Catalog, store: PassageStore, candidates: list[Document], query: np.ndarray
 ) -> list[ScoredSentence]:
     """Every stored sentence of the candidates' documents, scored against the question."""
     scored: list[ScoredSentence] = []

@@ -1,36 +1,30 @@
 """The web chat: a Gradio page that answers questions with cited, highlighted sources.
 
-``build_app`` wires the pure renderers of ``qa.present`` to an ``AnswerChain``; ``serve`` brings
-the index up to date, checks the bind address and credentials, and launches the server with
-analytics and sharing off.
+``build_app`` wires the pure renderers of ``qa.ui.render`` to an ``AnswerChain``; the page's
+stylesheet and script are ``page.css`` and ``page.js`` beside this module. Starting a server is
+``qa.ui.server``'s job.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# Gradio reads this when it is imported; no analytics, no version checks, no calls home.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-
-from qa.filters import SearchFilters
-from qa.present import escape_markdown, language_label, render_answer, render_sources
+from qa.errors import FineprintError
+from qa.retrieve.filters import SearchFilters
 from qa.settings import Settings
+from qa.ui.render import escape_markdown, language_label, render_answer, render_sources
 
 if TYPE_CHECKING:
     import gradio as gr
 
-    from qa.chain import AnswerChain
-    from qa.ingest import IngestReport
+    from qa.answer.chain import AnswerChain
 
 APP_TITLE = "Fineprint"
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-# Waiting requests beyond the ones being answered; more than this are turned away.
-QUEUE_MAX_SIZE = 64
+PAGE_DIR = Path(__file__).parent
 # How much of an over-long question the chat echoes back.
 MAX_ECHO_CHARS = 600
 ANY = ""
@@ -45,97 +39,31 @@ EXAMPLE_QUESTIONS = (
 KNOWN_KINDS = ("policy", "terms", "news", "statement")
 
 
-PAGE_CSS = """
-.fp-sources { font-size: 0.95rem; line-height: 1.45; }
-.fp-sources h3 { margin: 0 0 0.5rem 0; font-size: 1.05rem; }
-.fp-empty { color: var(--body-text-color-subdued); }
-.fp-filters { color: var(--body-text-color-subdued); margin: 0 0 0.6rem 0; }
-.fp-not-answer { border: 2px solid #b45309; background: #fffbeb; color: #78350f;
-  padding: 0.5rem 0.75rem; border-radius: 6px; margin-bottom: 0.75rem; }
-.fp-source { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 0.6rem 0.8rem; margin-bottom: 0.75rem; background: var(--background-fill-primary); }
-.fp-source.fp-flash { outline: 3px solid #2563eb; }
-.fp-source-head { font-weight: 600; margin-bottom: 0.3rem; }
-.fp-marker { display: inline-block; min-width: 2.2em; color: #1d4ed8; }
-.fp-meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.6rem;
-  margin: 0 0 0.4rem 0; font-size: 0.85rem; }
-.fp-meta dt { color: var(--body-text-color-subdued); }
-.fp-meta dd { margin: 0; }
-.fp-passage { white-space: pre-wrap; margin: 0; padding: 0.4rem 0.6rem;
-  border-left: 3px solid var(--border-color-primary);
-  background: var(--background-fill-secondary); }
-.fp-passage mark { background: #fde68a; color: inherit; padding: 0 1px; }
-.fp-link { font-size: 0.85rem; }
-a.fp-cite { text-decoration: none; font-weight: 600; color: #1d4ed8; }
-"""
-
-# Citation markers in the chat scroll the sources panel to their passage and flash it.
-PAGE_JS = """
-() => {
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest ? event.target.closest("a.fp-cite") : null;
-    if (!link) return;
-    const id = (link.getAttribute("href") || "").replace(/^#/, "");
-    const card = id ? document.getElementById(id) : null;
-    event.preventDefault();
-    event.stopPropagation();
-    if (!card) return;
-    card.scrollIntoView({ behavior: "smooth", block: "center" });
-    card.classList.add("fp-flash");
-    setTimeout(() => card.classList.remove("fp-flash"), 1600);
-  }, true);
-}
-"""
+def page_css() -> str:
+    """The page's stylesheet (``page.css``)."""
+    return (PAGE_DIR / "page.css").read_text(encoding="utf-8")
 
 
-class ServeError(RuntimeError):
-    """The server cannot start as configured; the message says what to change."""
+def page_js() -> str:
+    """The page's script (``page.js``): a function Gradio runs once the page has loaded."""
+    return (PAGE_DIR / "page.js").read_text(encoding="utf-8")
 
 
-# ----------------------------------------------------------------------------------------------
-
-# ----------------------------------------------------------------------------------------------
-# Filters from the form.
-# ----------------------------------------------------------------------------------------------
-
-
-def parse_filters(
+def form_filters(
     publisher: str | None = None,
     kind: str | None = None,
     language: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
 ) -> SearchFilters:
-    """Turn the form's filter values into ``SearchFilters`` (blank or "Any" means no filter).
+    """The form's filter values as ``SearchFilters`` (blank or "Any" means no filter).
 
     Raises:
-        ValueError: A date is not ``YYYY-MM-DD``, or the range ends before it starts.
-
-    Example:
-        >>> parse_filters(kind="policy", date_from=" 2021-01-01 ").date_from
-        '2021-01-01'
+        FilterError: A date is not ``YYYY-MM-DD``, or the range ends before it starts.
     """
-
-    def clean(value: str | None) -> str | None:
-        value = (value or "").strip()
-        return None if not value or value.casefold() == "any" else value
-
-    filters = SearchFilters(
-        publisher=clean(publisher),
-        kind=clean(kind),
-        language=clean(language),
-        date_from=clean(date_from),
-        date_to=clean(date_to),
+    return SearchFilters.from_values(
+        publisher=publisher, kind=kind, language=language, date_from=date_from, date_to=date_to
     )
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        msg = f"the date range ends ({filters.date_to}) before it starts ({filters.date_from})"
-        raise ValueError(msg)
-    return filters
-
-
-# ----------------------------------------------------------------------------------------------
-# The app.
-# ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -188,8 +116,8 @@ def make_responder(
         shown = question if len(question) <= MAX_ECHO_CHARS else question[:MAX_ECHO_CHARS] + "…"
         history.append({"role": "user", "content": escape_markdown(shown)})
         try:
-            filters = parse_filters(publisher, kind, language, date_from, date_to)
-        except ValueError as exc:
+            filters = form_filters(publisher, kind, language, date_from, date_to)
+        except FineprintError as exc:
             message = f"Please fix the filters: {exc}."
             history.append({"role": "assistant", "content": escape_markdown(message)})
             yield history, render_sources(None), question
@@ -224,10 +152,10 @@ def make_json_answerer(chain: AnswerChain) -> Callable[..., dict[str, Any]]:
         import gradio as gr
 
         try:
-            filters = parse_filters(publisher, kind, language, date_from, date_to)
-        except ValueError as exc:
+            filters = form_filters(publisher, kind, language, date_from, date_to)
+            return chain.invoke({"question": question, "filters": filters}).model_dump(mode="json")
+        except FineprintError as exc:
             raise gr.Error(str(exc)) from exc
-        return chain.invoke({"question": question, "filters": filters}).model_dump(mode="json")
 
     return answer
 
@@ -247,11 +175,12 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
         chain: An opened chain (opened from ``settings`` when not given).
 
     Raises:
-        ValueError: The index is missing or was built with other settings.
+        IndexMissingError: There is no index yet.
+        IndexMismatchError: The index was embedded by another model.
     """
     import gradio as gr
 
-    from qa.chain import AnswerChain
+    from qa.answer.chain import AnswerChain
 
     chain = chain or AnswerChain.from_settings(settings)
     choices = filter_choices(chain)
@@ -347,129 +276,3 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
         )
         clear.click(lambda: render_sources(None), outputs=[sources], api_visibility="private")
     return demo
-
-
-def check_bind(settings: Settings) -> tuple[str, str] | None:
-    """The login to require, or ``None`` on a loopback address without credentials.
-
-    Raises:
-        ServeError: Bound to a non-loopback address without FINEPRINT_AUTH_USER and
-            FINEPRINT_AUTH_PASSWORD, or with only one of them.
-    """
-    user = (settings.auth_user or "").strip()
-    password = settings.auth_password.get_secret_value() if settings.auth_password else ""
-    if bool(user) != bool(password):
-        msg = "set both FINEPRINT_AUTH_USER and FINEPRINT_AUTH_PASSWORD, or neither"
-        raise ServeError(msg)
-    if user:
-        return user, password
-    if not _is_loopback(settings.host):
-        msg = (
-            f"refusing to serve on {settings.host} without a login: set FINEPRINT_AUTH_USER "
-            "and FINEPRINT_AUTH_PASSWORD, or bind to 127.0.0.1"
-        )
-        raise ServeError(msg)
-    return None
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOCAL_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def prepare_index(settings: Settings, echo: Callable[[str], None] = print) -> IngestReport | None:
-    """Bring the index in step with the corpus, reporting progress through ``echo``.
-
-    Returns the ingest report, or ``None`` when the corpus folder is missing but an index
-    exists (it is then served as it is).
-
-    Raises:
-        ServeError: Neither the corpus nor an index exists, or the index was built with
-            other settings.
-    """
-    from qa.ingest import ingest
-    from qa.manifest import Manifest
-
-    if not settings.corpus_dir.is_dir():
-        if Manifest.read(settings.index_dir) is not None:
-            echo(f"corpus {settings.corpus_dir} not found; serving the index as it is")
-            return None
-        msg = f"corpus folder {settings.corpus_dir} does not exist and there is no index yet"
-        raise ServeError(msg)
-    echo(f"checking the index {settings.index_dir} against the corpus {settings.corpus_dir} …")
-
-    def progress(done: int, total: int, doc_id: str) -> None:
-        echo(f"  [{done}/{total}] {doc_id}")
-
-    try:
-        report = ingest(settings, progress=progress)
-    except ValueError as exc:
-        msg = f"{exc} (rebuild it with: fineprint ingest --rebuild)"
-        raise ServeError(msg) from exc
-    for skipped in report.skipped:
-        echo(f"  skipped {skipped.doc_id}: {skipped.reason}")
-    echo(f"index ready: {report.summary()}")
-    return report
-
-
-def serve(
-    settings: Settings,
-    *,
-    prevent_thread_lock: bool = False,
-    echo: Callable[[str], None] = print,
-) -> gr.Blocks:
-    """Update the index, build the page and serve it.
-
-    Args:
-        settings: Corpus, index, bind address, port, login and concurrency.
-        prevent_thread_lock: Return once the server runs (tests) instead of blocking.
-        echo: Where progress lines go.
-
-    Raises:
-        ServeError: The configuration cannot be served (see ``check_bind``/``prepare_index``).
-    """
-    auth = check_bind(settings)
-    prepare_index(settings, echo)
-    try:
-        demo = build_app(settings)
-    except ValueError as exc:
-        raise ServeError(str(exc)) from exc
-    demo.queue(default_concurrency_limit=settings.concurrency, max_size=QUEUE_MAX_SIZE)
-    echo(f"serving on http://{settings.host}:{settings.port} (Ctrl+C stops)")
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,
-        auth=auth,
-        auth_message="Fineprint: please log in." if auth else None,
-        prevent_thread_lock=prevent_thread_lock,
-        show_error=False,
-        ssr_mode=False,
-        pwa=False,
-        mcp_server=False,
-        enable_monitoring=False,
-        footer_links=["api", "settings"],
-        quiet=True,
-        theme=theme(),
-        css=PAGE_CSS,
-        js=PAGE_JS,
-    )
-    return demo
-
-
-def _echo(line: str) -> None:
-    print(line, flush=True)
-
-
-def main() -> None:
-    """Serve with ``Settings()`` from the environment; a clear message and exit 1 on errors."""
-    try:
-        settings = Settings()
-        serve(settings, echo=_echo)
-    except (ServeError, ValueError) as exc:
-        print(f"fineprint: cannot start: {exc}", file=sys.stderr)
-        sys.exit(1)

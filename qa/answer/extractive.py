@@ -1,7 +1,7 @@
 """The offline answer: the evidence sentences quoted verbatim, each with its ``[n]`` marker.
 
 Sources are numbered in order of their best sentence; within a source, sentences keep their
-order of relevance. Refusals list the closest passages and say plainly that they are no answer.
+order of relevance. Abstentions list the closest passages and say plainly that they are no answer.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 from langchain_core.documents import Document
 
-from qa.evidence import Evidence
-from qa.phrases import phrase
-from qa.result import Citation, PassageView, Source
+from qa.answer.evidence import Evidence
+from qa.answer.phrases import phrase
+from qa.answer.result import Citation, PassageView, Source
 
 _SNIPPET_CHARS = 220
 
@@ -99,9 +99,11 @@ def compose_answer(citations: list[Citation], language: str) -> Iterator[str]:
             yield line + "\n"
 
 
-def compose_refusal(passages: list[PassageView], language: str, reason: str | None = None) -> str:
-    """The refusal text: why, then the closest passages labelled as not being an answer."""
-    lines = [reason or phrase(language, "refusal")]
+def compose_abstention(
+    passages: list[PassageView], language: str, reason: str | None = None
+) -> str:
+    """The abstention text: why, then the closest passages labelled as not being an answer."""
+    lines = [reason or phrase(language, "abstention")]
     if passages:
         lines += ["", phrase(language, "closest")]
         for view in passages[:3]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from qa.index.sentences import sentence_spans
 from qa.load.markdown import FRONT_MATTER_FIELDS
-from qa.sentences import sentence_spans
 from qa.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
 SECTION_SEPARATOR = " > "

@@ -14,15 +14,17 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from qa.chunk import chunk_document, document_sentences
-from qa.embeddings import canonical_model_name, get_embeddings
-from qa.load import LoadError, Skipped, find_files, load_file
+from qa.errors import CorpusError, LoadError
+from qa.index.chunking import chunk_document, document_sentences
+from qa.index.embeddings import canonical_model_name, get_embeddings
+from qa.index.manifest import DocumentEntry, IndexConfig, Manifest
+from qa.index.store import PassageStore
+from qa.load import Skipped, find_files, load_file
 from qa.load.corpus import content_hash, read_bytes
-from qa.manifest import DocumentEntry, IndexConfig
 from qa.settings import Settings
-from qa.store import PassageStore
 
 ProgressCallback = Callable[[int, int, str], None]
+Echo = Callable[[str], None]
 
 
 @dataclass
@@ -74,14 +76,15 @@ def ingest(
         progress: Called as ``progress(done, total, doc_id)`` after each file.
 
     Raises:
-        ValueError: The corpus folder does not exist, or the index was built with other
-            settings (``IndexMismatchError``) and ``rebuild`` is false.
+        CorpusError: The corpus folder does not exist.
+        IndexMismatchError: The index was built with other settings and ``rebuild`` is false.
+        IndexDamagedError: The index's manifest cannot be read.
     """
     started = time.perf_counter()
     corpus_dir = settings.corpus_dir
     if not corpus_dir.is_dir():
         msg = f"corpus folder {corpus_dir} does not exist or is not a folder"
-        raise ValueError(msg)
+        raise CorpusError(msg)
     if rebuild:
         PassageStore.destroy(settings.index_dir)
     store = PassageStore.open(settings.index_dir, index_config(settings), create=True)
@@ -155,3 +158,31 @@ def _ingest_one(
     manifest.write(settings.index_dir)
     report.passages_embedded += len(passages)
     (report.updated if previous else report.added).append(doc_id)
+
+
+def prepare_index(settings: Settings, echo: Echo = print) -> IngestReport | None:
+    """Bring the index in step with the corpus before serving, reporting through ``echo``.
+
+    Returns the ingest report, or ``None`` when the corpus folder is missing but an index
+    exists (it is then served as it is).
+
+    Raises:
+        CorpusError: Neither the corpus nor an index exists.
+        IndexMismatchError: The index was built with other settings.
+    """
+    if not settings.corpus_dir.is_dir():
+        if Manifest.read(settings.index_dir) is not None:
+            echo(f"corpus {settings.corpus_dir} not found; serving the index as it is")
+            return None
+        msg = f"corpus folder {settings.corpus_dir} does not exist and there is no index yet"
+        raise CorpusError(msg)
+    echo(f"checking the index {settings.index_dir} against the corpus {settings.corpus_dir} …")
+
+    def progress(done: int, total: int, doc_id: str) -> None:
+        echo(f"  [{done}/{total}] {doc_id}")
+
+    report = ingest(settings, progress=progress)
+    for skipped in report.skipped:
+        echo(f"  skipped {skipped.doc_id}: {skipped.reason}")
+    echo(f"index ready: {report.summary()}")
+    return report

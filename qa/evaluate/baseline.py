@@ -53,7 +53,7 @@ def simple_recipe_scores(corpus_dir: Path, questions: Sequence[Question]) -> dic
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
 
-    from qa.embeddings import get_embeddings
+    from qa.index.embeddings import get_embeddings
 
     chunks = _chunks(corpus_dir)
     client = chromadb.EphemeralClient(ChromaSettings(anonymized_telemetry=False))

@@ -67,7 +67,7 @@ class AnswerResult(BaseModel):
     answer: str = ""
     citations: list[Citation] = Field(default_factory=list)
     passages: list[PassageView] = Field(default_factory=list)
-    refused: bool = False
+    abstained: bool = False
     invalid_input: bool = False
     mode: str = "extractive"
     signals: dict[str, float] = Field(default_factory=dict)

@@ -1,7 +1,7 @@
-"""Calibrate the refusal rule on a question set and compare it with simpler rules.
+"""Calibrate the abstention rule on a question set and compare it with simpler rules.
 
 Usage:
-    python evals/calibrate_refusal.py --questions evals/questions/fineprint.jsonl \
+    python evals/calibrate_abstention.py --questions evals/questions/fineprint.jsonl \
         --index /tmp/fp-index
 
 Asks every question through the chain, records the signals, then grid-searches the rule's
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chain import AnswerChain
-from qa.refusal import RefusalRule, answerability
-from qa.settings import Settings
+from qa.answer.abstention import margin
+from qa.answer.chain import AnswerChain
+from qa.settings import AbstentionRule, Settings
 
 SIGNALS = [
     "top_dense",
@@ -44,19 +44,21 @@ def _collect(chain: AnswerChain, questions: list[dict]) -> list[tuple[dict, str,
 
 
 def _right(rows: list[tuple[dict, str, int]], params: tuple[float, float, float]) -> int:
-    return sum(
-        int((answerability(s, lang, _rule(params)) >= 0) == bool(label)) for s, lang, label in rows
-    )
+    return sum(int((margin(s, lang, _rule(params)) >= 0) == bool(label)) for s, lang, label in rows)
 
 
-def _rule(params: tuple[float, float, float]) -> RefusalRule:
+def _rule(params: tuple[float, float, float]) -> AbstentionRule:
     floor_en, floor_id, penalty = params
-    return RefusalRule({"en": floor_en, "id": floor_id}, floor_en, penalty)
+    return AbstentionRule(
+        floors={"en": floor_en, "id": floor_id},
+        default_floor=floor_en,
+        unknown_name_penalty=penalty,
+    )
 
 
 def _fit(rows: list[tuple[dict, str, int]]) -> tuple[float, float, float]:
     # The floors apply to disjoint questions (by language), so each is searched on its own.
-    # Ties go to the lowest floor: refusing an answerable question costs more than answering.
+    # Ties go to the lowest floor: abstaining on an answerable question costs more than answering.
     def best_floor(language_rows: list[tuple[dict, str, int]], penalty: float) -> float:
         def score(floor: float) -> int:
             params = (floor, floor, penalty)
@@ -99,12 +101,12 @@ def main() -> None:
 
     params = _fit(rows)
     loo = sum(_right([rows[i]], _fit(rows[:i] + rows[i + 1 :])) for i in range(n))
-    refused = [(s, lang, y) for s, lang, y in rows if answerability(s, lang, _rule(params)) < 0]
+    abstained = [(s, lang, y) for s, lang, y in rows if margin(s, lang, _rule(params)) < 0]
     print(f"rule: floor en {params[0]}, floor id {params[1]}, unknown-name penalty {params[2]}")
     print(
-        f"  in-sample {_right(rows, params)}/{n} right; leave-one-out {loo}/{n}; refuses "
-        f"{sum(1 for *_, y in refused if not y)}/{int((labels == 0).sum())} unanswerable and "
-        f"{sum(1 for *_, y in refused if y)}/{int(labels.sum())} answerable"
+        f"  in-sample {_right(rows, params)}/{n} right; leave-one-out {loo}/{n}; abstains on "
+        f"{sum(1 for *_, y in abstained if not y)}/{int((labels == 0).sum())} unanswerable and "
+        f"{sum(1 for *_, y in abstained if y)}/{int(labels.sum())} answerable"
     )
 
     top = np.asarray([s["top_dense"] for s, _, _ in rows])

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.errors import IndexDamagedError
+
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
@@ -62,7 +64,11 @@ class Manifest:
 
     @classmethod
     def read(cls, index_dir: Path) -> Manifest | None:
-        """Read the manifest of ``index_dir``; ``None`` when the index does not exist yet."""
+        """Read the manifest of ``index_dir``; ``None`` when the index does not exist yet.
+
+        Raises:
+            IndexDamagedError: The file is unreadable, not JSON, or of another version.
+        """
         path = index_dir / MANIFEST_NAME
         if not path.exists():
             return None
@@ -70,7 +76,7 @@ class Manifest:
             raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("version") != MANIFEST_VERSION:
                 msg = f"{path} has manifest version {raw.get('version')}; rebuild with --rebuild"
-                raise ValueError(msg)
+                raise IndexDamagedError(msg)
             return cls(
                 config=IndexConfig(**raw["config"]),
                 documents={key: DocumentEntry(**value) for key, value in raw["documents"].items()},
@@ -80,7 +86,7 @@ class Manifest:
             )
         except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
             msg = f"{path} is unreadable or damaged ({exc}); run 'fineprint ingest --rebuild'"
-            raise ValueError(msg) from exc
+            raise IndexDamagedError(msg) from exc
 
     def write(self, index_dir: Path) -> None:
         """Write atomically, so a crash never leaves half a manifest."""

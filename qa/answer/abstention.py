@@ -1,4 +1,4 @@
-"""Deciding whether the retrieved evidence answers the question at all.
+"""Abstention: deciding whether the retrieved evidence answers the question at all.
 
 No single similarity separates answerable from unanswerable questions (multilingual E5 scores
 bunch between about 0.74 and 0.87), so the rule combines signals:
@@ -14,44 +14,24 @@ bunch between about 0.74 and 0.87), so the rule combines signals:
 Other signals (best sentence, evidence score, question-word coverage, names missing from the
 retrieved passages, agreement between rankings) are computed and reported with every answer and
 by the evaluation, but fitted on the project's questions they did not improve the decision, so
-they carry no weight (``evals/calibrate_refusal.py`` shows the comparison).
+they carry no weight (``evals/calibrate_abstention.py`` shows the comparison).
 
-``answerability`` is the margin of the rule: negative means refuse.
+The signal ``margin`` is how far the evidence clears the rule's bar: negative means abstain.
+The rule's numbers (``AbstentionRule``, one per embedding model) live in ``qa.settings``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from qa.embeddings import E5_MODEL, MINILM_MODEL, canonical_model_name
-from qa.evidence import Evidence
-from qa.lexical import tokenize
-from qa.retrieve import Retrieval
+from qa.answer.evidence import Evidence
+from qa.retrieve.hybrid import Retrieval
+from qa.retrieve.lexical import tokenize
+from qa.settings import DEFAULT_ABSTENTION_RULES, E5_MODEL, AbstentionRule
 
-
-@dataclass(frozen=True)
-class RefusalRule:
-    """The rule's parameters for one embedding model (cosines differ between models)."""
-
-    floors: dict[str, float]
-    default_floor: float
-    unknown_name_penalty: float
-
-    def floor(self, language: str) -> float:
-        """The dense floor for a question in ``language``."""
-        return self.floors.get(language, self.default_floor)
-
-
-# Calibrated by evals/calibrate_refusal.py on evals/questions/fineprint.jsonl (evals/README.md).
-RULES: dict[str, RefusalRule] = {
-    E5_MODEL: RefusalRule({"en": 0.85, "id": 0.80}, 0.80, 0.1),
-    # English-only model: Indonesian questions barely match, so its floor there is near zero.
-    MINILM_MODEL: RefusalRule({"en": 0.58, "id": 0.10}, 0.58, 0.5),
-}
-DEFAULT_RULE = RULES[E5_MODEL]
+DEFAULT_RULE = DEFAULT_ABSTENTION_RULES[E5_MODEL]
 # Languages whose questions name things the way the (English) documents do.
 NAME_LANGUAGES = frozenset({"en"})
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w'’-]+|\d[\d.,]*\d|\d)")
@@ -80,19 +60,20 @@ def _known(name: str, vocabulary: frozenset[str]) -> bool:
     )
 
 
-def rule_for(model: str) -> RefusalRule:
-    """The calibrated rule for an embedding model (the default model's for an uncalibrated one)."""
-    return RULES.get(canonical_model_name(model), DEFAULT_RULE)
-
-
 def compute_signals(
     question: str,
     retrieval: Retrieval,
     evidence: list[Evidence],
     language: str = "en",
-    rule: RefusalRule = DEFAULT_RULE,
+    rule: AbstentionRule = DEFAULT_RULE,
 ) -> dict[str, float]:
-    """The refusal signals for one question (all roughly between 0 and 1)."""
+    """The abstention signals for one question.
+
+    Returns:
+        ``top_dense``, ``top_sentence`` and ``evidence`` (cosines, about -1..1), ``coverage``,
+        ``missing_names``, ``unknown_names`` and ``agreement`` (shares, 0..1), and ``margin``
+        (``margin(...)``, negative: abstain), each rounded to 4 digits.
+    """
     passages: list[Document] = retrieval.passages
     haystack = " ".join(
         f"{p.metadata.get('title', '')} {p.metadata.get('publisher', '')} {p.page_content}"
@@ -118,17 +99,20 @@ def compute_signals(
         "unknown_names": round(len(unknown) / len(names), 4) if names else 0.0,
         "agreement": agreement,
     }
-    signals["answerability"] = round(answerability(signals, language, rule), 4)
+    signals["margin"] = round(margin(signals, language, rule), 4)
     return signals
 
 
-def answerability(
-    signals: dict[str, float], language: str, rule: RefusalRule = DEFAULT_RULE
-) -> float:
-    """The rule's margin: how far the evidence clears the bar (negative: refuse).
+def margin(signals: dict[str, float], language: str, rule: AbstentionRule = DEFAULT_RULE) -> float:
+    """How far the best passage's cosine clears the rule's floor (negative: abstain).
+
+    Args:
+        signals: At least ``top_dense`` (cosine) and ``unknown_names`` (share, 0..1).
+        language: The question's language code.
+        rule: The embedding model's rule.
 
     Example:
-        >>> answerability({"top_dense": 0.86, "unknown_names": 0.0}, "en") > 0
+        >>> margin({"top_dense": 0.86, "unknown_names": 0.0}, "en") > 0
         True
     """
     unknown = signals.get("unknown_names", 0.0) if language in NAME_LANGUAGES else 0.0
@@ -136,6 +120,6 @@ def answerability(
     return signals.get("top_dense", 0.0) - rule.floor(language) - penalty
 
 
-def should_refuse(signals: dict[str, float]) -> bool:
-    """Whether the evidence is too weak to answer from (uses the precomputed margin)."""
-    return signals.get("answerability", -1.0) < 0
+def should_abstain(signals: dict[str, float]) -> bool:
+    """Whether the evidence is too weak to answer from (uses the precomputed ``margin``)."""
+    return signals.get("margin", -1.0) < 0

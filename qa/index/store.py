@@ -14,20 +14,13 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from qa.manifest import MANIFEST_NAME, IndexConfig, Manifest
+from qa.errors import IndexMismatchError, IndexMissingError
+from qa.index.manifest import MANIFEST_NAME, IndexConfig, Manifest
 
 COLLECTION_NAME = "passages"
 SENTENCE_COLLECTION_NAME = "sentences"
 CHROMA_DIR = "chroma"
 _GET_PAGE = 5000
-
-
-class IndexMismatchError(ValueError):
-    """The index on disk was built with other settings than the ones asked for."""
-
-
-class IndexMissingError(ValueError):
-    """There is no index at the configured place yet."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +42,24 @@ def _client(path: Path) -> Any:
 
 def _chroma_safe(metadata: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
+
+
+def _documents(result: dict[str, Any], row: int | None = None) -> list[Document]:
+    """Chroma's parallel ``ids``/``documents``/``metadatas`` lists as ``Document`` objects.
+
+    ``get`` returns flat lists; ``query`` returns one list per query vector, picked by ``row``.
+    """
+
+    def column(name: str) -> list[Any]:
+        values = result[name]
+        return values[row] if row is not None else values
+
+    return [
+        Document(page_content=text, metadata=dict(meta), id=pid)
+        for pid, text, meta in zip(
+            column("ids"), column("documents"), column("metadatas"), strict=True
+        )
+    ]
 
 
 class PassageStore:
@@ -212,10 +223,7 @@ class PassageStore:
             )
             if not page["ids"]:
                 break
-            for pid, text, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
-                passages.append(Document(page_content=text, metadata=dict(meta), id=pid))
+            passages.extend(_documents(page))
             offset += len(page["ids"])
         passages.sort(key=lambda p: (p.metadata.get("doc_id", ""), p.metadata.get("start", 0)))
         return passages
@@ -234,13 +242,9 @@ class PassageStore:
             include=["documents", "metadatas", "distances"],
         )
         return [
-            ScoredPassage(Document(page_content=text, metadata=dict(meta), id=pid), 1.0 - dist)
-            for pid, text, meta, dist in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
+            ScoredPassage(passage, 1.0 - distance)
+            for passage, distance in zip(
+                _documents(result, row=0), result["distances"][0], strict=True
             )
         ]
 
@@ -259,13 +263,7 @@ class PassageStore:
             where={"doc_id": {"$in": sorted(set(doc_ids))}},
             include=["documents", "metadatas", "embeddings"],
         )
-        sentences = [
-            Document(page_content=text, metadata=dict(meta), id=sid)
-            for sid, text, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            )
-        ]
-        return sentences, [list(vector) for vector in page["embeddings"]]
+        return _documents(page), [list(vector) for vector in page["embeddings"]]
 
     def size_on_disk(self) -> int:
         """Bytes the index folder takes."""

@@ -14,8 +14,9 @@ from functools import cache
 
 from langchain_core.embeddings import Embeddings
 
-E5_MODEL = "multilingual-e5-small"
-MINILM_MODEL = "all-MiniLM-L6-v2"
+from qa.errors import ModelError
+from qa.settings import E5_MODEL, MINILM_MODEL
+
 _BATCH = 16
 
 
@@ -94,7 +95,7 @@ def get_embeddings(model: str) -> Embeddings:
     """Return the (shared, cached) embeddings for a model name or path.
 
     Raises:
-        ValueError: When the model cannot be loaded; the message names it.
+        ModelError: When the model cannot be loaded; the message names it.
     """
     return _load_embeddings(canonical_model_name(model))
 
@@ -110,7 +111,7 @@ def _load_embeddings(model: str) -> Embeddings:
             f"cannot load embedding model '{model}': {exc}. Offline, use '{E5_MODEL}' or "
             f"'{MINILM_MODEL}', or a local sentence-transformers folder."
         )
-        raise ValueError(msg) from exc
+        raise ModelError(msg) from exc
 
 
 def canonical_model_name(model: str) -> str:

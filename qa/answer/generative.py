@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from qa.phrases import LANGUAGE_NAMES
+from qa.answer.phrases import LANGUAGE_NAMES
 from qa.settings import Settings
 
 # "[3]", and the list and range forms models also write: "[1, 2]", "[2-4]", "[1; 3]".

@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from qa.filters import SearchFilters
-from qa.phrases import LANGUAGE_NAMES, SUPPORTED, phrase
-from qa.result import AnswerResult, Citation, Source
+from qa.answer.phrases import LANGUAGE_NAMES, SUPPORTED, phrase
+from qa.answer.result import AnswerResult, Citation, Source
+from qa.retrieve.filters import SearchFilters
 
 SAFE_URL_SCHEMES = frozenset({"http", "https"})
 CLOSEST_SHOWN = 3
@@ -72,7 +72,7 @@ def render_answer(result: AnswerResult, turn: int = 1) -> str:
     closest = phrase(language, "closest")
     lines: list[str] = []
     for line in _LEADING_SPACE.sub("", result.answer.rstrip("\n")).split("\n"):
-        if result.refused and line.strip() == closest:
+        if result.abstained and line.strip() == closest:
             lines.append(f"**{escape_markdown(line.strip())}**")
             continue
         pieces: list[str] = []
@@ -231,7 +231,7 @@ def render_sources(
 ) -> str:
     """The sources panel for ``result``: each cited passage with its quote highlighted.
 
-    A refusal shows the closest passages instead, under a label saying they are no answer.
+    An abstention shows the closest passages instead, under a label saying they are no answer.
     Every piece of document text and metadata is HTML-escaped; only http(s) URLs are linked.
 
     Args:
@@ -252,8 +252,8 @@ def render_sources(
     if result.invalid_input:
         parts.append(f'<p class="fp-empty">{_esc(result.answer.strip())}</p></div>')
         return "".join(parts)
-    if result.refused:
-        reason = result.answer.strip().split("\n", 1)[0] or phrase(language, "refusal")
+    if result.abstained:
+        reason = result.answer.strip().split("\n", 1)[0] or phrase(language, "abstention")
         closest = phrase(language, "closest") if result.passages else ""
         parts.append(
             '<p class="fp-not-answer" role="note"><strong>Not an answer.</strong> '

@@ -1,0 +1,108 @@
+"""The catalog: what retrieval keeps in memory about one index generation.
+
+BM25 over every stored passage, each document's metadata (for filters), the corpus vocabulary
+(for abstention), and the sentence vectors of documents already asked about. One catalog per
+(index folder, build id, generation): an ingest by any process makes a new one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from langchain_core.documents import Document
+
+from qa.index.store import PassageStore
+from qa.retrieve.lexical import LexicalIndex
+
+# Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
+SENTENCE_CACHE_LIMIT = 100_000
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A stored sentence of a candidate document and its cosine to the question (-1..1)."""
+
+    sentence: Document
+    score: float
+
+
+class Catalog:
+    """The stored passages in memory: BM25, document metadata, and the corpus vocabulary."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self.lexical = lexical
+        self.by_id = {str(p.id): p for p in lexical.passages}
+        by_doc: dict[str, list[Document]] = {}
+        for passage in lexical.passages:
+            by_doc.setdefault(passage.metadata["doc_id"], []).append(passage)
+        self.documents: dict[str, dict[str, Any]] = {
+            doc: ps[0].metadata for doc, ps in by_doc.items()
+        }
+        # Every word of the corpus: a question naming something no document mentions is rarely
+        # answerable from it.
+        self.vocabulary = frozenset(
+            word
+            for p in lexical.passages
+            for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
+        )
+        self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
+        self._sentence_count = 0
+        self._lock = threading.Lock()
+
+    def sentences(
+        self, store: PassageStore, doc_ids: list[str]
+    ) -> list[tuple[list[Document], np.ndarray]]:
+        """Stored sentences and their vectors for ``doc_ids``, cached per document.
+
+        Fetching vectors from Chroma for every question cost more than everything else; the
+        catalog lives as long as the index generation, so the cache can never go stale.
+        """
+        with self._lock:
+            return self._cached_sentences(store, list(dict.fromkeys(doc_ids)))
+
+    def _cached_sentences(
+        self, store: PassageStore, doc_ids: list[str]
+    ) -> list[tuple[list[Document], np.ndarray]]:
+        missing = [doc for doc in doc_ids if doc not in self._sentences]
+        if missing:
+            if self._sentence_count > SENTENCE_CACHE_LIMIT:
+                self._sentences.clear()
+                self._sentence_count = 0
+            sentences, vectors = store.sentences_of(missing)
+            grouped: dict[str, list[int]] = {doc: [] for doc in missing}
+            for i, sentence in enumerate(sentences):
+                grouped[sentence.metadata["doc_id"]].append(i)
+            matrix = np.asarray(vectors, dtype=np.float32)
+            for doc, rows in grouped.items():
+                rows.sort(key=lambda i: int(sentences[i].metadata["start"]))
+                block = (
+                    matrix[rows]
+                    if rows
+                    else np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0))
+                )
+                self._sentences[doc] = ([sentences[i] for i in rows], block)
+                self._sentence_count += len(rows)
+        return [self._sentences[doc] for doc in doc_ids]
+
+
+_CATALOGS: dict[tuple[str, str, int], Catalog] = {}
+_CATALOG_LOCK = threading.Lock()
+
+
+def catalog_of(store: PassageStore) -> Catalog:
+    """The catalog of the store's current index build and generation, built once."""
+    store.refresh()
+    manifest = store.manifest
+    key = (str(store.index_dir.resolve()), manifest.build_id, manifest.generation)
+    with _CATALOG_LOCK:
+        catalog = _CATALOGS.get(key)
+        if catalog is None:
+            # One index at a time is the common case; keep memory flat when it changes.
+            _CATALOGS.clear()
+            catalog = _CATALOGS[key] = Catalog(LexicalIndex(store.all_passages()))
+        return catalog

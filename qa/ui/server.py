@@ -1,0 +1,116 @@
+"""Serving the web chat: bind address and login checks, the index brought up to date, launch.
+
+Analytics, sharing, server-side rendering and the MCP server are off: nothing calls out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from qa.errors import FineprintError, ServeError
+from qa.index.ingest import prepare_index
+from qa.settings import Settings, load_settings
+from qa.ui.app import build_app, page_css, page_js, theme
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Waiting requests beyond the ones being answered; more than this are turned away.
+QUEUE_MAX_SIZE = 64
+
+
+def check_bind(settings: Settings) -> tuple[str, str] | None:
+    """The login to require, or ``None`` on a loopback address without credentials.
+
+    Raises:
+        ServeError: Bound to a non-loopback address without FINEPRINT_AUTH_USER and
+            FINEPRINT_AUTH_PASSWORD, or with only one of them.
+    """
+    user = (settings.auth_user or "").strip()
+    password = settings.auth_password.get_secret_value() if settings.auth_password else ""
+    if bool(user) != bool(password):
+        msg = "set both FINEPRINT_AUTH_USER and FINEPRINT_AUTH_PASSWORD, or neither"
+        raise ServeError(msg)
+    if user:
+        return user, password
+    if not _is_loopback(settings.host):
+        msg = (
+            f"refusing to serve on {settings.host} without a login: set FINEPRINT_AUTH_USER "
+            "and FINEPRINT_AUTH_PASSWORD, or bind to 127.0.0.1"
+        )
+        raise ServeError(msg)
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    settings: Settings,
+    *,
+    prevent_thread_lock: bool = False,
+    echo: Callable[[str], None] = print,
+) -> gr.Blocks:
+    """Update the index, build the page and serve it.
+
+    Args:
+        settings: Corpus, index, bind address, port, login and concurrency.
+        prevent_thread_lock: Return once the server runs (tests) instead of blocking.
+        echo: Where progress lines go.
+
+    Raises:
+        ServeError: The configuration cannot be served: the address or login
+            (``check_bind``), no corpus and no index, or an index built with other settings.
+    """
+    auth = check_bind(settings)
+    try:
+        prepare_index(settings, echo)
+        demo = build_app(settings)
+    except ServeError:
+        raise
+    except FineprintError as exc:
+        raise ServeError(str(exc)) from exc
+    demo.queue(default_concurrency_limit=settings.concurrency, max_size=QUEUE_MAX_SIZE)
+    echo(f"serving on http://{settings.host}:{settings.port} (Ctrl+C stops)")
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,
+        auth=auth,
+        auth_message="Fineprint: please log in." if auth else None,
+        prevent_thread_lock=prevent_thread_lock,
+        show_error=False,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        footer_links=["api", "settings"],
+        quiet=True,
+        theme=theme(),
+        css=page_css(),
+        js=page_js(),
+    )
+    return demo
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def main() -> None:
+    """Serve with settings from the environment; a clear message and exit 1 on errors."""
+    try:
+        serve(load_settings(), echo=_echo)
+    except FineprintError as exc:
+        print(f"fineprint: cannot start: {exc}", file=sys.stderr)
+        sys.exit(1)

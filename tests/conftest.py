@@ -1,29 +1,37 @@
-"""Shared fixtures: a small mixed-format corpus, settings pointing at temporary folders.
+"""Shared fixtures: a small mixed-format corpus, settings pointing at temporary folders, indexes
+built once per session, a free-port helper and a fake embedder for logic tests.
 
-Everything runs offline: the hub, telemetry and analytics switches are set before any test module
-imports sentence-transformers, Chroma or Gradio.
+Everything runs offline: importing ``qa`` sets the hub, telemetry and analytics switches (in
+``qa/__init__.py``, the one place they are set) before any test module imports
+sentence-transformers, Chroma or Gradio.
 """
 
 from __future__ import annotations
 
 import os
 
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-os.environ["ANONYMIZED_TELEMETRY"] = "False"
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# qa/__init__.py leaves the hub online when FINEPRINT_ALLOW_HUB is set; tests must stay offline.
+os.environ.pop("FINEPRINT_ALLOW_HUB", None)
 
 import random
 import shutil
-from collections.abc import Callable
+import socket
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+from answer_docs import ANSWER_DOCS
 from fpdf import FPDF
+from langchain_core.embeddings import Embeddings
 
+import qa  # noqa: F401  (sets the offline switches before any hub-reading library loads)
+from qa.answer.chain import AnswerChain
 from qa.index.ingest import IngestReport, ingest
+from qa.retrieve.lexical import tokenize
 from qa.settings import Settings
 
 # The doc_id of each document ``make_corpus`` writes, by what it is.
@@ -34,6 +42,8 @@ COOKIES_HTML = "web/cookie-notice.html"
 REPORT_PDF = "reports/retention-report.pdf"
 # What the ``write_file`` fixture returns.
 WriteFile = Callable[[Path, bytes | str], Path]
+# What the ``free_port`` fixture returns.
+FreePort = Callable[[], int]
 CORPUS_DOC_IDS = sorted([POLICY_MD, INDONESIAN_MD, NOTES_TXT, COOKIES_HTML, REPORT_PDF])
 
 POLICY_TEXT = """\
@@ -166,6 +176,29 @@ def _no_fineprint_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LANGSMITH_TRACING", raising=False)
 
 
+@contextmanager
+def without_fineprint_env() -> Iterator[None]:
+    """For session fixtures (which cannot use ``_no_fineprint_env``): hide ``FINEPRINT_*``."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("FINEPRINT_"):
+                patch.delenv(name)
+        yield
+
+
+def _free_port() -> int:
+    """A 127.0.0.1 port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def free_port() -> FreePort:
+    """Factory: ``free_port()`` -> a 127.0.0.1 port nothing listens on right now."""
+    return _free_port
+
+
 @pytest.fixture
 def make_corpus(tmp_path: Path) -> Callable[..., Path]:
     """Factory: ``make_corpus()`` writes the test corpus under ``tmp_path/corpus``.
@@ -218,6 +251,7 @@ def broken_pdf() -> bytes:
 
 
 def _write(path: Path, content: bytes | str) -> Path:
+    """Write ``content`` (bytes, or text as UTF-8) to ``path``, creating its folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     return path
@@ -269,10 +303,7 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltIndex:
     a private copy (``indexed``) instead of embedding it again. Never change this one.
     """
     root = tmp_path_factory.mktemp("built")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith("FINEPRINT_"):
-                patch.delenv(name)
+    with without_fineprint_env():
         settings = Settings(
             corpus_dir=write_corpus(root / "corpus"), index_dir=root / "index", chunk_size=300
         )
@@ -291,3 +322,80 @@ def indexed(built_index: BuiltIndex, tmp_path: Path) -> Settings:
         corpus_dir=shutil.copytree(source.corpus_dir, tmp_path / "corpus"),
         index_dir=shutil.copytree(source.index_dir, tmp_path / "index"),
     )
+
+
+# --- the answering corpus: a real index shared by the chain, retrieval, filter and CLI tests ---
+
+
+@pytest.fixture(scope="session")
+def answer_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four documents of ``answer_docs.ANSWER_DOCS`` in a folder (English policy and
+    terms, Indonesian news, and a note carrying an injected instruction). Never change it."""
+    root = tmp_path_factory.mktemp("answer-corpus")
+    for name, text in ANSWER_DOCS.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def answer_settings(answer_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over a real index of ``answer_corpus`` (chunk 300), built once per session."""
+    with without_fineprint_env():
+        settings = Settings(
+            corpus_dir=answer_corpus,
+            index_dir=tmp_path_factory.mktemp("answer-index"),
+            chunk_size=300,
+        )
+    report = ingest(settings)
+    assert not report.skipped
+    return settings
+
+
+@pytest.fixture(scope="session")
+def answer_chain(answer_settings: Settings) -> AnswerChain:
+    """The offline (extractive) chain over ``answer_settings``' index."""
+    return AnswerChain.from_settings(answer_settings)
+
+
+# --- a fake embedder, for logic tests only -------------------------------------------------------
+
+FAKE_DIMENSIONS = 256
+
+
+class FakeEmbeddings(Embeddings):
+    """A stand-in embedding model: a hashed bag of stemmed words, normalised to length 1.
+
+    Each token of ``qa.retrieve.lexical.tokenize`` adds one to a bucket chosen by a stable hash
+    (CRC-32), so texts sharing words have a higher cosine than texts sharing none, and the same
+    text always gets the same vector. A text without words gets a bucket of its own. It stands
+    in for the real models for speed, in tests of logic (store round trips, bookkeeping) only;
+    every test of retrieval or answer quality uses the real embeddings.
+    """
+
+    def __init__(self, dimensions: int = FAKE_DIMENSIONS) -> None:
+        """Vectors of ``dimensions`` floats; the last one is kept for texts without words."""
+        self.dimensions = dimensions
+
+    def vector(self, text: str) -> np.ndarray:
+        """The normalised vector of ``text``."""
+        counts = np.zeros(self.dimensions)
+        for token in tokenize(text):
+            counts[zlib.crc32(token.encode()) % (self.dimensions - 1)] += 1.0
+        if not counts.any():
+            counts[-1] = 1.0
+        return counts / np.linalg.norm(counts)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed each text."""
+        return [self.vector(text).tolist() for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question (the same way as a passage)."""
+        return self.vector(text).tolist()
+
+
+@pytest.fixture(scope="session")
+def fake_embeddings() -> FakeEmbeddings:
+    """The fake embedder (``FakeEmbeddings``): fast and deterministic, for logic tests only."""
+    return FakeEmbeddings()

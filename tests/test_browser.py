@@ -8,10 +8,9 @@ Playwright with the network mapped away from everything but 127.0.0.1.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +18,9 @@ from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
 from qa.settings import Settings
 from qa.ui.server import serve
+
+if TYPE_CHECKING:
+    from conftest import FreePort
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -65,14 +67,9 @@ Beacon sets a cookie named beacon_id that lasts for two years and identifies you
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterator[str]:
+    """The app served over ``DOCS`` on a free 127.0.0.1 port, for the module's tests."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
     root = tmp_path_factory.mktemp("web-browser")
@@ -85,7 +82,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         index_dir=root / "index",
         embedding_model="multilingual-e5-small",
         host="127.0.0.1",
-        port=_free_port(),
+        port=free_port(),
         auth_user=None,
         auth_password=None,
         llm_base_url=None,
@@ -99,6 +96,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright, with only 127.0.0.1 reachable."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,4 +1,4 @@
-"""The ``fineprint ingest`` and ``fineprint stats`` commands, run through click's CliRunner."""
+"""The ``fineprint ingest``, ``stats`` and ``ask`` commands, run through click's CliRunner."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from answer_docs import CONTACT_QUESTION
 from click.testing import CliRunner, Result
 
+from qa.answer.result import AnswerResult
 from qa.cli import EXIT_SKIPPED, main
 from qa.index.store import PassageStore
 from qa.settings import Settings
@@ -178,3 +180,57 @@ def test_stats_on_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     assert f"no index at {missing}" in result.stderr
     assert "fineprint ingest" in result.stderr
     assert not missing.exists()
+
+
+# --- ask ---------------------------------------------------------------------------------------
+
+
+def test_cli_ask_json_prints_the_typed_result(answer_settings: Settings) -> None:
+    outcome = CliRunner().invoke(
+        main,
+        ["ask", CONTACT_QUESTION, "--index", str(answer_settings.index_dir), "--json"],
+        env={"FINEPRINT_CHUNK_SIZE": "300"},
+    )
+    assert outcome.exit_code == 0, outcome.output
+    result = AnswerResult.model_validate_json(outcome.output)
+    assert result.citations and not result.abstained
+
+
+def test_cli_ask_uses_an_index_chunked_otherwise(answer_settings: Settings) -> None:
+    # The test index was chunked at 300, the CLI's default is another size: chunking only
+    # matters when indexing, so the index is used as it is.
+    outcome = CliRunner().invoke(
+        main, ["ask", CONTACT_QUESTION, "--index", str(answer_settings.index_dir)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "[1]" in outcome.output
+
+
+def test_cli_ask_applies_filters(answer_settings: Settings) -> None:
+    outcome = run(
+        "ask", CONTACT_QUESTION, "--index", answer_settings.index_dir, "--kind", "terms", "--json"
+    )
+    assert outcome.exit_code == 0, outcome.output
+    result = AnswerResult.model_validate_json(outcome.stdout)
+    assert result.passages
+    assert {p.source.kind for p in result.passages} == {"terms"}
+
+
+def test_cli_ask_refuses_an_index_of_another_model(answer_settings: Settings) -> None:
+    outcome = CliRunner().invoke(
+        main,
+        ["ask", CONTACT_QUESTION, "--index", str(answer_settings.index_dir)],
+        env={"FINEPRINT_EMBEDDING_MODEL": "all-MiniLM-L6-v2"},
+    )
+    assert outcome.exit_code == 1
+    assert "--rebuild" in outcome.output
+    assert "Traceback" not in outcome.output
+
+
+def test_cli_rejects_a_bad_option_value_with_a_message(answer_settings: Settings) -> None:
+    outcome = CliRunner().invoke(
+        main, ["ask", CONTACT_QUESTION, "--index", str(answer_settings.index_dir), "--k", "0"]
+    )
+    assert outcome.exit_code == 1
+    assert "invalid setting: k" in outcome.output
+    assert "Traceback" not in outcome.output

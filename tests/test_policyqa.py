@@ -9,22 +9,24 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import main
-from qa.evaluate.policyqa.run import (
-    CHUNK_SIZE,
+from qa.errors import EvaluationError
+from qa.evaluate.policyqa import (
     METRIC_NAMES,
     SYSTEMS,
     Answer,
     Paragraph,
     Question,
     Sentence,
-    corpus_markdown,
     load_split,
+    run_policyqa,
     select_questions,
     sentence_hit,
-    write_corpus,
 )
+from qa.evaluate.policyqa.corpus import corpus_markdown, write_corpus
+from qa.evaluate.policyqa.systems import CHUNK_SIZE
 from qa.index.chunking import chunk_document
 from qa.load import load_file
+from qa.settings import Settings
 
 ACME = [
     "We collect your name, email address and postal address when you register an account.",
@@ -161,6 +163,84 @@ def test_work_folder_with_foreign_files_is_refused(tmp_path: Path) -> None:
     corpus.mkdir(parents=True)
     keep = corpus / "notes.md"
     keep.write_text("mine", encoding="utf-8")
-    with pytest.raises(ValueError, match="did not write"):
+    with pytest.raises(EvaluationError, match="did not write"):
         write_corpus(load_split(data / "test.json", "test"), corpus)
     assert keep.read_text(encoding="utf-8") == "mine"
+
+
+def _write_json(path: Path, data: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_two_websites_with_one_file_name_are_refused(tmp_path: Path) -> None:
+    path = write_squad(tmp_path / "data") / "test.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # Both become "acme_example.md".
+    data["data"][0]["title"], data["data"][1]["title"] = "acme/example", "acme example"
+    benchmark = load_split(_write_json(path, data), "test")
+    with pytest.raises(EvaluationError, match="two websites map to the file name acme_example"):
+        write_corpus(benchmark, tmp_path / "work" / "corpus")
+
+
+BAD_SPLITS = {
+    "no PolicyQA file at": None,
+    "is not SQuAD v1 JSON": "not json {",
+    "with a 'data' list": {"version": "1.0"},
+    "not in SQuAD v1 form": {"data": [{"title": "a.com"}]},
+    "appears twice": {"data": [{"title": "a.com", "paragraphs": []}] * 2},
+}
+
+
+@pytest.mark.parametrize("message", list(BAD_SPLITS))
+def test_bad_split_files_are_evaluation_errors(tmp_path: Path, message: str) -> None:
+    path = tmp_path / "test.json"
+    content = BAD_SPLITS[message]
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    elif content is not None:
+        _write_json(path, content)
+    with pytest.raises(EvaluationError, match=message):
+        load_split(path, "test")
+
+
+def test_bad_split_name_and_empty_split_are_evaluation_errors(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _write_json(data / "test.json", {"data": [{"title": "a.com", "paragraphs": []}]})
+    with pytest.raises(EvaluationError, match="split must be one of test, dev"):
+        run_policyqa(Settings(), split="train", data_dir=data)
+    with pytest.raises(EvaluationError, match="has no questions"):
+        run_policyqa(Settings(), data_dir=data, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_website_fineprint_cannot_index_is_an_evaluation_error(tmp_path: Path) -> None:
+    # A website without paragraphs becomes a Markdown file with front matter only.
+    paragraph = _paragraph(ACME[1], [("q-logs", "How long are server logs kept?", "ninety days")])
+    data = {
+        "data": [
+            {"title": "acme.example", "paragraphs": [paragraph]},
+            {"title": "empty.example", "paragraphs": []},
+        ]
+    }
+    _write_json(tmp_path / "data" / "test.json", data)
+    with pytest.raises(EvaluationError, match=r"could not index every website: empty\.example\.md"):
+        run_policyqa(
+            Settings(),
+            data_dir=tmp_path / "data",
+            out_dir=tmp_path / "out",
+            work_dir=tmp_path / "work",
+        )
+
+
+def test_cli_reports_a_missing_split_in_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["eval-policyqa", "--data", str(empty), "--work", str(tmp_path / "work")]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no PolicyQA file at ")
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)

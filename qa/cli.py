@@ -73,25 +73,51 @@ def corpus_options(func: Any) -> Any:
 @main.command()
 @corpus_options
 @click.option("--rebuild", is_flag=True, help="Delete the index and embed everything again.")
+@click.option("--wait", is_flag=True, help="If another ingest is writing, wait for it.")
 @click.pass_context
-def ingest(ctx: click.Context, rebuild: bool, **options: Any) -> None:
+def ingest(ctx: click.Context, rebuild: bool, wait: bool, **options: Any) -> None:
     """Index the corpus; only new or changed documents are embedded."""
     from tqdm import tqdm
 
+    from qa.index.ingest import EMBED_BATCH
     from qa.index.ingest import ingest as run_ingest
 
     settings = _settings(ctx, **options)
     bar = tqdm(total=None, unit="doc", desc="indexing", file=sys.stderr, leave=False)
+    # A second bar inside a document large enough to take a while (more than a few batches).
+    inner: list[tqdm] = []
 
     def progress(done: int, total: int, doc_id: str) -> None:
         bar.total = total
         bar.set_postfix_str(doc_id[-40:], refresh=False)
         bar.update(1)
 
+    def embedded(done: int, total: int, doc_id: str) -> None:
+        if total <= 4 * EMBED_BATCH:
+            return
+        if not inner or inner[0].total != total or inner[0].n > done:
+            for old in inner:
+                old.close()
+            inner[:] = [
+                tqdm(total=total, unit="text", desc=doc_id[-30:], file=sys.stderr, leave=False)
+            ]
+        inner[0].update(done - inner[0].n)
+
+    def waiting(message: str) -> None:
+        click.echo(message, err=True)
+
     try:
-        report = run_ingest(settings, rebuild=rebuild, progress=progress)
+        report = run_ingest(
+            settings,
+            rebuild=rebuild,
+            progress=progress,
+            embed_progress=embedded,
+            wait=wait,
+            on_wait=waiting,
+        )
     finally:
-        bar.close()
+        for other in (*inner, bar):
+            other.close()
     for label, items in (
         ("added", report.added),
         ("updated", report.updated),

@@ -32,6 +32,10 @@ class IndexMismatchError(FineprintError):
     """The index on disk was built with other settings than the ones asked for."""
 
 
+class IndexBusyError(FineprintError):
+    """Another ingest is writing to the index (one writer at a time)."""
+
+
 class IndexDamagedError(FineprintError):
     """The index's manifest is unreadable, damaged or of an unknown version."""
 

@@ -193,6 +193,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# ../shared beside the repository (CI has it too); FINEPRINT_SHARED_DIR points elsewhere.
+REPO_DIR = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("FINEPRINT_SHARED_DIR", REPO_DIR.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only ``../shared`` folder (sample corpus, cases, benchmarks), never copied."""
+    if not (SHARED_DIR / "cases").is_dir():
+        msg = f"{SHARED_DIR} has no cases/: put ../shared beside the repository"
+        raise FileNotFoundError(msg)
+    return SHARED_DIR
+
+
 @pytest.fixture(scope="session")
 def free_port() -> FreePort:
     """Factory: ``free_port()`` -> a 127.0.0.1 port nothing listens on right now."""

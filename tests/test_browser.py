@@ -156,6 +156,10 @@ def _ask(page: Any, question: str, turn: int) -> Any:
 
 def test_asking_cites_a_source_shown_in_the_sources_panel(browser: Any, app_url: str) -> None:
     page, watch = _open(browser, app_url)
+    # Index metadata arrives with the page's load event, not in the served HTML.
+    summary = page.locator("#fp-index-summary")
+    summary.get_by_text("documents are indexed.").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert summary.inner_text().strip() == f"{len(DOCS)} documents are indexed."
     answer = _ask(page, CONTACTS_QUESTION, turn=1)
 
     cites = answer.locator("a.fp-cite")

@@ -101,6 +101,27 @@ def test_empty_or_huge_question_gets_a_message(answer_chain: AnswerChain, questi
     )
 
 
+@pytest.mark.parametrize(
+    "question", ["🤔🤔", "?!? …", "\u200b\u200b\u200b", "\ufeff\u00ad", "-- ** --", "👍🏽 ✅"]
+)
+def test_a_question_without_a_letter_or_digit_is_invalid(
+    answer_chain: AnswerChain, question: str
+) -> None:
+    result = answer_chain.invoke(question)
+    assert result.invalid_input and result.abstained
+    assert result.answer == phrase("en", "empty")
+    assert not result.citations and not result.passages
+
+
+def test_invisible_characters_inside_words_do_not_change_the_answer(
+    answer_chain: AnswerChain,
+) -> None:
+    plain = answer_chain.invoke(CONTACT_QUESTION)
+    hidden = answer_chain.invoke(CONTACT_QUESTION.replace("contact", "con\u200btact\u00ad"))
+    assert hidden.question == CONTACT_QUESTION
+    assert [c.quote for c in hidden.citations] == [c.quote for c in plain.citations]
+
+
 def test_question_in_another_script_is_answered_honestly(answer_chain: AnswerChain) -> None:
     result = answer_chain.invoke("我的联系人列表会与Facebook共享吗？")
     assert result.notes and "multilingual" in result.notes[0]

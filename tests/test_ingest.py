@@ -15,7 +15,7 @@ import pytest
 
 from qa.errors import CorpusError, IndexMismatchError
 from qa.index.chunking import chunk_document
-from qa.index.ingest import IngestReport, ingest
+from qa.index.ingest import EMBED_BATCH, NO_TEXT, IngestReport, ingest
 from qa.index.manifest import Manifest
 from qa.index.store import PassageStore
 from qa.load import load_file
@@ -405,3 +405,48 @@ def test_a_document_that_turns_bad_keeps_its_indexed_version(
     assert "previously indexed version is kept" in report.skipped[0].reason
     assert _texts(indexed, docs.notes) == before
     assert docs.notes in _store(indexed).manifest.documents
+
+
+# --- every file accounted for ------------------------------------------------------------------
+
+
+def test_every_entry_of_the_corpus_is_reported(tiny: Settings, write_file: WriteFile) -> None:
+    write_file(tiny.corpus_dir / "headings.md", "# Title\n\n## Section\n\n### Another\n")
+    (tiny.corpus_dir / "loop").symlink_to(tiny.corpus_dir)
+    (tiny.corpus_dir / "gone.md").symlink_to(tiny.corpus_dir / "nowhere.md")
+    write_file(tiny.corpus_dir / ".notes.md", "Hidden files are editor files, not documents.\n")
+
+    report = ingest(tiny)
+
+    reasons = {s.doc_id: s.reason for s in report.skipped}
+    assert sorted(reasons) == ["gone.md", "headings.md", "loop/"]
+    assert reasons["headings.md"] == NO_TEXT
+    assert reasons["loop/"].startswith("symbolic link loop")
+    assert reasons["gone.md"].startswith("broken symbolic link")
+    assert report.added == TINY_IDS
+    assert_index_matches_corpus(tiny, TINY_IDS)
+
+
+def test_a_document_emptied_to_headings_loses_its_old_text(tiny: Settings) -> None:
+    ingest(tiny)
+    (tiny.corpus_dir / "c-retention.md").write_text("## Retention\n\n### Logs\n")
+
+    report = ingest(tiny)
+
+    assert [s.doc_id for s in report.skipped] == ["c-retention.md"]
+    assert "previously indexed version was removed" in report.skipped[0].reason
+    assert_index_matches_corpus(tiny, [d for d in TINY_IDS if d != "c-retention.md"])
+
+
+def test_progress_is_reported_inside_a_large_document(tiny: Settings) -> None:
+    sentences = " ".join(f"Record {n} is kept for {n} days after it is made." for n in range(120))
+    (tiny.corpus_dir / "e-long.txt").write_text(f"Long retention list\n{sentences}\n")
+    calls: list[tuple[int, int, str]] = []
+
+    ingest(tiny, embed_progress=lambda done, total, doc_id: calls.append((done, total, doc_id)))
+
+    long_calls = [(done, total) for done, total, doc_id in calls if doc_id == "e-long.txt"]
+    assert len(long_calls) >= 2
+    dones = [done for done, _ in long_calls]
+    assert dones == sorted(dones) and dones[0] == EMBED_BATCH
+    assert long_calls[-1][0] == long_calls[-1][1] > EMBED_BATCH

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
@@ -216,5 +217,28 @@ def test_a_login_is_enforced_when_configured(app: RunningApp, free_port: FreePor
             CONTACTS_QUESTION, api_name="/answer"
         )
         assert result["citations"]
+        # Before the login, nothing about the index: no publisher, title or document count.
+        login_page = httpx.get(url, timeout=30).text
+        for known in ("WhatsApp LLC", "WhatsApp privacy policy update", "indexed."):
+            assert known not in login_page
+        assert _upload(url).status_code == 403
     finally:
         demo.close()
+
+
+def _upload(url: str) -> httpx.Response:
+    files = {"files": ("notes.md", b"# Notes\nAn uploaded file.\n", "text/markdown")}
+    return httpx.post(f"{url}gradio_api/upload", files=files, timeout=30)
+
+
+def test_no_route_accepts_uploads(app: RunningApp) -> None:
+    response = _upload(app.url)
+    assert response.status_code == 403
+    assert "no uploads" in response.text
+
+
+def test_the_served_html_carries_no_index_metadata(app: RunningApp) -> None:
+    # The page's load event brings it (tests/test_browser.py sees it arrive).
+    page = httpx.get(app.url, timeout=30).text
+    assert "WhatsApp LLC" not in page
+    assert "documents are indexed" not in page

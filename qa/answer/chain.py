@@ -9,7 +9,6 @@ text is composed, the last one complete; ``batch`` comes from ``Runnable``.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -27,12 +26,12 @@ from qa.index.embeddings import canonical_model_name, get_embeddings
 from qa.index.ingest import index_config
 from qa.index.store import PassageStore
 from qa.load.language import question_language
+from qa.load.question import clean_question, has_words
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
 
 ChainInput = str | dict[str, Any]
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
@@ -135,16 +134,17 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """
         started = time.perf_counter()
         question, filters, k = _parse(input)
-        question = _CONTROL.sub(" ", question).strip()
+        question = clean_question(question)
         language = question_language(question) if question else "en"
         phrase_language = language if language in SUPPORTED else "en"
         result = AnswerResult(question=question, language=language)
 
-        if not question or len(question) > self.settings.max_question_chars:
+        wordless = not has_words(question)
+        if wordless or len(question) > self.settings.max_question_chars:
             result.invalid_input = result.abstained = True
             result.answer = (
                 phrase(phrase_language, "empty")
-                if not question
+                if wordless
                 else phrase(
                     phrase_language,
                     "too_long",

@@ -3,6 +3,10 @@
 Unchanged files (same content hash, same settings) are neither parsed nor embedded; changed
 files have their passages replaced; files gone from disk have their passages removed. The
 manifest is updated after each document, so a killed ingest is repaired by the next run.
+
+One writer per index: an ingest holds a lock file in the index folder (``filelock``, released by
+the operating system even when the process is killed), and a second ingest either waits for it
+or stops with a message. Readers never take the lock.
 """
 
 from __future__ import annotations
@@ -12,19 +16,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 
-from qa.errors import CorpusError, LoadError
+from qa.errors import CorpusError, IndexBusyError, LoadError
 from qa.index.chunking import chunk_document, document_sentences
 from qa.index.embeddings import canonical_model_name, get_embeddings
 from qa.index.manifest import DocumentEntry, IndexConfig, Manifest
 from qa.index.store import PassageStore
-from qa.load import Skipped, find_files, load_file
+from qa.load import Skipped, load_file, scan_corpus
 from qa.load.corpus import content_hash, read_bytes
 from qa.settings import Settings
 
 ProgressCallback = Callable[[int, int, str], None]
 Echo = Callable[[str], None]
+LOCK_NAME = "ingest.lock"
+# Texts embedded per call: small enough that progress inside a large document moves often.
+EMBED_BATCH = 64
+# How often progress inside one large document is reported to the server's log.
+PROGRESS_SECONDS = 5.0
+NO_TEXT = "no text to index: nothing is left after headings, links and page furniture are removed"
 
 
 @dataclass
@@ -65,8 +76,20 @@ def embedding_text(passage: Document) -> str:
     return f"{context}\n{passage.page_content}" if context else passage.page_content
 
 
+def writer_lock(index_dir: Path) -> FileLock:
+    """The lock an ingest holds on ``index_dir`` (a file in it; the folder is created)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(index_dir / LOCK_NAME)
+
+
 def ingest(
-    settings: Settings, *, rebuild: bool = False, progress: ProgressCallback | None = None
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: ProgressCallback | None = None,
+    embed_progress: ProgressCallback | None = None,
+    wait: bool = False,
+    on_wait: Echo | None = None,
 ) -> IngestReport:
     """Bring the index at ``settings.index_dir`` in step with ``settings.corpus_dir``.
 
@@ -74,23 +97,66 @@ def ingest(
         settings: Corpus folder, index folder, embedding model and chunking.
         rebuild: Delete the index first and embed everything again.
         progress: Called as ``progress(done, total, doc_id)`` after each file.
+        embed_progress: Called as ``embed_progress(done, total, doc_id)`` after each batch of
+            ``EMBED_BATCH`` texts (passages and sentences) embedded for one document.
+        wait: When another ingest holds the index, wait for it instead of stopping.
+        on_wait: Told once, with a message, when this ingest has to wait.
 
     Raises:
         CorpusError: The corpus folder does not exist.
+        IndexBusyError: Another ingest is writing to the index and ``wait`` is false.
         IndexMismatchError: The index was built with other settings and ``rebuild`` is false.
         IndexDamagedError: The index's manifest cannot be read.
     """
-    started = time.perf_counter()
     corpus_dir = settings.corpus_dir
     if not corpus_dir.is_dir():
         msg = f"corpus folder {corpus_dir} does not exist or is not a folder"
         raise CorpusError(msg)
+    lock = writer_lock(settings.index_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if not wait:
+            msg = (
+                f"another 'fineprint ingest' is writing to the index {settings.index_dir}; "
+                "run again when it is done, or add --wait to wait for it"
+            )
+            raise IndexBusyError(msg) from None
+        if on_wait:
+            on_wait(f"another ingest is writing to {settings.index_dir}; waiting for it …")
+        lock.acquire()
+    try:
+        return _ingest_locked(settings, rebuild, progress, embed_progress)
+    finally:
+        lock.release()
+
+
+def _ingest_locked(
+    settings: Settings,
+    rebuild: bool,
+    progress: ProgressCallback | None,
+    embed_progress: ProgressCallback | None,
+) -> IngestReport:
+    started = time.perf_counter()
     if rebuild:
         PassageStore.destroy(settings.index_dir)
-    store = PassageStore.open(settings.index_dir, index_config(settings), create=True)
+    with PassageStore.open(settings.index_dir, index_config(settings), create=True) as store:
+        report = _sync(store, settings, progress, embed_progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync(
+    store: PassageStore,
+    settings: Settings,
+    progress: ProgressCallback | None,
+    embed_progress: ProgressCallback | None,
+) -> IngestReport:
     manifest = store.manifest
     report = IngestReport()
-    files = list(find_files(corpus_dir))
+    scan = scan_corpus(settings.corpus_dir)
+    report.skipped.extend(scan.skipped)
+    files = scan.files
     on_disk = {doc_id for doc_id, _ in files}
 
     if manifest.ingest_in_progress:
@@ -101,25 +167,46 @@ def ingest(
     manifest.write(settings.index_dir)
 
     for done, (doc_id, path) in enumerate(files, start=1):
-        _ingest_one(store, settings, doc_id, path, report)
+        _ingest_one(store, settings, doc_id, path, report, embed_progress)
         if progress:
             progress(done, len(files), doc_id)
 
     for doc_id in sorted(set(manifest.documents) - on_disk):
-        store.delete_document(doc_id)
-        del manifest.documents[doc_id]
-        manifest.generation += 1
-        manifest.write(settings.index_dir)
+        _forget(store, settings, doc_id)
         report.removed.append(doc_id)
 
     manifest.ingest_in_progress = False
     manifest.write(settings.index_dir)
-    report.seconds = time.perf_counter() - started
     return report
 
 
+def _embed(
+    texts: list[str], model: str, doc_id: str, progress: ProgressCallback | None
+) -> list[list[float]]:
+    embeddings = get_embeddings(model)
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        vectors.extend(embeddings.embed_documents(texts[start : start + EMBED_BATCH]))
+        if progress:
+            progress(len(vectors), len(texts), doc_id)
+    return vectors
+
+
+def _forget(store: PassageStore, settings: Settings, doc_id: str) -> None:
+    """Drop a document from the manifest first, then from the store (a crash redoes it)."""
+    del store.manifest.documents[doc_id]
+    store.manifest.generation += 1
+    store.manifest.write(settings.index_dir)
+    store.delete_document(doc_id)
+
+
 def _ingest_one(
-    store: PassageStore, settings: Settings, doc_id: str, path: Path, report: IngestReport
+    store: PassageStore,
+    settings: Settings,
+    doc_id: str,
+    path: Path,
+    report: IngestReport,
+    embed_progress: ProgressCallback | None = None,
 ) -> None:
     manifest = store.manifest
     previous = manifest.documents.get(doc_id)
@@ -136,10 +223,19 @@ def _ingest_one(
         report.skipped.append(Skipped(doc_id, reason))
         return
     passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+    if not passages:
+        # Only headings or furniture: an edit that emptied a document removes its old text.
+        reason = NO_TEXT
+        if previous:
+            _forget(store, settings, doc_id)
+            reason += " (the previously indexed version was removed)"
+        report.skipped.append(Skipped(doc_id, reason))
+        return
     sentences = document_sentences(document, settings.chunk_size)
-    embeddings = get_embeddings(settings.embedding_model)
-    vectors = embeddings.embed_documents([embedding_text(p) for p in passages])
-    sentence_vectors = embeddings.embed_documents([s.page_content for s in sentences])
+    texts = [embedding_text(p) for p in passages] + [s.page_content for s in sentences]
+    vectors = _embed(texts, settings.embedding_model, doc_id, embed_progress)
+    sentence_vectors = vectors[len(passages) :]
+    vectors = vectors[: len(passages)]
     # Forget the document before touching its passages: if we die now, the next run redoes it.
     if previous:
         del manifest.documents[doc_id]
@@ -163,6 +259,9 @@ def _ingest_one(
 def prepare_index(settings: Settings, echo: Echo = print) -> IngestReport | None:
     """Bring the index in step with the corpus before serving, reporting through ``echo``.
 
+    Waits for an ingest that is already running. Inside a large document, a line says how many
+    of its texts are embedded at most every ``PROGRESS_SECONDS``.
+
     Returns the ingest report, or ``None`` when the corpus folder is missing but an index
     exists (it is then served as it is).
 
@@ -181,7 +280,15 @@ def prepare_index(settings: Settings, echo: Echo = print) -> IngestReport | None
     def progress(done: int, total: int, doc_id: str) -> None:
         echo(f"  [{done}/{total}] {doc_id}")
 
-    report = ingest(settings, progress=progress)
+    last = [time.monotonic()]
+
+    def embedded(done: int, total: int, doc_id: str) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] >= PROGRESS_SECONDS:
+            last[0] = now
+            echo(f"    {doc_id}: {done}/{total} passages and sentences embedded")
+
+    report = ingest(settings, progress=progress, embed_progress=embedded, wait=True, on_wait=echo)
     for skipped in report.skipped:
         echo(f"  skipped {skipped.doc_id}: {skipped.reason}")
     echo(f"index ready: {report.summary()}")

@@ -3,11 +3,19 @@
 Chroma holds passages, vectors and metadata; the manifest records the settings the collection was
 built with and which file contents it reflects. ``PassageStore`` refuses to mix embedding models
 or chunk settings in one collection.
+
+An embedded Chroma client keeps what it loaded from disk for as long as it is open, and never
+sees what another process writes later (it even returns passages deleted since). So a store
+re-reads its manifest before each question (``refresh``) and, when another process has changed
+the index, closes its client and opens a new one: the next question sees the index as it is now.
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,12 +62,38 @@ def _documents(result: dict[str, Any], row: int | None = None) -> list[Document]
         values = result[name]
         return values[row] if row is not None else values
 
+    # A row without text or metadata is an entry another process is deleting: leave it out.
     return [
         Document(page_content=text, metadata=dict(meta), id=pid)
         for pid, text, meta in zip(
             column("ids"), column("documents"), column("metadatas"), strict=True
         )
+        if text is not None and meta is not None
     ]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What identifies one written version of a file: its inode and modification time (ns).
+
+    The manifest is replaced atomically by a new file, so every write changes the inode even
+    when two writes fall within one clock tick.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_mtime_ns
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a store method under the store's lock, so ``refresh`` never reconnects mid-call."""
+
+    @functools.wraps(method)
+    def run(self: PassageStore, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 class PassageStore:
@@ -74,8 +108,15 @@ class PassageStore:
         """Use ``PassageStore.open``; this binds an already-checked manifest."""
         self.index_dir = index_dir
         self.manifest = manifest
-        self._manifest_mtime = self._mtime()
-        client = _client(index_dir / CHROMA_DIR)
+        # Gradio answers from several threads; a reconnect must not pull the collections out
+        # from under a search in progress.
+        self._lock = threading.RLock()
+        self._manifest_stamp = _stamp(index_dir / MANIFEST_NAME)
+        self._client: Any = None
+        self._connect()
+
+    def _connect(self) -> None:
+        client = _client(self.index_dir / CHROMA_DIR)
         # No embedding function: Fineprint embeds itself, and Chroma's default would download one.
         self._collection = client.get_or_create_collection(
             COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
@@ -85,6 +126,27 @@ class PassageStore:
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
         )
+        self._client = client
+
+    def close(self) -> None:
+        """Release the Chroma client (idempotent); the store cannot be used afterwards.
+
+        Chroma shares one engine among the clients of a folder in a process and reloads the
+        folder from disk only once all of them are closed, so every store that is done with an
+        index should close: ``ingest`` does, and ``with PassageStore.open(...)`` does.
+        """
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def __enter__(self) -> PassageStore:
+        """The store itself; ``close`` is called on leaving the block."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        self.close()
 
     @classmethod
     def open(
@@ -121,21 +183,30 @@ class PassageStore:
             raise IndexMismatchError(msg)
         return cls(index_dir, manifest)
 
-    def _mtime(self) -> float:
-        path = self.index_dir / MANIFEST_NAME
-        return path.stat().st_mtime if path.exists() else 0.0
+    def refresh(self) -> bool:
+        """Follow changes another process made to the index since the last look.
 
-    def refresh(self) -> None:
-        """Re-read the manifest if another process changed the index since it was read.
+        When the manifest on disk is not the one read last, it is read again and the Chroma
+        client reopened, so passages added, changed or removed by ``fineprint ingest`` in another
+        process are seen at once by a running server.
 
-        A running server then sees documents ingested by ``fineprint ingest`` without a restart.
+        Returns:
+            Whether the index had changed.
+
+        Raises:
+            IndexDamagedError: The new manifest cannot be read.
         """
-        mtime = self._mtime()
-        if mtime != self._manifest_mtime:
+        with self._lock:
+            stamp = _stamp(self.index_dir / MANIFEST_NAME)
+            if stamp == self._manifest_stamp:
+                return False
             manifest = Manifest.read(self.index_dir)
             if manifest is not None:
                 self.manifest = manifest
-            self._manifest_mtime = mtime
+            self._manifest_stamp = stamp
+            self.close()
+            self._connect()
+            return True
 
     @staticmethod
     def destroy(index_dir: Path) -> None:
@@ -147,16 +218,21 @@ class PassageStore:
             # the collections through Chroma, and delete the files only if it cannot open them.
             try:
                 client = _client(chroma_dir)
-                for collection in client.list_collections():
-                    client.delete_collection(collection.name)
+                try:
+                    for collection in client.list_collections():
+                        client.delete_collection(collection.name)
+                finally:
+                    client.close()
             except Exception:
                 shutil.rmtree(chroma_dir)
         (index_dir / MANIFEST_NAME).unlink(missing_ok=True)
 
+    @_locked
     def count(self) -> int:
         """Number of passages in the collection."""
         return self._collection.count()
 
+    @_locked
     def replace_document(
         self,
         doc_id: str,
@@ -187,11 +263,13 @@ class PassageStore:
             metadatas=metadatas,
         )
 
+    @_locked
     def delete_document(self, doc_id: str) -> None:
         """Remove every passage and sentence of ``doc_id``."""
         self._collection.delete(where={"doc_id": doc_id})
         self._sentences.delete(where={"doc_id": doc_id})
 
+    @_locked
     def stored_doc_ids(self) -> set[str]:
         """The document ids with passages or sentences in the store (for repairing after a crash).
 
@@ -213,6 +291,7 @@ class PassageStore:
             yield from page["metadatas"]
             offset += len(page["ids"])
 
+    @_locked
     def all_passages(self) -> list[Document]:
         """Every passage with its metadata, in a stable order (for the lexical index)."""
         passages: list[Document] = []
@@ -228,6 +307,7 @@ class PassageStore:
         passages.sort(key=lambda p: (p.metadata.get("doc_id", ""), p.metadata.get("start", 0)))
         return passages
 
+    @_locked
     def search(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[ScoredPassage]:
@@ -248,6 +328,7 @@ class PassageStore:
             )
         ]
 
+    @_locked
     def passage_vectors(self, passage_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of ``passage_ids``."""
         if not passage_ids:
@@ -255,6 +336,7 @@ class PassageStore:
         page = self._collection.get(ids=passage_ids, include=["embeddings"])
         return {pid: list(v) for pid, v in zip(page["ids"], page["embeddings"], strict=True)}
 
+    @_locked
     def sentences_of(self, doc_ids: list[str]) -> tuple[list[Document], list[list[float]]]:
         """All stored sentences of ``doc_ids`` with their vectors."""
         if not doc_ids:

@@ -4,6 +4,22 @@ One loader per format. Each returns a single ``Document`` whose ``page_content``
 gets chunked and indexed; every offset Fineprint records points into that text.
 """
 
-from qa.load.corpus import LoadReport, Skipped, find_files, load_corpus, load_file
+from qa.load.corpus import (
+    CorpusScan,
+    LoadReport,
+    Skipped,
+    find_files,
+    load_corpus,
+    load_file,
+    scan_corpus,
+)
 
-__all__ = ["LoadReport", "Skipped", "find_files", "load_corpus", "load_file"]
+__all__ = [
+    "CorpusScan",
+    "LoadReport",
+    "Skipped",
+    "find_files",
+    "load_corpus",
+    "load_file",
+    "scan_corpus",
+]

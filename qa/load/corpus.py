@@ -51,17 +51,62 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass
+class CorpusScan:
+    """What lies under a corpus folder: the files to load, and the entries that cannot be."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def scan_corpus(corpus_dir: Path) -> CorpusScan:
+    """Every non-hidden file under ``corpus_dir`` as ``(doc_id, path)``, sorted, and what was not.
+
+    The ``doc_id`` is the path relative to the corpus folder, with ``/`` separators, so it is
+    stable across machines and runs. Symbolic links to folders are followed; a link that leads
+    back into a folder already being walked (a loop) and a link to nothing are reported in
+    ``skipped`` with the reason. Hidden files and folders (a name starting with ``.``) are left
+    out without a word: they are editor and version-control files, not documents.
+    """
+    scan = CorpusScan()
+    _walk(corpus_dir, corpus_dir, (corpus_dir.resolve(),), scan)
+    scan.files.sort()
+    scan.skipped.sort(key=lambda item: item.doc_id)
+    return scan
+
+
+def _walk(folder: Path, root: Path, ancestors: tuple[Path, ...], scan: CorpusScan) -> None:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        reason = f"cannot list folder: {exc.strerror or exc}"
+        scan.skipped.append(Skipped(folder.relative_to(root).as_posix() + "/", reason))
+        return
+    for path in entries:
+        if path.name.startswith("."):
+            continue
+        doc_id = path.relative_to(root).as_posix()
+        if path.is_symlink() and not path.exists():
+            scan.skipped.append(Skipped(doc_id, "broken symbolic link (it points to nothing)"))
+        elif path.is_dir():
+            target = path.resolve()
+            if target in ancestors:
+                reason = f"symbolic link loop (it leads back to {target})"
+                scan.skipped.append(Skipped(doc_id + "/", reason))
+                continue
+            _walk(path, root, (*ancestors, target), scan)
+        elif path.is_file():
+            scan.files.append((doc_id, path))
+        else:
+            scan.skipped.append(Skipped(doc_id, "not a regular file"))
+
+
 def find_files(corpus_dir: Path) -> Iterator[tuple[str, Path]]:
     """Yield ``(doc_id, path)`` for every non-hidden file under ``corpus_dir``, sorted.
 
-    The ``doc_id`` is the path relative to the corpus folder, with ``/`` separators, so it is
-    stable across machines and runs.
+    The files of ``scan_corpus``, for callers that do not report what was left out.
     """
-    for path in sorted(corpus_dir.rglob("*")):
-        relative = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-            continue
-        yield relative.as_posix(), path
+    yield from scan_corpus(corpus_dir).files
 
 
 def read_bytes(path: Path) -> bytes:
@@ -140,8 +185,9 @@ def _document(
 
 def load_corpus(corpus_dir: Path) -> LoadReport:
     """Load every file under ``corpus_dir``; files that fail are reported, never fatal."""
-    report = LoadReport()
-    for doc_id, path in find_files(corpus_dir):
+    scan = scan_corpus(corpus_dir)
+    report = LoadReport(skipped=list(scan.skipped))
+    for doc_id, path in scan.files:
         try:
             report.documents.append(load_file(path, doc_id))
         except LoadError as exc:

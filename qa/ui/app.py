@@ -87,6 +87,13 @@ def filter_choices(chain: AnswerChain) -> FilterChoices:
     )
 
 
+def index_summary(choices: FilterChoices) -> str:
+    """One line saying how many documents are indexed, for the top of the page."""
+    count = choices.documents
+    noun = "document is" if count == 1 else "documents are"
+    return f"{count} {noun} indexed."
+
+
 def _user_turns(history: list[dict[str, Any]]) -> int:
     return sum(1 for message in history if message.get("role") == "user")
 
@@ -183,16 +190,27 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
     from qa.answer.chain import AnswerChain
 
     chain = chain or AnswerChain.from_settings(settings)
-    choices = filter_choices(chain)
     respond = make_responder(chain)
     any_choice = ("Any", ANY)
+
+    def current_index() -> tuple[str, Any, Any, Any]:
+        # Index metadata reaches the page only through this event, after any login: Gradio
+        # embeds the components' initial choices in the page it serves before the login.
+        chain.store.refresh()
+        choices = filter_choices(chain)
+        return (
+            index_summary(choices),
+            gr.update(choices=[any_choice, *((p, p) for p in choices.publishers)]),
+            gr.update(choices=[any_choice, *((k, k) for k in choices.kinds)]),
+            gr.update(choices=[any_choice, *((language_label(c), c) for c in choices.languages)]),
+        )
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         gr.Markdown(
             f"# {APP_TITLE}\nAsk about privacy policies and terms of service. Answers quote "
-            f"the indexed documents ({choices.documents} of them) and cite them: click a "
-            "marker such as [1] to see its passage."
+            "the indexed documents and cite them: click a marker such as [1] to see its passage."
         )
+        summary = gr.Markdown("", elem_id="fp-index-summary")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -225,7 +243,7 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
                 with gr.Accordion("Filters (apply to the next question)", open=False):
                     with gr.Row():
                         publisher = gr.Dropdown(
-                            [any_choice, *((p, p) for p in choices.publishers)],
+                            [any_choice],
                             value=ANY,
                             label="Publisher",
                             info="Matches part of the name; type your own.",
@@ -233,15 +251,17 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
                             elem_id="fp-filter-publisher",
                         )
                         kind = gr.Dropdown(
-                            [any_choice, *((k, k) for k in choices.kinds)],
+                            [any_choice, *((k, k) for k in KNOWN_KINDS)],
                             value=ANY,
                             label="Kind",
+                            allow_custom_value=True,
                             elem_id="fp-filter-kind",
                         )
                         language = gr.Dropdown(
-                            [any_choice, *((language_label(c), c) for c in choices.languages)],
+                            [any_choice],
                             value=ANY,
                             label="Document language",
+                            allow_custom_value=True,
                             elem_id="fp-filter-language",
                         )
                     with gr.Row():
@@ -275,4 +295,9 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
             concurrency_id=CONCURRENCY_ID,
         )
         clear.click(lambda: render_sources(None), outputs=[sources], api_visibility="private")
+        demo.load(
+            current_index,
+            outputs=[summary, publisher, kind, language],
+            api_visibility="private",
+        )
     return demo

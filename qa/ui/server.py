@@ -1,6 +1,7 @@
 """Serving the web chat: bind address and login checks, the index brought up to date, launch.
 
-Analytics, sharing, server-side rendering and the MCP server are off: nothing calls out.
+Analytics, sharing, server-side rendering and the MCP server are off: nothing calls out. The page
+has no upload, so Gradio's upload route is closed, login or not.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import FineprintError, ServeError
 from qa.index.ingest import prepare_index
@@ -19,8 +20,42 @@ if TYPE_CHECKING:
     import gradio as gr
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+UPLOAD_REFUSED = "Fineprint accepts no uploads."
 # Waiting requests beyond the ones being answered; more than this are turned away.
 QUEUE_MAX_SIZE = 64
+
+
+class RefuseUploads:
+    """ASGI middleware answering 403 to every POST to an upload route (``.../upload``).
+
+    Example:
+        >>> RefuseUploads.is_upload({"type": "http", "method": "POST",
+        ...                          "path": "/gradio_api/upload"})
+        True
+    """
+
+    def __init__(self, app: Any) -> None:
+        """Wrap the ASGI ``app``."""
+        self.app = app
+
+    @staticmethod
+    def is_upload(scope: dict[str, Any]) -> bool:
+        """Whether the request in ``scope`` is a POST to an upload route."""
+        path = str(scope.get("path", "")).rstrip("/")
+        return (
+            scope.get("type") == "http"
+            and scope.get("method") == "POST"
+            and path.rsplit("/", 1)[-1] == "upload"
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Refuse uploads; pass everything else through."""
+        if self.is_upload(scope):
+            from starlette.responses import PlainTextResponse
+
+            await PlainTextResponse(UPLOAD_REFUSED, status_code=403)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def check_bind(settings: Settings) -> tuple[str, str] | None:
@@ -99,8 +134,15 @@ def serve(
         theme=theme(),
         css=page_css(),
         js=page_js(),
+        app_kwargs={"middleware": [_middleware(RefuseUploads)]},
     )
     return demo
+
+
+def _middleware(cls: type) -> Any:
+    from starlette.middleware import Middleware
+
+    return Middleware(cls)
 
 
 def _echo(line: str) -> None:

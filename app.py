@@ -6,7 +6,8 @@ to date first (built on the first start, incremental afterwards), then the page 
 http://127.0.0.1:7860 unless told otherwise.
 """
 
-from qa.ui.server import main
+from qa.cli import main
 
 if __name__ == "__main__":
-    main()
+    # The same command as ``fineprint serve``: one way to start, one way to report errors.
+    main(["serve"])

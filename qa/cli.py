@@ -15,7 +15,16 @@ from typing import Any
 import click
 
 from qa.errors import FineprintError
-from qa.settings import Settings, load_settings
+from qa.settings import (
+    DEFAULT_CORPUS_DIR,
+    DEFAULT_INDEX_DIR,
+    DOCUMENT_KINDS,
+    POLICYQA_DATA_DIR,
+    POLICYQA_OUT_DIR,
+    POLICYQA_SPLITS,
+    Settings,
+    load_settings,
+)
 
 EXIT_SKIPPED = 3
 
@@ -31,8 +40,9 @@ class _Group(click.Group):
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
-    base: Settings = ctx.obj
-    return load_settings(base, **overrides)
+    # Read from the environment only when a command runs, so a bad FINEPRINT_* variable
+    # never stands in the way of --help.
+    return load_settings(None, **overrides)
 
 
 @click.group(cls=_Group)
@@ -44,7 +54,6 @@ def main(ctx: click.Context) -> None:
     Every option can also be set with an environment variable FINEPRINT_<NAME>
     (FINEPRINT_CORPUS_DIR, FINEPRINT_INDEX_DIR, FINEPRINT_EMBEDDING_MODEL, ...).
     """
-    ctx.obj = load_settings()
 
 
 def corpus_options(func: Any) -> Any:
@@ -53,13 +62,13 @@ def corpus_options(func: Any) -> Any:
         "--corpus",
         "corpus_dir",
         type=click.Path(path_type=Path),
-        help="Folder of documents (default ../shared/corpus).",
+        help=f"Folder of documents (default {DEFAULT_CORPUS_DIR}).",
     )(func)
     func = click.option(
         "--index",
         "index_dir",
         type=click.Path(path_type=Path),
-        help="Index folder (default .fineprint/index).",
+        help=f"Index folder (default {DEFAULT_INDEX_DIR}).",
     )(func)
     func = click.option(
         "--model",
@@ -83,14 +92,18 @@ def ingest(ctx: click.Context, rebuild: bool, wait: bool, **options: Any) -> Non
     from qa.index.ingest import ingest as run_ingest
 
     settings = _settings(ctx, **options)
-    bar = tqdm(total=None, unit="doc", desc="indexing", file=sys.stderr, leave=False)
+    # Made at the first file, so an error found before any work prints no empty bar.
+    bars: list[tqdm] = []
     # A second bar inside a document large enough to take a while (more than a few batches).
     inner: list[tqdm] = []
 
     def progress(done: int, total: int, doc_id: str) -> None:
-        bar.total = total
-        bar.set_postfix_str(doc_id[-40:], refresh=False)
-        bar.update(1)
+        if not bars:
+            bars.append(
+                tqdm(total=total, unit="doc", desc="indexing", file=sys.stderr, leave=False)
+            )
+        bars[0].set_postfix_str(doc_id[-40:], refresh=False)
+        bars[0].update(1)
 
     def embedded(done: int, total: int, doc_id: str) -> None:
         if total <= 4 * EMBED_BATCH:
@@ -116,7 +129,7 @@ def ingest(ctx: click.Context, rebuild: bool, wait: bool, **options: Any) -> Non
             on_wait=waiting,
         )
     finally:
-        for other in (*inner, bar):
+        for other in (*inner, *bars):
             other.close()
     for label, items in (
         ("added", report.added),
@@ -169,7 +182,7 @@ def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--k", type=int, help="Passages to answer from.")
 @click.option("--publisher", help="Only documents whose publisher contains this.")
-@click.option("--kind", help="Only this kind: policy, terms, news, statement.")
+@click.option("--kind", help=f"Only this kind: {', '.join(DOCUMENT_KINDS)}.")
 @click.option("--language", help="Only documents in this language (en, id).")
 @click.option("--region", help="Only documents whose region contains this.")
 @click.option("--date-from", help="Only documents dated on or after (YYYY-MM-DD).")
@@ -201,12 +214,14 @@ def ask(
 
 
 @main.command("eval-policyqa")
-@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True)
+@click.option(
+    "--split", type=click.Choice(POLICYQA_SPLITS), default=POLICYQA_SPLITS[0], show_default=True
+)
 @click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("../shared/benchmarks/policyqa"),
+    default=POLICYQA_DATA_DIR,
     show_default=True,
     help="Folder holding PolicyQA's test.json / dev.json.",
 )
@@ -214,7 +229,7 @@ def ask(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("evals/out/policyqa"),
+    default=POLICYQA_OUT_DIR,
     show_default=True,
     help="Where metrics.json, run.json and per_question.jsonl go.",
 )
@@ -241,7 +256,7 @@ def eval_policyqa(
         click.echo(message, err=True)
 
     report = run_policyqa(
-        ctx.obj,
+        _settings(ctx),
         split=split,
         data_dir=data_dir,
         out_dir=out_dir,

@@ -18,7 +18,7 @@ from qa.cli import main
 from qa.errors import FilterError
 from qa.retrieve.filters import SearchFilters
 from qa.settings import Settings
-from qa.ui.app import form_filters as parse_filters
+from qa.ui.app import form_filters
 
 REVERSED = {"date_from": "2021-02-01", "date_to": "2021-01-01"}
 REVERSED_MESSAGE = "the date range ends (2021-01-01) before it starts (2021-02-01)"
@@ -34,12 +34,12 @@ POLICY_META = {
 # -- the page's form -----------------------------------------------------------------------------
 
 
-def test_parse_filters_blank_and_any_mean_no_filter() -> None:
-    assert not parse_filters("", "Any", None, "  ", "").active
+def test_form_filters_blank_and_any_mean_no_filter() -> None:
+    assert not form_filters("", "Any", None, "  ", "").active
 
 
-def test_parse_filters_strips_values() -> None:
-    filters = parse_filters(" WhatsApp ", "policy", "id", "2021-01-01", "2021-12-31")
+def test_form_filters_strips_values() -> None:
+    filters = form_filters(" WhatsApp ", "policy", "id", "2021-01-01", "2021-12-31")
     assert filters == SearchFilters(
         publisher="WhatsApp",
         kind="policy",
@@ -50,14 +50,14 @@ def test_parse_filters_strips_values() -> None:
 
 
 @pytest.mark.parametrize(("date_from", "date_to"), [("yesterday", ""), ("", "2021-13-01")])
-def test_parse_filters_rejects_bad_dates(date_from: str, date_to: str) -> None:
+def test_form_filters_rejects_bad_dates(date_from: str, date_to: str) -> None:
     with pytest.raises(FilterError, match="date"):
-        parse_filters(date_from=date_from, date_to=date_to)
+        form_filters(date_from=date_from, date_to=date_to)
 
 
-def test_parse_filters_rejects_a_reversed_range() -> None:
+def test_form_filters_rejects_a_reversed_range() -> None:
     with pytest.raises(FilterError, match="before it starts"):
-        parse_filters(date_from="2021-02-01", date_to="2021-01-01")
+        form_filters(date_from="2021-02-01", date_to="2021-01-01")
 
 
 # -- SearchFilters.from_values ---------------------------------------------------------------------
@@ -93,10 +93,11 @@ def test_from_values_refuses_an_unknown_field() -> None:
 # -- SearchFilters validates itself --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", ["date_from", "date_to"])
+@pytest.mark.parametrize(("field", "label"), [("date_from", "start"), ("date_to", "end")])
 @pytest.mark.parametrize("value", ["yesterday", "2021-13-01", "2021-02-30", "01/02/2021"])
-def test_a_bad_date_is_refused_by_the_type_itself(field: str, value: str) -> None:
-    with pytest.raises(FilterError, match=f"{field} must be a date like 2021-01-04, got '{value}'"):
+def test_a_bad_date_is_refused_by_the_type_itself(field: str, label: str, value: str) -> None:
+    expected = f"the {label} date must be a date like 2021-01-04, not '{value}'"
+    with pytest.raises(FilterError, match=expected):
         SearchFilters(**{field: value})
 
 

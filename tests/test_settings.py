@@ -25,7 +25,7 @@ def test_a_bad_environment_variable_is_a_settings_error_naming_the_field(
     monkeypatch.setenv("FINEPRINT_K", value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
-    assert str(caught.value).startswith(f"invalid setting: k: {problem}")
+    assert str(caught.value).startswith(f"invalid setting: k (FINEPRINT_K): {problem}")
     assert isinstance(caught.value, FineprintError)
     assert isinstance(caught.value.__cause__, ValidationError)
 
@@ -35,8 +35,10 @@ def test_a_bad_override_is_a_settings_error_naming_each_field() -> None:
         load_settings(k="many", chunk_size=5)
     message = str(caught.value)
     assert message.startswith("invalid setting: ")
-    assert "k: Input should be a valid integer" in message
-    assert "chunk_size: Input should be greater than or equal to 100" in message
+    assert "k (FINEPRINT_K): Input should be a valid integer" in message
+    assert (
+        "chunk_size (FINEPRINT_CHUNK_SIZE): Input should be greater than or equal to 100" in message
+    )
 
 
 def test_override_alone_raises_pydantics_error() -> None:

@@ -29,15 +29,18 @@ from langchain_core.documents import Document
 from qa.answer.evidence import Evidence
 from qa.retrieve.hybrid import Retrieval
 from qa.retrieve.lexical import tokenize
-from qa.settings import DEFAULT_ABSTENTION_RULES, E5_MODEL, AbstentionRule
+from qa.settings import DEFAULT_ABSTENTION_RULE, AbstentionRule
 
-DEFAULT_RULE = DEFAULT_ABSTENTION_RULES[E5_MODEL]
 # Languages whose questions name things the way the (English) documents do.
 NAME_LANGUAGES = frozenset({"en"})
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w'’-]+|\d[\d.,]*\d|\d)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"“(]*([A-Z]\w*)")
+# Definitions of signals, not tuned: "agreement" means both rankings put the top passage in
+# their first five; a question word of four letters or more counts as known when a corpus word
+# starts with it ("encrypt" for "encryption"); "coverage" looks at the first three passages.
 _AGREEMENT_RANK = 5
 _MIN_PREFIX = 4
+_COVERAGE_PASSAGES = 3
 
 
 def question_names(question: str) -> list[str]:
@@ -65,7 +68,7 @@ def compute_signals(
     retrieval: Retrieval,
     evidence: list[Evidence],
     language: str = "en",
-    rule: AbstentionRule = DEFAULT_RULE,
+    rule: AbstentionRule = DEFAULT_ABSTENTION_RULE,
 ) -> dict[str, float]:
     """The abstention signals for one question.
 
@@ -83,7 +86,7 @@ def compute_signals(
     missing = [n for n in names if n.casefold() not in haystack]
     unknown = [n for n in names if not _known(n, retrieval.vocabulary)]
     question_tokens = set(tokenize(question))
-    top_tokens = set(tokenize(" ".join(p.page_content for p in passages[:3])))
+    top_tokens = set(tokenize(" ".join(p.page_content for p in passages[:_COVERAGE_PASSAGES])))
     coverage = len(question_tokens & top_tokens) / len(question_tokens) if question_tokens else 0.0
     agreement = 0.0
     if passages:
@@ -103,7 +106,9 @@ def compute_signals(
     return signals
 
 
-def margin(signals: dict[str, float], language: str, rule: AbstentionRule = DEFAULT_RULE) -> float:
+def margin(
+    signals: dict[str, float], language: str, rule: AbstentionRule = DEFAULT_ABSTENTION_RULE
+) -> float:
     """How far the best passage's cosine clears the rule's floor (negative: abstain).
 
     Args:

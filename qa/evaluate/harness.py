@@ -151,7 +151,7 @@ def run_eval(
     """Evaluate the chain of ``settings`` on the questions at ``questions_path``.
 
     The index at ``settings.index_dir`` is first brought in step with ``settings.corpus_dir``
-    (``qa.ingest.ingest``: only new or changed documents are embedded).
+    (``qa.index.ingest.ingest``: only new or changed documents are embedded).
 
     Args:
         settings: Corpus, index, model and answering settings, as the chat would use them.

@@ -20,8 +20,11 @@ from qa.load.markdown import FRONT_MATTER_FIELDS
 from qa.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
 SECTION_SEPARATOR = " > "
-# A trailing passage shorter than this joins its neighbour instead of standing alone.
+# Not tuned, set by reading passages: a trailing passage shorter than this joins its
+# neighbour instead of standing alone, as long as the joined passage stays within
+# _MAX_MERGED_SHARE of the chunk size. Both are part of the index's pipeline version.
 _MIN_PASSAGE_CHARS = 160
+_MAX_MERGED_SHARE = 1.5
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
 # Metadata of the document that every passage carries (Chroma keeps only scalars).
 _INHERITED = ("doc_id", *FRONT_MATTER_FIELDS, "content_hash", "format")
@@ -81,7 +84,7 @@ def _pack(spans: list[tuple[int, int]], size: int, overlap: int) -> list[list[tu
     if current:
         if groups and current[-1][1] - current[0][0] < _MIN_PASSAGE_CHARS:
             merged = sorted(set(groups[-1]) | set(current))
-            if merged[-1][1] - merged[0][0] <= size * 1.5:
+            if merged[-1][1] - merged[0][0] <= size * _MAX_MERGED_SHARE:
                 groups[-1] = merged
                 return groups
         groups.append(current)

@@ -140,9 +140,11 @@ def _load_embeddings(model: str) -> Embeddings:
     try:
         return SentenceTransformerEmbeddings(model)
     except (OSError, ValueError) as exc:
+        # Library messages run over several lines; the user gets one.
+        reason = " ".join(str(exc).split())
         msg = (
-            f"cannot load embedding model '{model}': {exc}. Offline, use '{E5_MODEL}' or "
-            f"'{MINILM_MODEL}', or a local sentence-transformers folder."
+            f"cannot load embedding model '{model}' ({reason}); offline, use '{E5_MODEL}' or "
+            f"'{MINILM_MODEL}', or the path of a local sentence-transformers folder"
         )
         raise ModelError(msg) from exc
 

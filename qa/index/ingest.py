@@ -19,7 +19,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 
-from qa.errors import CorpusError, IndexBusyError, LoadError
+from qa.errors import CorpusError, IndexBusyError, LoadError, SettingsError
 from qa.index.chunking import chunk_document, document_sentences
 from qa.index.embeddings import canonical_model_name, get_embeddings
 from qa.index.manifest import DocumentEntry, IndexConfig, Manifest
@@ -77,8 +77,16 @@ def embedding_text(passage: Document) -> str:
 
 
 def writer_lock(index_dir: Path) -> FileLock:
-    """The lock an ingest holds on ``index_dir`` (a file in it; the folder is created)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    """The lock an ingest holds on ``index_dir`` (a file in it; the folder is created).
+
+    Raises:
+        SettingsError: ``index_dir`` is a file, or cannot be created.
+    """
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot use {index_dir} as the index folder: {exc.strerror or exc}"
+        raise SettingsError(msg) from exc
     return FileLock(index_dir / LOCK_NAME)
 
 
@@ -112,6 +120,8 @@ def ingest(
     if not corpus_dir.is_dir():
         msg = f"corpus folder {corpus_dir} does not exist or is not a folder"
         raise CorpusError(msg)
+    # A model that cannot load must not leave behind an empty index that records it.
+    get_embeddings(settings.embedding_model)
     lock = writer_lock(settings.index_dir)
     try:
         lock.acquire(timeout=0)

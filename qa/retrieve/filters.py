@@ -47,13 +47,13 @@ class SearchFilters:
 
     def __post_init__(self) -> None:
         """Validate the dates so a typo fails loudly instead of filtering everything out."""
-        for name in ("date_from", "date_to"):
+        for name, label in (("date_from", "start date"), ("date_to", "end date")):
             value = getattr(self, name)
             if value:
                 try:
                     normalised = date.fromisoformat(str(value).strip()).isoformat()
                 except ValueError as exc:
-                    msg = f"{name} must be a date like 2021-01-04, got {value!r}"
+                    msg = f"the {label} must be a date like 2021-01-04, not {value!r}"
                     raise FilterError(msg) from exc
                 # Compared as strings with document dates: "20210104" must read "2021-01-04".
                 object.__setattr__(self, name, normalised)

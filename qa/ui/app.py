@@ -7,7 +7,7 @@ stylesheet and script are ``page.css`` and ``page.js`` beside this module. Start
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.errors import FineprintError
 from qa.retrieve.filters import SearchFilters
-from qa.settings import Settings
+from qa.settings import DOCUMENT_KINDS, Settings
 from qa.ui.render import escape_markdown, language_label, render_answer, render_sources
 
 if TYPE_CHECKING:
@@ -23,11 +23,15 @@ if TYPE_CHECKING:
 
     from qa.answer.chain import AnswerChain
 
+_log = logging.getLogger(__name__)
+
 APP_TITLE = "Fineprint"
+ANSWER_FAILED = "Sorry, something went wrong while answering; the server's log has the details."
 PAGE_DIR = Path(__file__).parent
 # How much of an over-long question the chat echoes back.
 MAX_ECHO_CHARS = 600
-ANY = ""
+# The drop-downs' value for "no filter" (shown as "Any").
+NO_FILTER = ""
 # Chat and JSON API share one limit: at most ``settings.concurrency`` answers at once in all.
 CONCURRENCY_ID = "fineprint-answer"
 EXAMPLE_QUESTIONS = (
@@ -36,7 +40,6 @@ EXAMPLE_QUESTIONS = (
     "When does the new WhatsApp privacy policy take effect?",
     "What does Signal store about me?",
 )
-KNOWN_KINDS = ("policy", "terms", "news", "statement")
 
 
 def page_css() -> str:
@@ -81,7 +84,7 @@ def filter_choices(chain: AnswerChain) -> FilterChoices:
     docs = chain.store.manifest.documents.values()
     return FilterChoices(
         publishers=sorted({d.publisher for d in docs if d.publisher}, key=str.casefold),
-        kinds=sorted({d.kind for d in docs if d.kind} | set(KNOWN_KINDS)),
+        kinds=sorted({d.kind for d in docs if d.kind} | set(DOCUMENT_KINDS)),
         languages=sorted({d.language for d in docs if d.language}),
         documents=len(docs),
     )
@@ -135,10 +138,14 @@ def make_responder(
             for result in chain.stream({"question": question, "filters": filters}):
                 history[-1] = {"role": "assistant", "content": render_answer(result, turn)}
                 yield history, render_sources(result, turn, filters), ""
-        except Exception as exc:  # shown to the user instead of a bare "Error" toast
-            message = f"Sorry, answering failed ({type(exc).__name__}: {exc})."
-            history[-1] = {"role": "assistant", "content": escape_markdown(message)}
-            print(f"fineprint: answering failed: {exc!r}", file=sys.stderr, flush=True)
+        except FineprintError as exc:
+            history[-1] = {"role": "assistant", "content": escape_markdown(f"{exc}.")}
+            yield history, render_sources(None), ""
+        except Exception:
+            # A bug: the reader gets a plain apology instead of a bare "Error" toast, and the
+            # server's log gets the whole traceback.
+            _log.exception("answering %r failed", question[:MAX_ECHO_CHARS])
+            history[-1] = {"role": "assistant", "content": escape_markdown(ANSWER_FAILED)}
             yield history, render_sources(None), ""
 
     return respond
@@ -191,7 +198,7 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
 
     chain = chain or AnswerChain.from_settings(settings)
     respond = make_responder(chain)
-    any_choice = ("Any", ANY)
+    any_choice = ("Any", NO_FILTER)
 
     def current_index() -> tuple[str, Any, Any, Any]:
         # Index metadata reaches the page only through this event, after any login: Gradio
@@ -244,22 +251,22 @@ def build_app(settings: Settings, chain: AnswerChain | None = None) -> gr.Blocks
                     with gr.Row():
                         publisher = gr.Dropdown(
                             [any_choice],
-                            value=ANY,
+                            value=NO_FILTER,
                             label="Publisher",
                             info="Matches part of the name; type your own.",
                             allow_custom_value=True,
                             elem_id="fp-filter-publisher",
                         )
                         kind = gr.Dropdown(
-                            [any_choice, *((k, k) for k in KNOWN_KINDS)],
-                            value=ANY,
+                            [any_choice, *((k, k) for k in DOCUMENT_KINDS)],
+                            value=NO_FILTER,
                             label="Kind",
                             allow_custom_value=True,
                             elem_id="fp-filter-kind",
                         )
                         language = gr.Dropdown(
                             [any_choice],
-                            value=ANY,
+                            value=NO_FILTER,
                             label="Document language",
                             allow_custom_value=True,
                             elem_id="fp-filter-language",

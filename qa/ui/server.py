@@ -7,13 +7,12 @@ has no upload, so Gradio's upload route is closed, login or not.
 from __future__ import annotations
 
 import ipaddress
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import FineprintError, ServeError
 from qa.index.ingest import prepare_index
-from qa.settings import Settings, load_settings
+from qa.settings import Settings
 from qa.ui.app import build_app, page_css, page_js, theme
 
 if TYPE_CHECKING:
@@ -116,26 +115,34 @@ def serve(
     except FineprintError as exc:
         raise ServeError(str(exc)) from exc
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=QUEUE_MAX_SIZE)
+    try:
+        demo.launch(
+            server_name=settings.host,
+            server_port=settings.port,
+            share=False,
+            auth=auth,
+            auth_message="Fineprint: please log in." if auth else None,
+            # Blocking (below) only once the port is bound and the address can be announced.
+            prevent_thread_lock=True,
+            show_error=False,
+            ssr_mode=False,
+            pwa=False,
+            mcp_server=False,
+            enable_monitoring=False,
+            footer_links=["api", "settings"],
+            quiet=True,
+            theme=theme(),
+            css=page_css(),
+            js=page_js(),
+            app_kwargs={"middleware": [_middleware(RefuseUploads)]},
+        )
+    except OSError as exc:
+        # Gradio says "Cannot find empty port ..." when the port is taken.
+        msg = f"cannot listen on {settings.host}:{settings.port}: {' '.join(str(exc).split())}"
+        raise ServeError(msg) from exc
     echo(f"serving on http://{settings.host}:{settings.port} (Ctrl+C stops)")
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,
-        auth=auth,
-        auth_message="Fineprint: please log in." if auth else None,
-        prevent_thread_lock=prevent_thread_lock,
-        show_error=False,
-        ssr_mode=False,
-        pwa=False,
-        mcp_server=False,
-        enable_monitoring=False,
-        footer_links=["api", "settings"],
-        quiet=True,
-        theme=theme(),
-        css=page_css(),
-        js=page_js(),
-        app_kwargs={"middleware": [_middleware(RefuseUploads)]},
-    )
+    if not prevent_thread_lock:
+        demo.block_thread()
     return demo
 
 
@@ -143,16 +150,3 @@ def _middleware(cls: type) -> Any:
     from starlette.middleware import Middleware
 
     return Middleware(cls)
-
-
-def _echo(line: str) -> None:
-    print(line, flush=True)
-
-
-def main() -> None:
-    """Serve with settings from the environment; a clear message and exit 1 on errors."""
-    try:
-        serve(load_settings(), echo=_echo)
-    except FineprintError as exc:
-        print(f"fineprint: cannot start: {exc}", file=sys.stderr)
-        sys.exit(1)

@@ -101,11 +101,11 @@ class Benchmark:
         return {p.pid: p for ps in self.websites.values() for p in ps}
 
 
-def normalise(text: str) -> str:
+def normalise_answer(text: str) -> str:
     """Case-folded with whitespace runs collapsed: how answer texts are compared.
 
     Example:
-        >>> normalise("  Third\\nParties ")
+        >>> normalise_answer("  Third\\nParties ")
         'third parties'
     """
     return " ".join(text.casefold().split())
@@ -175,7 +175,7 @@ def _read_websites(data: Any, path: Path) -> tuple[dict[str, list[Paragraph]], l
 def gold_paragraphs(question: Question, paragraphs: Sequence[Paragraph]) -> frozenset[str]:
     """The question's own paragraph and its verbatim copies in the same website.
 
-    Copies are compared after ``normalise``. Paragraphs that merely contain the answer text
+    Copies are compared after ``normalise_answer``. Paragraphs that merely contain the answer text
     elsewhere do not count.
 
     Args:
@@ -186,7 +186,9 @@ def gold_paragraphs(question: Question, paragraphs: Sequence[Paragraph]) -> froz
         StopIteration: When ``question.pid`` is not among ``paragraphs``.
     """
     own = next(p for p in paragraphs if p.pid == question.pid)
-    return frozenset(p.pid for p in paragraphs if normalise(p.text) == normalise(own.text))
+    return frozenset(
+        p.pid for p in paragraphs if normalise_answer(p.text) == normalise_answer(own.text)
+    )
 
 
 def select_questions(questions: Sequence[_Item], limit: int | None) -> list[_Item]:
@@ -267,8 +269,8 @@ def locate(text: str, paragraph: str) -> int | None:
 def sentence_hit(question: Question, sentence: Sentence | None, gold: frozenset[str]) -> bool:
     """Whether ``sentence`` holds a gold answer: contains its text, or overlaps its span.
 
-    Texts are compared after ``normalise``; a span counts only when the sentence was located in
-    a gold paragraph.
+    Texts are compared after ``normalise_answer``; a span counts only when the sentence was
+    located in a gold paragraph.
 
     Example:
         >>> q = Question("q", "w", "w/0", "How long?", (Answer("ninety days", 20),))
@@ -277,9 +279,9 @@ def sentence_hit(question: Question, sentence: Sentence | None, gold: frozenset[
     """
     if sentence is None:
         return False
-    text = normalise(sentence.text)
+    text = normalise_answer(sentence.text)
     for answer in question.answers:
-        wanted = normalise(answer.text)
+        wanted = normalise_answer(answer.text)
         if wanted and wanted in text:
             return True
         end = sentence.end

@@ -52,12 +52,12 @@ from qa.evaluate.policyqa.systems import (
     FineprintSystem,
     RandomSystem,
 )
-from qa.settings import Settings
+from qa.settings import POLICYQA_DATA_DIR, POLICYQA_OUT_DIR, POLICYQA_SPLITS, Settings
 
-DEFAULT_DATA_DIR = Path("../shared/benchmarks/policyqa")
-DEFAULT_OUT_DIR = Path("evals/out/policyqa")
+DEFAULT_DATA_DIR = POLICYQA_DATA_DIR
+DEFAULT_OUT_DIR = POLICYQA_OUT_DIR
 DEFAULT_WORK_ROOT = Path(".fineprint")
-SPLITS = ("test", "dev")
+SPLITS = POLICYQA_SPLITS
 SYSTEMS = ("fineprint", "baseline", "random")
 RANKING_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10")
 SENTENCE_METRIC = "sentence_hit@1"

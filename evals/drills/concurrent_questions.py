@@ -1,4 +1,4 @@
-"""Load test of the web chat: many people asking at once, through the same API the page uses.
+"""Drill: many people asking at once, through the same API the page uses.
 
 Targets a running app (``--url``, default http://127.0.0.1:7860) or starts ``python app.py``
 itself (``--start``), fires ``--users`` questions at the same moment through ``gradio_client``
@@ -6,8 +6,8 @@ itself (``--start``), fires ``--users`` questions at the same moment through ``g
 answered and the latency percentiles.
 
 Example:
-    python evals/load_test.py                      # against a running app
-    python evals/load_test.py --start --users 20   # start app.py, test it, stop it
+    python evals/drills/concurrent_questions.py                      # a running app
+    python evals/drills/concurrent_questions.py --start --users 50   # start app.py, test it
 """
 
 from __future__ import annotations
@@ -15,23 +15,19 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
+from common import percentile, start_app, stop
 
 DEFAULT_URL = "http://127.0.0.1:7860"
 DEFAULT_USERS = 20
 DEFAULT_TIMEOUT_S = 300.0
-STARTUP_TIMEOUT_S = 600.0
-POLL_S = 1.0
-REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = (
     "Is my contact list shared with Facebook?",
     "Apakah daftar kontak saya dibagikan ke Facebook?",
@@ -54,20 +50,6 @@ class Outcome:
     seconds: float
     status: str  # "cited", "abstained" or "error"
     detail: str = ""
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` in 0..1) of ``values``; ``nan`` when empty.
-
-    Example:
-        >>> percentile([1.0, 2.0, 3.0, 4.0], 0.5)
-        2.0
-    """
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(share * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _answer_text(history: list[dict[str, Any]]) -> str:
@@ -111,33 +93,6 @@ def ask_once(
     return Outcome(question, seconds, "error", answer[:200])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
-    """Poll ``url`` until it answers, failing early if the app process exits."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            msg = f"app.py exited with status {process.returncode} before serving"
-            raise SystemExit(msg)
-        try:
-            if httpx.get(f"{url}/config", timeout=2.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(POLL_S)
-    msg = f"{url} did not come up within {timeout_s:.0f} s"
-    raise SystemExit(msg)
-
-
-def start_app(url: str) -> subprocess.Popen[bytes]:
-    """Start ``python app.py`` bound to ``url``'s port; its output goes to this console."""
-    port = httpx.URL(url).port or 80
-    env = {**os.environ, "FINEPRINT_PORT": str(port), "FINEPRINT_HOST": "127.0.0.1"}
-    print(f"starting app.py on port {port} …", flush=True)
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env)
-    wait_until_up(url, process, STARTUP_TIMEOUT_S)
-    return process
-
-
 def run(url: str, users: int, auth: tuple[str, str] | None, timeout_s: float) -> list[Outcome]:
     """Ask ``users`` questions at once; return each outcome."""
     barrier = threading.Barrier(users)
@@ -179,15 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     url = args.url.rstrip("/")
     auth = (args.user, args.password) if args.user and args.password else None
-    process = start_app(url) if args.start else None
+    process = None
+    if args.start:
+        port = httpx.URL(url).port or 80
+        print(f"starting app.py on port {port} …", flush=True)
+        process = start_app(port)
     try:
         started = time.perf_counter()
         outcomes = run(url, args.users, auth, args.timeout)
         unanswered = report(outcomes, time.perf_counter() - started)
     finally:
         if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process)
     return 1 if unanswered else 0
 
 

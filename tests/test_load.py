@@ -13,7 +13,7 @@ import pytest
 from langchain_core.documents import Document
 
 from qa.errors import LoadError
-from qa.load import find_files, load_corpus, load_file
+from qa.load import find_files, load_corpus, load_file, scan_corpus
 from qa.load.markdown import load_markdown
 
 if TYPE_CHECKING:
@@ -298,6 +298,32 @@ def test_find_files_skips_hidden_files_and_folders(corpus: Path, write_file: Wri
     )
     assert not any("/." in f"/{d.id}" for d in report.documents)
     assert report.skipped == []
+
+
+def test_a_linked_folder_is_followed_and_loops_and_broken_links_are_reported(
+    tmp_path: Path, write_file: WriteFile
+) -> None:
+    outside = write_file(tmp_path / "elsewhere" / "terms.md", "# Terms\nWe keep logs.\n").parent
+    corpus = tmp_path / "corpus"
+    write_file(corpus / "policy.md", "# Policy\nWe sell nothing.\n")
+    (corpus / "linked").symlink_to(outside)
+    (corpus / "linked-again").symlink_to(corpus / "linked")
+    (corpus / "nested").mkdir()
+    (corpus / "nested" / "up").symlink_to(corpus)
+    (corpus / "dangling.md").symlink_to(tmp_path / "missing.md")
+
+    scan = scan_corpus(corpus)
+
+    assert [doc_id for doc_id, _ in scan.files] == [
+        "linked-again/terms.md",
+        "linked/terms.md",
+        "policy.md",
+    ]
+    reasons = {item.doc_id: item.reason for item in scan.skipped}
+    assert sorted(reasons) == ["dangling.md", "nested/up/"]
+    assert reasons["nested/up/"] == f"symbolic link loop (it leads back to {corpus.resolve()})"
+    assert reasons["dangling.md"].startswith("broken symbolic link")
+    assert load_corpus(corpus).skipped == scan.skipped
 
 
 # --- bad input ---------------------------------------------------------------------------------

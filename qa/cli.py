@@ -178,6 +178,24 @@ def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--chunk-size", type=int, help="Max characters per passage.")
+@click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON.")
+@click.pass_context
+def inspect(ctx: click.Context, path: Path, as_json: bool, **options: Any) -> None:
+    """Show how PATH is read: metadata, passages, and what was left out and why."""
+    from qa.index.inspect import format_inspection, inspect_file
+
+    inspection = inspect_file(path, _settings(ctx, **options))
+    if as_json:
+        click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(format_inspection(inspection))
+
+
+@main.command()
 @click.argument("question")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--k", type=int, help="Passages to answer from.")

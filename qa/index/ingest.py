@@ -11,10 +11,12 @@ or stops with a message. Readers never take the lock.
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from filelock import FileLock, Timeout
 from langchain_core.documents import Document
@@ -31,6 +33,8 @@ from qa.settings import Settings
 ProgressCallback = Callable[[int, int, str], None]
 Echo = Callable[[str], None]
 LOCK_NAME = "ingest.lock"
+# "policy (1)", "policy copy", "policy - Copy 2", "Copy of policy".
+_COPY_MARK = re.compile(r"\s*\(\d+\)$|\s*-?\s*copy(?:\s*\d+)?$|^copy of\s+", re.IGNORECASE)
 # Texts embedded per call: small enough that progress inside a large document moves often.
 EMBED_BATCH = 64
 # How often progress inside one large document is reported to the server's log.
@@ -49,15 +53,21 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     passages_embedded: int = 0
     seconds: float = 0.0
+    # Text dropped from the documents read this run (hidden, furniture, ...), counted by reason.
+    dropped: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
         """One line, e.g. ``2 added, 0 updated, 13 unchanged, 0 removed, 1 skipped``."""
-        return (
+        line = (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
             f"{len(self.skipped)} skipped; {self.passages_embedded} passages embedded "
             f"in {self.seconds:.1f} s"
         )
+        if self.dropped:
+            counts = ", ".join(f"{count} {reason}" for reason, count in self.dropped.items())
+            line += f"; left out of the text: {counts}"
+        return line
 
 
 def index_config(settings: Settings) -> IndexConfig:
@@ -74,6 +84,18 @@ def embedding_text(passage: Document) -> str:
     meta = passage.metadata
     context = " - ".join(str(part) for part in (meta.get("title"), meta.get("section")) if part)
     return f"{context}\n{passage.page_content}" if context else passage.page_content
+
+
+def original_name(doc_id: str) -> str:
+    """``doc_id`` without the marks file managers add to copies, so a copy sorts after it.
+
+    Example:
+        >>> [original_name(n) for n in ["a/p (1).md", "a/p - Copy.md", "a/Copy of p.md"]]
+        ['a/p.md', 'a/p.md', 'a/p.md']
+    """
+    path = PurePosixPath(doc_id)
+    stem = _COPY_MARK.sub("", path.stem) or path.stem
+    return str(path.with_name(stem + path.suffix))
 
 
 def writer_lock(index_dir: Path) -> FileLock:
@@ -169,6 +191,15 @@ def _sync(
     files = scan.files
     on_disk = {doc_id for doc_id, _ in files}
 
+    # Copies: the first file with a given text is indexed, the others are reported. Files
+    # already indexed win; among new ones an original comes before its copies.
+    by_text = {
+        entry.text_hash: doc_id
+        for doc_id, entry in manifest.documents.items()
+        if entry.text_hash and doc_id in on_disk
+    }
+    files = sorted(files, key=lambda item: (original_name(item[0]), len(item[0]), item[0]))
+
     if manifest.ingest_in_progress:
         # The last run died mid-way: drop passages of documents the manifest does not vouch for.
         for doc_id in store.stored_doc_ids() - set(manifest.documents):
@@ -177,7 +208,7 @@ def _sync(
     manifest.write(settings.index_dir)
 
     for done, (doc_id, path) in enumerate(files, start=1):
-        _ingest_one(store, settings, doc_id, path, report, embed_progress)
+        _ingest_one(store, settings, doc_id, path, report, by_text, embed_progress)
         if progress:
             progress(done, len(files), doc_id)
 
@@ -187,6 +218,9 @@ def _sync(
 
     manifest.ingest_in_progress = False
     manifest.write(settings.index_dir)
+    for items in (report.added, report.updated, report.unchanged):
+        items.sort()
+    report.skipped.sort(key=lambda item: item.doc_id)
     return report
 
 
@@ -216,6 +250,7 @@ def _ingest_one(
     doc_id: str,
     path: Path,
     report: IngestReport,
+    by_text: dict[str, str],
     embed_progress: ProgressCallback | None = None,
 ) -> None:
     manifest = store.manifest
@@ -232,6 +267,17 @@ def _ingest_one(
             reason += " (the previously indexed version is kept)"
         report.skipped.append(Skipped(doc_id, reason))
         return
+    text_hash = document.metadata["text_hash"]
+    if previous and by_text.get(previous.text_hash) == doc_id:
+        del by_text[previous.text_hash]
+    twin = by_text.get(text_hash)
+    if twin is not None and twin != doc_id:
+        reason = f"a copy of {twin} (the same text), which is indexed once"
+        if previous:
+            _forget(store, settings, doc_id)
+        report.skipped.append(Skipped(doc_id, reason))
+        return
+    report.dropped.update(reason for reason, _ in document.metadata.get("removed", []))
     passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
     if not passages:
         # Only headings or furniture: an edit that emptied a document removes its old text.
@@ -259,7 +305,9 @@ def _ingest_one(
         language=str(meta.get("language", "")),
         publisher=str(meta.get("publisher", "")),
         kind=str(meta.get("kind", "")),
+        text_hash=text_hash,
     )
+    by_text[text_hash] = doc_id
     manifest.generation += 1
     manifest.write(settings.index_dir)
     report.passages_embedded += len(passages)

@@ -18,7 +18,7 @@ from qa.errors import IndexDamagedError
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 
 @dataclass
@@ -48,6 +48,8 @@ class DocumentEntry:
     language: str = ""
     publisher: str = ""
     kind: str = ""
+    # SHA-256 of the indexed (normalised) text: a second file with the same text is a copy.
+    text_hash: str = ""
 
 
 @dataclass

@@ -64,6 +64,9 @@ _ABBREVIATIONS = frozenset(
 )
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[\w\d])")
 _BULLET = re.compile(r"\s*(?:[-*•]|\d{1,3}[.)])\s+")
+# A lead-in ("We disclose your booking data to:") and the list items after it are one sentence,
+# up to this many characters: an item ("3. Travel insurers") means nothing without it.
+LEAD_IN_MAX_CHARS = 700
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
 
 
@@ -108,21 +111,67 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
     Every line break ends a sentence (policies put one clause per bullet), and within a line a
     sentence ends at ``.``, ``!`` or ``?`` followed by a capital, a digit or a quote, unless the
-    word before is a known abbreviation.
+    word before is a known abbreviation. A line ending in ``:`` followed by list items is one
+    sentence with its items (up to ``LEAD_IN_MAX_CHARS``).
 
     Example:
         >>> t = "We keep logs, e.g. IP addresses. Kami tidak berbagi.\\n- Second line"
         >>> [t[a:b] for a, b in sentence_spans(t)]
         ['We keep logs, e.g. IP addresses.', 'Kami tidak berbagi.', 'Second line']
+        >>> t = "We share it with:\\n\\n1. Airlines\\n2. Insurers\\n\\nWe never sell it."
+        >>> [t[a:b] for a, b in sentence_spans(t)]
+        ['We share it with:\\n\\n1. Airlines\\n2. Insurers', 'We never sell it.']
     """
     end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
+    lines: list[tuple[int, int, list[tuple[int, int]]]] = []
     line_start = start
     while line_start < end:
         newline = text.find("\n", line_start, end)
         line_end = end if newline == -1 else newline
-        spans.extend(_line_spans(text, line_start, line_end))
+        lines.append((line_start, line_end, _line_spans(text, line_start, line_end)))
         line_start = line_end + 1
+    return _with_lead_ins(text, lines)
+
+
+def _is_item(text: str, line_start: int, line_end: int) -> bool:
+    return bool(text[line_start:line_end].strip()) and bool(
+        _BULLET.match(text, line_start, line_end)
+    )
+
+
+def _with_lead_ins(
+    text: str, lines: list[tuple[int, int, list[tuple[int, int]]]]
+) -> list[tuple[int, int]]:
+    """The lines' sentence spans, a lead-in ending in ``:`` merged with the items after it."""
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        _, _, line_spans = lines[index]
+        index += 1
+        if not line_spans or text[line_spans[-1][1] - 1] != ":":
+            spans.extend(line_spans)
+            continue
+        spans.extend(line_spans[:-1])
+        lead_start, merged_end = line_spans[-1]
+        while index < len(lines):
+            start, stop, item_spans = lines[index]
+            if not text[start:stop].strip():
+                # A blank line between a lead-in and its items, or between items, is allowed
+                # only when an item follows it.
+                nxt = next(
+                    (line for line in lines[index:] if text[line[0] : line[1]].strip()), None
+                )
+                if nxt is None or not _is_item(text, nxt[0], nxt[1]):
+                    break
+                index += 1
+                continue
+            if not _is_item(text, start, stop) or not item_spans:
+                break
+            if item_spans[-1][1] - lead_start > LEAD_IN_MAX_CHARS:
+                break
+            merged_end = item_spans[-1][1]
+            index += 1
+        spans.append((lead_start, merged_end))
     return spans
 
 

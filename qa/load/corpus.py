@@ -17,6 +17,7 @@ from qa.load.markdown import load_markdown
 from qa.load.pdf import load_pdf
 from qa.load.plaintext import load_plaintext
 from qa.load.rawtext import decode_text
+from qa.load.text import normalise_text
 
 FORMATS = {
     ".md": "markdown",
@@ -171,13 +172,24 @@ def _document(
     data: bytes,
     page_starts: list[int] | None,
 ) -> Document:
+    removed = list(metadata.pop("removed", []))
+    if page_starts is None:
+        # PDF pages are normalised one by one, before their offsets are taken.
+        text = normalise_text(text)
     meta: dict[str, Any] = {key: str(value) for key, value in metadata.items()}
     language = meta.get("language")
     meta["language"] = normalise_language(language) if language else detect_language(text)
     if meta["language"] == UNKNOWN_LANGUAGE:
         meta["language"] = detect_language(text)
     meta.setdefault("title", path.stem.replace("-", " ").replace("_", " "))
-    meta.update(doc_id=doc_id, source=str(path), format=fmt, content_hash=content_hash(data))
+    meta.update(
+        doc_id=doc_id,
+        source=str(path),
+        format=fmt,
+        content_hash=content_hash(data),
+        text_hash=content_hash(text.encode("utf-8")),
+        removed=removed,
+    )
     if page_starts is not None:
         meta["page_starts"] = page_starts
     return Document(page_content=text, metadata=meta, id=doc_id)

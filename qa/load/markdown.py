@@ -35,6 +35,17 @@ _BARE_URL = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _ITALIC = re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])")
 _BULLET = re.compile(r"^(\s*)[*+-]\s+")
+# Any list item, bulleted or numbered, at any depth: "- x", "  * x", "1. x", "2) x".
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\S")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+# Why a line was dropped, as ``fineprint inspect`` and the ingest summary say it.
+FURNITURE = "page furniture (links only, 'read more', a rule)"
+MENU = "site menu (a run of short labels)"
+# What joins a table row's first cell to the rest, and each header to its cell.
+ROW_LEAD = " — "
+CELL_SEPARATOR = "; "
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+[^>]*>\s*</a>", re.IGNORECASE)
@@ -116,15 +127,98 @@ def _inline(line: str) -> str:
 
 
 def _is_menu_item(line: str) -> bool:
+    # A list item is the document's own content ("1. Travel insurers"), never a site menu.
     words = line.split()
     return (
         0 < len(words) <= _MENU_ITEM_WORDS
-        and not line.startswith(("#", "- "))
+        and not line.startswith("#")
+        and not _LIST_ITEM.match(line)
+        and not _TABLE_ROW.match(line)
         and line.rstrip()[-1] not in '.!?:;,"”'
     )
 
 
-def _drop_menus(lines: list[str]) -> list[str]:
+def _cells(row: str) -> list[str]:
+    return [_inline(cell).strip() for cell in row.strip().strip("|").split("|")]
+
+
+def table_row_text(headers: list[str], cells: list[str]) -> str:
+    """One table row as a sentence that carries its column headers.
+
+    Example:
+        >>> table_row_text(["Data", "Open", "After closing"], ["Sleep", "12 months", "90 days"])
+        'Sleep — Open: 12 months; After closing: 90 days.'
+    """
+    pairs = [
+        f"{header}: {cell}" if header else cell
+        for header, cell in zip(headers[1:], cells[1:], strict=False)
+        if cell
+    ]
+    lead = cells[0] if cells else ""
+    text = lead + (ROW_LEAD + CELL_SEPARATOR.join(pairs) if pairs else "")
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _tables_as_rows(lines: list[str]) -> list[str]:
+    """Markdown tables rewritten as one list item per row, each row with its column headers."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if _TABLE_ROW.match(line) and _TABLE_RULE.match(following):
+            headers = _cells(line)
+            index += 2
+            while index < len(lines) and _TABLE_ROW.match(lines[index]):
+                # A list item each: one line, one sentence, never joined to its neighbours.
+                out.append("- " + table_row_text(headers, _cells(lines[index])))
+                index += 1
+            continue
+        out.append(line)
+        index += 1
+    return out
+
+
+def _starts_block(line: str) -> bool:
+    return bool(
+        line.startswith("#")
+        or _LIST_ITEM.match(line)
+        or _TABLE_ROW.match(line)
+        or line.lstrip().startswith(">")
+        or _FENCE.match(line)
+    )
+
+
+def _join_paragraphs(lines: list[str]) -> list[str]:
+    """Join the lines of a paragraph: in Markdown a single line break is only a space.
+
+    A line continues the one before unless it starts a block (heading, list item, table row,
+    quote, code fence) or the line before is a heading; inside a code fence nothing is joined.
+    """
+    out: list[str] = []
+    fenced = False
+    for line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+            out.append(line)
+            continue
+        joinable = (
+            not fenced
+            and line.strip()
+            and out
+            and out[-1].strip()
+            and not _starts_block(line)
+            and not out[-1].startswith("#")
+            and not _FENCE.match(out[-1])
+        )
+        if joinable:
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out
+
+
+def _drop_menus(lines: list[str], removed: list[tuple[str, str]]) -> list[str]:
     """Drop runs of short label-like lines ("Tags", "Terkini", "Terpopuler"): site menus."""
     keep = [True] * len(lines)
     run: list[int] = []
@@ -137,21 +231,25 @@ def _drop_menus(lines: list[str]) -> list[str]:
         if len(run) >= _MENU_RUN:
             for item in run:
                 keep[item] = False
+            removed.append((MENU, " · ".join(lines[item].strip() for item in run)))
         run = []
     return [line for line, kept in zip(lines, keep, strict=True) if kept]
 
 
-def clean_markdown(body: str) -> str:
+def clean_markdown(body: str, removed: list[tuple[str, str]] | None = None) -> str:
     """Turn a Markdown body into the readable text Fineprint indexes.
 
     Headings are kept as ATX headings (``## Title``) so the chunker can follow them; setext
-    headings are rewritten into that form.
+    headings are rewritten into that form. Lists stay, tables become one line per row with the
+    column headers, and a paragraph's lines are joined. Dropped lines are appended to
+    ``removed`` as ``(reason, text)`` when it is given.
 
     Example:
         >>> clean_markdown("Intro\\n=====\\nSee [the FAQ](https://x.y) **now**.\\n[](#)\\n")
         '# Intro\\nSee the FAQ now.\\n'
     """
-    lines = body.split("\n")
+    removed = [] if removed is None else removed
+    lines = _tables_as_rows(body.split("\n"))
     out: list[str] = []
     underline = False
     for index, raw in enumerate(lines):
@@ -160,6 +258,8 @@ def clean_markdown(body: str) -> str:
             underline = False
             continue  # the underline of a setext heading, already turned into "# ..."
         if _is_furniture(raw):
+            if raw.strip():
+                removed.append((FURNITURE, raw.strip()))
             continue
         line = _inline(raw)
         setext = _SETEXT.match(following)
@@ -176,7 +276,7 @@ def clean_markdown(body: str) -> str:
             if out and out[-1] == "":
                 continue
         out.append(line)
-    out = _drop_menus(out)
+    out = _join_paragraphs(_drop_menus(out, removed))
     while out and out[0] == "":
         out.pop(0)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip("\n")
@@ -199,7 +299,8 @@ def load_markdown(text: str) -> tuple[str, dict[str, Any]]:
         LoadError: For malformed front matter or a body with nothing to index.
     """
     front, body = split_front_matter(text)
-    cleaned = clean_markdown(body)
+    removed: list[tuple[str, str]] = []
+    cleaned = clean_markdown(body, removed)
     if not cleaned.strip():
         msg = "no text after the front matter"
         raise LoadError(msg)
@@ -210,4 +311,5 @@ def load_markdown(text: str) -> tuple[str, dict[str, Any]]:
         heading = first_heading(cleaned)
         if heading:
             metadata["title"] = heading
+    metadata["removed"] = removed
     return cleaned, metadata

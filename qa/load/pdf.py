@@ -1,4 +1,9 @@
-"""PDF files: the text of each page, joined, with each page's starting offset kept."""
+"""PDF files: the text of each page, joined, with each page's starting offset kept.
+
+Each page's text is normalised (ligatures such as "ﬁ" become "fi"), lines the layout wrapped
+inside a sentence are joined (and words it hyphenated at a line end), and running headers and
+footers repeated on most pages are dropped; page numbers are kept as passage metadata.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,85 @@ import re
 from typing import Any
 
 from qa.errors import LoadError
+from qa.load.text import join_wrapped_lines, normalise_text
 
 PAGE_SEPARATOR = "\n\n"
-# A line break inside a sentence: after a character that does not end a clause, before a
-# lower-case letter. PDF text breaks wherever the layout wrapped the line.
-_WRAP = re.compile(r"(?<=[^\s.!?:;])\n(?=[^\W\d_])")
+RUNNING = "running header or footer (repeated on most pages)"
+# A line at the top or bottom of at least this share of the pages (and of at least
+# _MIN_PAGES_FOR_RUNNING pages) is a running header or footer, not the document's text.
+_RUNNING_SHARE = 0.6
+_MIN_PAGES_FOR_RUNNING = 3
+# Page numbers differ on every page: compare lines with their digits masked.
+_DIGITS = re.compile(r"\d+")
+# Text extraction spaces words by their layout; a quote reads better with single spaces.
+_SPACES = re.compile(r"[ \t]{2,}")
+_HEADING_WORDS = 8
 
 
-def unwrap_lines(text: str) -> str:
-    """Join lines the PDF layout wrapped mid-sentence (same length, so offsets do not move).
+def _edge_lines(page: str) -> list[str]:
+    lines = [line.strip() for line in page.split("\n") if line.strip()]
+    return lines[:1] + lines[-1:] if len(lines) > 1 else lines
 
-    Every line break ends a sentence for the sentence splitter, so without this a wrapped
-    sentence would become two fragments.
+
+def running_lines(pages: list[str]) -> set[str]:
+    """The header and footer lines repeated on most pages, digits masked ("Page # of #").
 
     Example:
-        >>> unwrap_lines("We delete backups\\nwithin ninety days.\\nYou may ask us.")
-        'We delete backups within ninety days.\\nYou may ask us.'
+        >>> pages = [f"Brightfield Ltd\\nText {n}.\\nPage {n} of 3" for n in (1, 2, 3)]
+        >>> sorted(running_lines(pages))
+        ['Brightfield Ltd', 'Page # of #']
     """
-    return _WRAP.sub(lambda m: " " if text[m.end()].islower() else "\n", text)
+    if len(pages) < _MIN_PAGES_FOR_RUNNING:
+        return set()
+    counts: dict[str, int] = {}
+    for page in pages:
+        for line in set(_edge_lines(page)):
+            key = _DIGITS.sub("#", line)
+            counts[key] = counts.get(key, 0) + 1
+    return {line for line, count in counts.items() if count >= _RUNNING_SHARE * len(pages)}
+
+
+def mark_headings(page: str, first_page: bool = False) -> str:
+    """Mark the page's short title-like lines as headings, so sections follow them.
+
+    A PDF has no heading markup; a line of at most ``_HEADING_WORDS`` words that starts with a
+    capital, ends without punctuation and is followed by a line of text is one. The very first
+    line of the document is its title (``#``), the others sections (``##``).
+
+    Example:
+        >>> mark_headings("Acme Notice\\nPayment details\\nWe never store cards.", True)
+        '# Acme Notice\\n## Payment details\\nWe never store cards.'
+    """
+    lines = page.split("\n")
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        text = line.strip()
+        following = next((rest.strip() for rest in lines[index + 1 :] if rest.strip()), "")
+        words = text.split()
+        heading = (
+            0 < len(words) <= _HEADING_WORDS
+            and text[0].isupper()
+            and text[-1].isalnum()
+            and not text.isdigit()
+            and bool(following)
+        )
+        if heading:
+            level = "#" if first_page and not out else "##"
+            out.append(f"{level} {text}")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _without_running(page: str, running: set[str]) -> str:
+    lines = page.split("\n")
+    edges = set(_edge_lines(page))
+    kept = [
+        line
+        for line in lines
+        if not (line.strip() in edges and _DIGITS.sub("#", line.strip()) in running)
+    ]
+    return "\n".join(kept).strip()
 
 
 def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
@@ -48,7 +114,7 @@ def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
         if reader.is_encrypted:
             msg = "encrypted PDF; decrypt it before indexing"
             raise LoadError(msg)
-        pages = [unwrap_lines((page.extract_text() or "").strip()) for page in reader.pages]
+        raw = [normalise_text(page.extract_text() or "").strip() for page in reader.pages]
         info = reader.metadata
     except LoadError:
         raise
@@ -58,6 +124,14 @@ def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
         # one of them means "cannot read this PDF", never "stop the whole ingest".
         msg = f"broken PDF: {exc or type(exc).__name__}"
         raise LoadError(msg) from exc
+    running = running_lines(raw)
+    removed = [(RUNNING, line) for line in sorted(running)]
+    pages = [
+        mark_headings(
+            _SPACES.sub(" ", join_wrapped_lines(_without_running(page, running))), number == 0
+        )
+        for number, page in enumerate(raw)
+    ]
     if not any(pages):
         msg = "PDF has no extractable text (a scanned PDF needs OCR first)"
         raise LoadError(msg)
@@ -68,7 +142,7 @@ def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
         starts.append(offset)
         chunks.append(text)
         offset += len(text) + len(PAGE_SEPARATOR)
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = {"removed": removed}
     title = getattr(info, "title", None) if info else None
     if title and str(title).strip():
         metadata["title"] = str(title).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qa.errors import LoadError
+from qa.load.text import normalise_text
 
 _BINARY_PROBE = 8192
 
@@ -14,7 +15,8 @@ def decode_text(data: bytes) -> str:
         data: The file's bytes.
 
     Returns:
-        The text with Windows and old Mac line endings turned into ``\\n``.
+        The text, normalised (``qa.load.text.normalise_text``): every line ending a ``\\n``,
+        compatibility characters as their plain forms, invisible characters removed.
 
     Raises:
         LoadError: With a reason a person can act on.
@@ -31,7 +33,7 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         msg = f"not valid UTF-8 (bad byte at position {exc.start}); re-save the file as UTF-8"
         raise LoadError(msg) from exc
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalise_text(text)
     if not text.strip():
         msg = "empty file"
         raise LoadError(msg)

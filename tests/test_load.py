@@ -14,7 +14,8 @@ from langchain_core.documents import Document
 
 from qa.errors import LoadError
 from qa.load import find_files, load_corpus, load_file, scan_corpus
-from qa.load.markdown import load_markdown
+from qa.load.html import load_html
+from qa.load.markdown import clean_markdown, load_markdown
 
 if TYPE_CHECKING:
     from conftest import CorpusDocs, WriteFile
@@ -415,3 +416,124 @@ def test_load_corpus_skips_bad_files_and_loads_the_rest(
     assert set(reasons) == set(bad)
     for doc_id, (_, reason) in bad.items():
         assert reason in reasons[doc_id], doc_id
+
+
+# --- reading right: the neighbours of the shared cases -------------------------------------------
+
+
+def _html(body: str) -> str:
+    return (
+        f"<html><head><title>T</title></head><body><main><h1>Policy</h1>{body}</main></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # a header row of <th> cells, no <thead>
+        "<table><tr><th>Record</th><th>Kept</th></tr><tr><td>Logs</td><td>30 days</td></tr>"
+        "</table>",
+        # <thead> and <tbody>
+        "<table><thead><tr><th>Record</th><th>Kept</th></tr></thead>"
+        "<tbody><tr><td>Logs</td><td>30 days</td></tr></tbody></table>",
+    ],
+)
+def test_an_html_table_row_carries_its_headers(table: str) -> None:
+    text, _ = load_html(_html(f"<p>Retention of our records.</p>{table}"))
+    assert "- Logs — Kept: 30 days." in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<p style="visibility: hidden">SECRET</p>',
+        '<p style="display:none">SECRET</p>',
+        '<p aria-hidden="true">SECRET</p>',
+        "<p hidden>SECRET</p>",
+        '<p style="opacity: 0">SECRET</p>',
+        '<p style="font-size:0">SECRET</p>',
+        '<p style="color: #ffffff; font-size: 1px">SECRET</p>',
+        '<div class="newsletter-signup"><p>SECRET</p></div>',
+        '<div id="cookie-banner" role="dialog"><p>SECRET</p></div>',
+    ],
+)
+def test_what_a_reader_does_not_see_is_not_indexed(hidden: str) -> None:
+    text, metadata = load_html(_html(f"<p>We keep logs for thirty days.</p>{hidden}"))
+    assert "SECRET" not in text
+    assert "We keep logs for thirty days." in text
+    assert [body for _, body in metadata["removed"]] == ["SECRET"]
+
+
+def test_a_cookie_policy_is_not_mistaken_for_a_cookie_banner() -> None:
+    page = (
+        '<html><body><div class="cookie-notice"><h1>Cookie notice</h1>'
+        "<p>We set one cookie to keep you signed in.</p></div></body></html>"
+    )
+    text, _ = load_html(page)
+    assert "We set one cookie to keep you signed in." in text
+
+
+def test_html_lists_keep_their_items_and_nesting() -> None:
+    text, _ = load_html(
+        _html(
+            "<p>We disclose your data to:</p><ul><li>Airlines<ul><li>Domestic</li>"
+            "<li>International</li></ul></li><li>Hotels</li></ul><ol><li>One</li><li>Two</li></ol>"
+        )
+    )
+    lines = text.splitlines()
+    for item in ("- Airlines", " - Domestic", " - International", "- Hotels", "1. One", "2. Two"):
+        assert item in lines
+
+
+def test_short_numbered_items_are_list_items_not_menus() -> None:
+    text = clean_markdown(
+        "We share it with:\n\n1. Airlines\n2. Hotels\n3. Insurers\n\nThat is all.\n"
+    )
+    assert "1. Airlines\n2. Hotels\n3. Insurers" in text
+
+
+def test_a_markdown_table_row_carries_its_headers() -> None:
+    text = clean_markdown(
+        "| Data | While open | After closing |\n|---|:---:|---|\n| Sleep | 12 months | 90 days |\n"
+    )
+    assert text == "- Sleep — While open: 12 months; After closing: 90 days.\n"
+
+
+def test_a_markdown_paragraph_wrapped_over_lines_is_one_line() -> None:
+    text = clean_markdown(
+        "# Health\n\nHeart-rate data is deleted\n24 months after it was recorded.\n\n- item one\n"
+        "- item two\n"
+    )
+    assert "Heart-rate data is deleted 24 months after it was recorded." in text.splitlines()
+    assert "- item one" in text.splitlines() and "- item two" in text.splitlines()
+
+
+def test_plain_text_wrapped_lines_are_joined(tmp_path: Path, write_file: WriteFile) -> None:
+    path = write_file(tmp_path / "notes.txt", "Notes\nWe delete chat logs\n30 days after a chat.\n")
+    assert load_file(path, "notes.txt").page_content == (
+        "Notes\nWe delete chat logs 30 days after a chat.\n"
+    )
+
+
+def test_a_pdf_loses_its_running_header_and_hyphenation_but_keeps_pages(
+    tmp_path: Path, make_pdf: Callable[..., bytes]
+) -> None:
+    pages = [
+        f"Brightfield Ltd\nPage {n} text: we keep infor-\nmation for {n} years.\nPage {n} of 3"
+        for n in (1, 2, 3)
+    ]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(make_pdf(pages))
+
+    document = load_file(path, "report.pdf")
+
+    text = document.page_content
+    assert "Brightfield Ltd" not in text and "of 3" not in text
+    for n in (1, 2, 3):
+        assert f"we keep information for {n} years." in text
+    starts = document.metadata["page_starts"]
+    assert len(starts) == 3
+    for n, start in enumerate(starts, start=1):
+        assert text[start:].startswith(f"Page {n} text")
+    reasons = [reason for reason, _ in document.metadata["removed"]]
+    assert len(reasons) == 2

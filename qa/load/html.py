@@ -85,7 +85,10 @@ def _strip_unseen(soup: BeautifulSoup) -> list[tuple[str, str]]:
     for tag in list(soup.find_all(True)):
         if not isinstance(tag, Tag) or tag.decomposed:
             continue
-        reason = _hidden(tag) or _widget(tag)
+        # A widget never holds the page's own headings: an element that does is content,
+        # whatever its class says ("cookie-notice" may be the cookie policy itself).
+        widget = None if tag.find(["h1", "h2"]) else _widget(tag)
+        reason = _hidden(tag) or widget
         if reason is None and tag.name in _FURNITURE:
             reason = f"page furniture (<{tag.name}>)"
         if reason is None:

@@ -1,29 +1,24 @@
-"""Cleaning a question before it is answered: control and invisible characters out.
+"""Cleaning a question before it is answered, with the same normalisation as documents.
 
 A question pasted from a web page or a chat app can carry zero-width spaces, joiners, soft
-hyphens or a byte-order mark inside its words ("Sentinel\u200bCheck"), and a question of only
-such characters, emoji or punctuation has nothing to search for.
+hyphens or a byte-order mark inside its words ("Sentinel\u200bCheck"), ligatures or full-width
+letters; ``qa.load.text.normalise_text`` makes them the characters the documents hold. A
+question of only emoji, punctuation or invisible characters has nothing to search for.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# Unicode "format" characters: zero-width space and joiners, soft hyphen, BOM, direction marks.
-_FORMAT_CATEGORY = "Cf"
+from qa.load.text import normalise_text
 
 
 def clean_question(question: str) -> str:
-    """``question`` with control characters as spaces, invisible ones removed, ends stripped.
+    """``question`` normalised like documents, line breaks as spaces, ends stripped.
 
     Example:
-        >>> clean_question(" Sentinel\\u200bCheck\\u00ad?\\x07 ")
-        'SentinelCheck?'
+        >>> clean_question(" Sentinel\\u200bCheck\\u00ad ﬁnes?\\x07\\n")
+        'SentinelCheck fines?'
     """
-    visible = "".join(c for c in question if unicodedata.category(c) != _FORMAT_CATEGORY)
-    return _CONTROL.sub(" ", visible).strip()
+    return " ".join(normalise_text(question).split())
 
 
 def has_words(question: str) -> bool:

@@ -1,0 +1,104 @@
+"""The offline answer (``qa.answer.extractive``): numbering, quoting, grouping, abstention text."""
+
+from __future__ import annotations
+
+from langchain_core.documents import Document
+
+from qa.answer.evidence import Evidence
+from qa.answer.extractive import (
+    cite,
+    compose_abstention,
+    compose_answer,
+    describe_source,
+    passage_views,
+)
+from qa.answer.phrases import phrase
+from qa.answer.result import Source
+
+TEXT = "We never sell your data. We keep logs for thirty days. Backups go after a year."
+
+
+def passage(pid: str, doc_id: str, start: int, rank: int, **meta: object) -> Document:
+    """A passage of ``TEXT`` starting at ``start`` (the whole rest of it)."""
+    return Document(
+        page_content=TEXT[start:],
+        id=pid,
+        metadata={"doc_id": doc_id, "start": start, "end": len(TEXT), "rank": rank, **meta},
+    )
+
+
+def evidence(item: Document, sentence: str, score: float) -> Evidence:
+    """``sentence`` of ``TEXT`` quoted from ``item``."""
+    start = TEXT.index(sentence)
+    return Evidence(item, sentence, start, start + len(sentence), score)
+
+
+def test_one_marker_per_passage_numbered_by_first_appearance() -> None:
+    first = passage("a#0", "a.md", 0, 1, title="A")
+    second = passage("b#0", "b.md", 25, 2, title="B")
+    citations = cite(
+        [
+            evidence(second, "We keep logs for thirty days.", 0.9),
+            evidence(first, "We never sell your data.", 0.8),
+            evidence(second, "Backups go after a year.", 0.7),
+        ]
+    )
+    assert [(c.marker, c.passage_id) for c in citations] == [(1, "b#0"), (2, "a#0"), (1, "b#0")]
+    assert citations[0].source.title == "B"
+
+
+def test_quote_offsets_point_at_the_quote_in_document_and_passage() -> None:
+    item = passage("b#0", "b.md", 25, 1)
+    citation = cite([evidence(item, "Backups go after a year.", 0.7)])[0]
+    assert TEXT[citation.quote_start : citation.quote_end] == citation.quote
+    inside = item.page_content[citation.passage_quote_start : citation.passage_quote_end]
+    assert inside == citation.quote
+
+
+def test_the_answer_groups_quotes_by_source_and_lists_the_sources() -> None:
+    first = passage("a#0", "a.md", 0, 1, title="Alpha", publisher="Acme")
+    second = passage("a#1", "a.md", 25, 2, title="Alpha", section="Logs")
+    citations = cite(
+        [
+            evidence(first, "We never sell your data.", 0.9),
+            evidence(second, "We keep logs for thirty days.", 0.8),
+        ]
+    )
+    text = "".join(compose_answer(citations, "en"))
+    assert text.startswith(phrase("en", "intro"))
+    assert "“We never sell your data.” [1]" in text
+    assert "“We keep logs for thirty days.” [2]" in text
+    sources = text.split(f"{phrase('en', 'sources')}:\n", 1)[1]
+    assert sources.splitlines()[0].startswith("[1] Alpha · Acme")
+    # A second passage of a listed document points back to it instead of repeating it.
+    assert sources.splitlines()[1] == (
+        f"[2] {phrase('en', 'same_document', marker=1)} · {phrase('en', 'section')}: Logs"
+    )
+
+
+def test_a_quote_with_its_own_quotation_marks_is_not_quoted_twice() -> None:
+    text = "“We never sell.”"
+    item = Document(page_content=text, id="q#0", metadata={"doc_id": "q", "start": 0, "end": 16})
+    citations = cite([Evidence(item, text, 0, len(text), 0.9)])
+    assert "\n“We never sell.” [1]" in "".join(compose_answer(citations, "en"))
+
+
+def test_the_abstention_says_so_and_shows_closest_passages_cut_short() -> None:
+    long_text = "word " * 200
+    item = Document(
+        page_content=long_text, id="l#0", metadata={"doc_id": "l.md", "start": 0, "end": 1000}
+    )
+    text = compose_abstention(passage_views([item]), "id")
+    lines = text.splitlines()
+    assert lines[0] == phrase("id", "abstention")
+    assert lines[2] == phrase("id", "closest")
+    assert lines[3].endswith("…") and len(lines[3]) < 260
+
+
+def test_a_reason_replaces_the_standard_abstention_line() -> None:
+    assert compose_abstention([], "en", "Nothing is indexed yet.") == "Nothing is indexed yet.\n"
+
+
+def test_source_line_in_indonesian() -> None:
+    source = Source(doc_id="x.md", title="Kebijakan", section="Data", page=3, url="https://x.id")
+    assert describe_source(source, "id") == "Kebijakan · bagian: Data · p. 3 · https://x.id"

@@ -36,6 +36,10 @@ class IndexBusyError(FineprintError):
     """Another ingest is writing to the index (one writer at a time)."""
 
 
+class IndexChangingError(FineprintError):
+    """A read met another process's write half done, twice; asking again will work."""
+
+
 class IndexDamagedError(FineprintError):
     """The index's manifest is unreadable, damaged or of an unknown version."""
 

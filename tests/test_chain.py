@@ -102,7 +102,17 @@ def test_empty_or_huge_question_gets_a_message(answer_chain: AnswerChain, questi
 
 
 @pytest.mark.parametrize(
-    "question", ["🤔🤔", "?!? …", "\u200b\u200b\u200b", "\ufeff\u00ad", "-- ** --", "👍🏽 ✅"]
+    "question",
+    [
+        "🤔🤔",
+        "?!? …",
+        "\u200b\u200b\u200b",
+        "\ufeff\u00ad",
+        "-- ** --",
+        "👍🏽 ✅",
+        "\u3164\u3164",  # Hangul fillers: letters to Python, blank to a reader
+        "\uffa0 \u115f\u1160",
+    ],
 )
 def test_a_question_without_a_letter_or_digit_is_invalid(
     answer_chain: AnswerChain, question: str

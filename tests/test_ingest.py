@@ -450,3 +450,37 @@ def test_progress_is_reported_inside_a_large_document(tiny: Settings) -> None:
     dones = [done for done, _ in long_calls]
     assert dones == sorted(dones) and dones[0] == EMBED_BATCH
     assert long_calls[-1][0] == long_calls[-1][1] > EMBED_BATCH
+
+
+def test_a_folder_that_cannot_be_listed_keeps_what_was_indexed(
+    tiny: Settings, write_file: WriteFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_file(tiny.corpus_dir / "sub" / "e.md", "## Invoices\nWe keep invoices for ten years.\n")
+    write_file(tiny.corpus_dir / "locked" / "f.md", "## Locked\nThis file cannot be read.\n")
+    ingest(tiny)
+    real_iterdir, real_is_symlink = Path.iterdir, Path.is_symlink
+
+    def iterdir(self: Path) -> Any:
+        if self.name == "sub":
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    def is_symlink(self: Path) -> bool:
+        # A folder that can be listed but not entered: its entries cannot even be looked at.
+        if self.parent.name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_is_symlink(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(Path, "is_symlink", is_symlink)
+
+    report = ingest(tiny)
+
+    reasons = {s.doc_id: s.reason for s in report.skipped}
+    assert reasons == {
+        "sub/": "cannot list folder: Permission denied",
+        "locked/f.md": "cannot read: Permission denied",
+    }
+    assert report.removed == []
+    documents = _store(tiny).manifest.documents
+    assert "sub/e.md" in documents and "locked/f.md" in documents

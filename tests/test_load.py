@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -301,30 +302,41 @@ def test_find_files_skips_hidden_files_and_folders(corpus: Path, write_file: Wri
     assert report.skipped == []
 
 
-def test_a_linked_folder_is_followed_and_loops_and_broken_links_are_reported(
+def test_links_are_reported_not_followed_out_of_the_corpus(
     tmp_path: Path, write_file: WriteFile
 ) -> None:
     outside = write_file(tmp_path / "elsewhere" / "terms.md", "# Terms\nWe keep logs.\n").parent
     corpus = tmp_path / "corpus"
     write_file(corpus / "policy.md", "# Policy\nWe sell nothing.\n")
     (corpus / "linked").symlink_to(outside)
-    (corpus / "linked-again").symlink_to(corpus / "linked")
+    (corpus / "outside.md").symlink_to(outside / "terms.md")
+    (corpus / "inside.md").symlink_to(corpus / "policy.md")
     (corpus / "nested").mkdir()
     (corpus / "nested" / "up").symlink_to(corpus)
+    (corpus / "nested" / "root").symlink_to("/")
     (corpus / "dangling.md").symlink_to(tmp_path / "missing.md")
+    os.mkfifo(corpus / "pipe")
 
     scan = scan_corpus(corpus)
 
-    assert [doc_id for doc_id, _ in scan.files] == [
-        "linked-again/terms.md",
-        "linked/terms.md",
-        "policy.md",
-    ]
+    # A link to a file inside the corpus is read (ingest then reports it as a copy).
+    assert [doc_id for doc_id, _ in scan.files] == ["inside.md", "policy.md"]
     reasons = {item.doc_id: item.reason for item in scan.skipped}
-    assert sorted(reasons) == ["dangling.md", "nested/up/"]
+    assert sorted(reasons) == [
+        "dangling.md",
+        "linked/",
+        "nested/root/",
+        "nested/up/",
+        "outside.md",
+        "pipe",
+    ]
     assert reasons["nested/up/"] == f"symbolic link loop (it leads back to {corpus.resolve()})"
+    assert reasons["nested/root/"].startswith("symbolic link loop")
+    assert reasons["linked/"].startswith("symbolic link to a folder, not followed")
+    assert reasons["outside.md"].startswith("symbolic link to a file outside the corpus")
     assert reasons["dangling.md"].startswith("broken symbolic link")
-    assert load_corpus(corpus).skipped == scan.skipped
+    assert reasons["pipe"] == "not a regular file"
+    assert load_corpus(corpus).skipped[: len(scan.skipped)] == scan.skipped
 
 
 # --- bad input ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.index.manifest import IndexConfig
-from qa.index.store import PassageStore, _documents
+from qa.index.store import PassageStore, _documents, _rows
 
 if TYPE_CHECKING:
     from conftest import FakeEmbeddings
@@ -219,20 +219,37 @@ def test_stored_doc_ids_counts_sentences_without_passages(
     assert store.count() == 3
 
 
-def test_documents_reads_get_and_query_results() -> None:
+def test_rows_read_get_and_query_results() -> None:
     got = {"ids": ["a#0"], "documents": ["text"], "metadatas": [{"doc_id": "a"}]}
     queried = {
         "ids": [["b#0", "c#0"]],
         "documents": [["bee", "sea"]],
         "metadatas": [[{"doc_id": "b"}, {"doc_id": "c"}]],
+        "distances": [[0.1, 0.2]],
     }
     assert_same(
         _documents(got), [Document(page_content="text", metadata={"doc_id": "a"}, id="a#0")]
     )
-    assert [d.id for d in _documents(queried, row=0)] == ["b#0", "c#0"]
-    assert [d.page_content for d in _documents(queried, row=0)] == ["bee", "sea"]
+    rows = _rows(queried, "distances", row=0)
+    assert [(d.id, d.page_content, distance) for d, distance in rows] == [
+        ("b#0", "bee", 0.1),
+        ("c#0", "sea", 0.2),
+    ]
     with pytest.raises(ValueError):
         _documents({"ids": ["a#0"], "documents": [], "metadatas": []})
+
+
+def test_an_entry_being_deleted_is_left_out_with_its_values() -> None:
+    # Another process deleting "b#0" mid-read: Chroma returns the id without text or metadata.
+    queried = {
+        "ids": [["b#0", "c#0"]],
+        "documents": [[None, "sea"]],
+        "metadatas": [[None, {"doc_id": "c"}]],
+        "distances": [[0.1, 0.2]],
+    }
+    assert [(d.id, distance) for d, distance in _rows(queried, "distances", row=0)] == [
+        ("c#0", 0.2)
+    ]
 
 
 # -- opening --------------------------------------------------------------------------------------

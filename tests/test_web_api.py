@@ -235,6 +235,17 @@ def test_no_route_accepts_uploads(app: RunningApp) -> None:
     response = _upload(app.url)
     assert response.status_code == 403
     assert "no uploads" in response.text
+    video = {"video": ("v.mp4", b"\x00\x00\x00\x18ftypmp42", "video/mp4")}
+    recording = httpx.post(f"{app.url}gradio_api/process_recording", files=video, timeout=30)
+    assert recording.status_code == 403
+    # Any multipart body is a file on its way in, whatever the route.
+    other = httpx.post(f"{app.url}gradio_api/queue/join", files=video, timeout=30)
+    assert other.status_code == 403
+
+
+def test_the_route_list_is_not_served(app: RunningApp) -> None:
+    for path in ("openapi.json", "docs", "redoc"):
+        assert httpx.get(f"{app.url}{path}", timeout=30).status_code == 404
 
 
 def test_the_served_html_carries_no_index_metadata(app: RunningApp) -> None:

@@ -5,7 +5,10 @@ Two ``python app.py`` processes serve one index built from a copy of
 document, adds one, removes one, ``--rounds`` times over, running ``fineprint ingest`` after each
 change, and asks both servers after every step. Each answer is checked against what the corpus
 says at that moment: the current retention period quoted, the cookie notice cited only while it
-exists, never an error.
+exists, never an error. Meanwhile ``--hammer`` threads ask both servers without a pause, so
+questions also land while an ingest is writing: those must never fail either. To make those
+writes long, ``--big`` policies of the sample corpus are in the corpus too and gain a line at
+every step, so each ingest embeds them again.
 
 Example:
     python evals/drills/follow_ingest.py --rounds 5
@@ -17,6 +20,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,8 @@ COOKIE_FILE = "rowan-cookies.md"
 POLICY_FILE = "rowan-privacy.md"
 PERIODS = ("30 days", "90 days", "45 days", "120 days")
 DEFAULT_ROUNDS = 3
+DEFAULT_HAMMER = 4
+DEFAULT_BIG = 3
 SERVERS = 2
 
 
@@ -64,16 +70,37 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="Change cycles.")
+    parser.add_argument(
+        "--hammer", type=int, default=DEFAULT_HAMMER, help="Threads asking without a pause."
+    )
+    parser.add_argument(
+        "--big", type=int, default=DEFAULT_BIG, help="Sample policies re-embedded at each step."
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fp-follow-") as work:
         root = Path(work)
         corpus = fresh_copy(CASE / "docs", root / "corpus")
+        big = sorted((SHARED / "corpus" / "policies").glob("*.md"))[: args.big]
+        for path in big:
+            shutil.copy(path, corpus / path.name)
         index = root / "index"
         ports = [free_port() for _ in range(SERVERS)]
         servers = [start_app(port, corpus, index, quiet=True) for port in ports]
         clients = [Client(f"http://127.0.0.1:{port}/", verbose=False) for port in ports]
         asked, wrong, latencies = 0, [], []
         period, cookie_present = PERIODS[0], False
+        stop_hammer = threading.Event()
+        hammered: list[str] = []  # one entry per question; "" when it was answered
+
+        def hammer(number: int) -> None:
+            client = Client(f"http://127.0.0.1:{ports[number % SERVERS]}/", verbose=False)
+            while not stop_hammer.is_set():
+                question = (RETENTION, COOKIE)[len(hammered) % 2]
+                hammered.append(ask(client, question)[1])
+
+        threads = [threading.Thread(target=hammer, args=(n,)) for n in range(args.hammer)]
+        for thread in threads:
+            thread.start()
         try:
             steps = 0
             for round_number in range(args.rounds):
@@ -89,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         (corpus / COOKIE_FILE).unlink()
                         cookie_present = False
+                    for path in big:
+                        with (corpus / path.name).open("a", encoding="utf-8") as handle:
+                            handle.write(f"\nThis copy was changed at drill step {steps + 1}.\n")
                     done = run_ingest(corpus, index)
                     if done.returncode != 0:
                         wrong.append(f"ingest failed: {done.stderr.strip()[-200:]}")
@@ -102,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                             if problem:
                                 wrong.append(f"step {steps} ({step}), server {number}: {problem}")
         finally:
+            stop_hammer.set()
+            for thread in threads:
+                thread.join()
             for server in servers:
                 stop(server)
     print(f"{SERVERS} servers, {steps} ingests from another process, {asked} questions asked")
@@ -109,9 +142,14 @@ def main(argv: list[str] | None = None) -> int:
         f"answered right: {asked - len(wrong)}/{asked}; "
         f"latency p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s"
     )
-    for problem in wrong:
+    failed = [error for error in hammered if error]
+    print(
+        f"asked while ingests ran ({args.hammer} threads): {len(hammered)} questions, "
+        f"{len(failed)} failed"
+    )
+    for problem in wrong + [f"hammer: {error}" for error in failed[:5]]:
         print(f"  wrong: {problem}")
-    return 1 if wrong else 0
+    return 1 if wrong or failed else 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "no_documents": "No indexed document matches the filters you chose, so there is "
         "nothing to answer from. Clear or widen the filters.",
         "no_index": "Nothing is indexed yet.",
-        "other_language": "Note: Fineprint's fixed phrases are in English and Indonesian; "
+        "other_language": "Fineprint's fixed phrases are in English and Indonesian; "
         "the search itself is multilingual.",
         "section": "section",
         "same_document": "another passage of the document cited as [{marker}]",
@@ -32,7 +32,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "no_documents": "Tidak ada dokumen terindeks yang cocok dengan filter yang dipilih, "
         "jadi tidak ada yang bisa dijadikan jawaban. Hapus atau perluas filter.",
         "no_index": "Belum ada dokumen yang diindeks.",
-        "other_language": "Catatan: frasa tetap Fineprint tersedia dalam bahasa Inggris dan "
+        "other_language": "Frasa tetap Fineprint tersedia dalam bahasa Inggris dan "
         "Indonesia; pencariannya sendiri multibahasa.",
         "section": "bagian",
         "same_document": "bagian lain dari dokumen yang dikutip sebagai [{marker}]",

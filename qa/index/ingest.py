@@ -213,6 +213,8 @@ def _sync(
             progress(done, len(files), doc_id)
 
     for doc_id in sorted(set(manifest.documents) - on_disk):
+        if _under(doc_id, scan.unreadable):
+            continue  # it (or its folder) could not be read this time: keep what was indexed
         _forget(store, settings, doc_id)
         report.removed.append(doc_id)
 
@@ -222,6 +224,11 @@ def _sync(
         items.sort()
     report.skipped.sort(key=lambda item: item.doc_id)
     return report
+
+
+def _under(doc_id: str, paths: list[str]) -> bool:
+    """Whether ``doc_id`` is one of ``paths`` or lies in one (``"."`` is the whole corpus)."""
+    return any(path in (".", doc_id) or doc_id.startswith(f"{path}/") for path in paths)
 
 
 def _embed(

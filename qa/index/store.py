@@ -22,7 +22,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from qa.errors import IndexMismatchError, IndexMissingError
+from qa.errors import IndexChangingError, IndexMismatchError, IndexMissingError
 from qa.index.manifest import MANIFEST_NAME, IndexConfig, Manifest
 
 COLLECTION_NAME = "passages"
@@ -52,31 +52,37 @@ def _chroma_safe(metadata: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
 
 
-def _documents(result: dict[str, Any], row: int | None = None) -> list[Document]:
-    """Chroma's parallel ``ids``/``documents``/``metadatas`` lists as ``Document`` objects.
+def _rows(result: dict[str, Any], *extra: str, row: int | None = None) -> list[tuple[Any, ...]]:
+    """Chroma's parallel result lists as ``(Document, *extra values)`` tuples, one per entry.
 
     ``get`` returns flat lists; ``query`` returns one list per query vector, picked by ``row``.
+    An entry without text or metadata is one another process is deleting: it is left out, with
+    its extra values, so nothing is paired with the wrong passage.
     """
 
     def column(name: str) -> list[Any]:
         values = result[name]
-        return values[row] if row is not None else values
+        return list(values[row] if row is not None else values)
 
-    # A row without text or metadata is an entry another process is deleting: leave it out.
+    columns = [column(name) for name in ("ids", "documents", "metadatas", *extra)]
     return [
-        Document(page_content=text, metadata=dict(meta), id=pid)
-        for pid, text, meta in zip(
-            column("ids"), column("documents"), column("metadatas"), strict=True
-        )
+        (Document(page_content=text, metadata=dict(meta), id=pid), *values)
+        for pid, text, meta, *values in zip(*columns, strict=True)
         if text is not None and meta is not None
     ]
+
+
+def _documents(result: dict[str, Any]) -> list[Document]:
+    """The complete entries of a Chroma ``get`` result as ``Document`` objects."""
+    return [entry[0] for entry in _rows(result)]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
     """What identifies one written version of a file: its inode and modification time (ns).
 
-    The manifest is replaced atomically by a new file, so every write changes the inode even
-    when two writes fall within one clock tick.
+    The manifest is replaced by a new file at every write; with both the inode and the
+    nanosecond modification time, two writes are told apart unless they reuse the inode within
+    one clock tick.
     """
     try:
         info = path.stat()
@@ -86,14 +92,40 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a store method under the store's lock, so ``refresh`` never reconnects mid-call."""
+    """Run a store method under the store's lock, so ``refresh`` never reconnects mid-call.
+
+    A read can still meet another process's write half done (Chroma: "Error finding id"):
+    the method is then run once more on a freshly opened client, and if that fails too,
+    ``IndexChangingError`` says so instead of a stack trace.
+    """
 
     @functools.wraps(method)
     def run(self: PassageStore, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if not _is_chroma_error(exc):
+                    raise
+            self._reopen()
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if not _is_chroma_error(exc):
+                    raise
+                msg = (
+                    f"the index at {self.index_dir} is being changed by another process; "
+                    "ask again in a moment"
+                )
+                raise IndexChangingError(msg) from exc
 
     return run
+
+
+def _is_chroma_error(exc: Exception) -> bool:
+    from chromadb.errors import ChromaError
+
+    return isinstance(exc, ChromaError)
 
 
 class PassageStore:
@@ -200,13 +232,18 @@ class PassageStore:
             stamp = _stamp(self.index_dir / MANIFEST_NAME)
             if stamp == self._manifest_stamp:
                 return False
+            self._reopen()
+            return True
+
+    def _reopen(self) -> None:
+        """Read the manifest again and open a new Chroma client (under the lock)."""
+        with self._lock:
+            self._manifest_stamp = _stamp(self.index_dir / MANIFEST_NAME)
             manifest = Manifest.read(self.index_dir)
             if manifest is not None:
                 self.manifest = manifest
-            self._manifest_stamp = stamp
             self.close()
             self._connect()
-            return True
 
     @staticmethod
     def destroy(index_dir: Path) -> None:
@@ -323,9 +360,7 @@ class PassageStore:
         )
         return [
             ScoredPassage(passage, 1.0 - distance)
-            for passage, distance in zip(
-                _documents(result, row=0), result["distances"][0], strict=True
-            )
+            for passage, distance in _rows(result, "distances", row=0)
         ]
 
     @_locked
@@ -345,7 +380,8 @@ class PassageStore:
             where={"doc_id": {"$in": sorted(set(doc_ids))}},
             include=["documents", "metadatas", "embeddings"],
         )
-        return _documents(page), [list(vector) for vector in page["embeddings"]]
+        rows = _rows(page, "embeddings")
+        return [entry[0] for entry in rows], [list(entry[1]) for entry in rows]
 
     def size_on_disk(self) -> int:
         """Bytes the index folder takes."""

@@ -58,48 +58,73 @@ class CorpusScan:
 
     files: list[tuple[str, Path]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Folders that could not be listed and entries that could not be looked at (relative
+    # paths): what was indexed from them is kept, as for a file that cannot be read.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def scan_corpus(corpus_dir: Path) -> CorpusScan:
     """Every non-hidden file under ``corpus_dir`` as ``(doc_id, path)``, sorted, and what was not.
 
     The ``doc_id`` is the path relative to the corpus folder, with ``/`` separators, so it is
-    stable across machines and runs. Symbolic links to folders are followed; a link that leads
-    back into a folder already being walked (a loop) and a link to nothing are reported in
-    ``skipped`` with the reason. Hidden files and folders (a name starting with ``.``) are left
-    out without a word: they are editor and version-control files, not documents.
+    stable across machines and runs. Symbolic links to folders are not followed (a link loop, or
+    a link to ``/``, would walk forever or everywhere), nor links to files outside the corpus
+    folder; each is reported in ``skipped`` with the reason, as are links to nothing and entries
+    that cannot be read. ``unreadable`` lists the folders that could not be listed. Hidden files
+    and folders (a name starting with ``.``) are left out without a word: they are editor and
+    version-control files, not documents.
     """
     scan = CorpusScan()
-    _walk(corpus_dir, corpus_dir, (corpus_dir.resolve(),), scan)
+    _walk(corpus_dir, corpus_dir, corpus_dir.resolve(), scan)
     scan.files.sort()
     scan.skipped.sort(key=lambda item: item.doc_id)
     return scan
 
 
-def _walk(folder: Path, root: Path, ancestors: tuple[Path, ...], scan: CorpusScan) -> None:
+def _walk(folder: Path, root: Path, real_root: Path, scan: CorpusScan) -> None:
+    here = folder.relative_to(root).as_posix()
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
-        reason = f"cannot list folder: {exc.strerror or exc}"
-        scan.skipped.append(Skipped(folder.relative_to(root).as_posix() + "/", reason))
+        scan.unreadable.append(here)
+        scan.skipped.append(Skipped(f"{here}/", f"cannot list folder: {exc.strerror or exc}"))
         return
     for path in entries:
         if path.name.startswith("."):
             continue
         doc_id = path.relative_to(root).as_posix()
-        if path.is_symlink() and not path.exists():
-            scan.skipped.append(Skipped(doc_id, "broken symbolic link (it points to nothing)"))
-        elif path.is_dir():
-            target = path.resolve()
-            if target in ancestors:
-                reason = f"symbolic link loop (it leads back to {target})"
-                scan.skipped.append(Skipped(doc_id + "/", reason))
-                continue
-            _walk(path, root, (*ancestors, target), scan)
-        elif path.is_file():
-            scan.files.append((doc_id, path))
-        else:
-            scan.skipped.append(Skipped(doc_id, "not a regular file"))
+        try:
+            skipped = _entry(path, doc_id, root, real_root, scan)
+        except OSError as exc:
+            # An entry inside a folder that cannot be entered, a name the system refuses, ...
+            skipped = Skipped(doc_id, f"cannot read: {exc.strerror or exc}")
+            scan.unreadable.append(doc_id)
+        if skipped is not None:
+            scan.skipped.append(skipped)
+
+
+def _entry(
+    path: Path, doc_id: str, root: Path, real_root: Path, scan: CorpusScan
+) -> Skipped | None:
+    """Walk a folder or list a file; a ``Skipped`` when the entry is not read, and why."""
+    if path.is_symlink():
+        if not path.exists():
+            return Skipped(doc_id, "broken symbolic link (it points to nothing)")
+        target = path.resolve()
+        if path.is_dir():
+            if target == real_root or real_root.is_relative_to(target):
+                return Skipped(doc_id + "/", f"symbolic link loop (it leads back to {target})")
+            return Skipped(doc_id + "/", f"symbolic link to a folder, not followed ({target})")
+        if not target.is_relative_to(real_root):
+            reason = f"symbolic link to a file outside the corpus folder, not followed ({target})"
+            return Skipped(doc_id, reason)
+    if path.is_dir():
+        _walk(path, root, real_root, scan)
+        return None
+    if path.is_file():
+        scan.files.append((doc_id, path))
+        return None
+    return Skipped(doc_id, "not a regular file")
 
 
 def find_files(corpus_dir: Path) -> Iterator[tuple[str, Path]]:

@@ -13,6 +13,9 @@ import unicodedata
 
 # Unicode "format" characters: zero-width space and joiners, soft hyphen, BOM, direction marks.
 _FORMAT = "Cf"
+# Letters that are drawn as nothing: the Hangul fillers (NFKC folds U+3164 and U+FFA0 into
+# U+1160). Unicode lists them as default-ignorable; Python calls them letters.
+_BLANK_LETTERS = frozenset("\u115f\u1160")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # A line break inside a sentence: after a character that does not end a clause, before a
@@ -30,12 +33,14 @@ def normalise_text(text: str) -> str:
     Control characters other than tab and newline become spaces.
 
     Example:
-        >>> normalise_text("ﬁnancial\\u00a0data, Sentinel\\u200bCheck\\u00ad\\r\\n")
+        >>> normalise_text("ﬁnancial\\u00a0data, Sentinel\\u200bCheck\\u00ad\\u3164\\r\\n")
         'financial data, SentinelCheck\\n'
     """
     text = _LINE_BREAKS.sub("\n", text)
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != _FORMAT)
+    text = "".join(
+        c for c in text if unicodedata.category(c) != _FORMAT and c not in _BLANK_LETTERS
+    )
     return _CONTROL.sub(" ", text)
 
 

@@ -26,6 +26,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from qa.errors import IndexChangingError
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of
@@ -120,9 +121,21 @@ class HybridRetriever(BaseRetriever):
             query: The question.
             filters: Overrides the retriever's own filters for this call.
             k: How many fused passages to return (default ``self.k``).
+
+        Raises:
+            IndexChangingError: Another process kept changing the index through two tries.
         """
         filters = filters or self.filters
         k = k or self.k
+        try:
+            return self._retrieve(query, filters, k)
+        except IndexChangingError:
+            # An ingest wrote while this question was read: once more, from the index as it
+            # is now (a new catalog if the ingest has moved the generation on).
+            self.store.refresh()
+            return self._retrieve(query, filters, k)
+
+    def _retrieve(self, query: str, filters: SearchFilters, k: int) -> Retrieval:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         catalog = catalog_of(self.store)

@@ -20,17 +20,27 @@ if TYPE_CHECKING:
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 UPLOAD_REFUSED = "Fineprint accepts no uploads."
+# Gradio routes that store what is posted to them; the login form is the only other form.
+UPLOAD_ROUTES = frozenset({"upload", "process_recording"})
+LOGIN_ROUTE = "login"
 # Waiting requests beyond the ones being answered; more than this are turned away.
 QUEUE_MAX_SIZE = 64
 
 
 class RefuseUploads:
-    """ASGI middleware answering 403 to every POST to an upload route (``.../upload``).
+    """ASGI middleware answering 403 to every request that would upload a file.
+
+    That is a POST to an upload route (``.../upload``, ``.../process_recording``), or any POST
+    with a ``multipart/form-data`` body except the login form's: the page sends questions as
+    JSON and has nothing to upload.
 
     Example:
         >>> RefuseUploads.is_upload({"type": "http", "method": "POST",
-        ...                          "path": "/gradio_api/upload"})
+        ...                          "path": "/gradio_api/upload", "headers": []})
         True
+        >>> RefuseUploads.is_upload({"type": "http", "method": "POST", "path": "/login",
+        ...                          "headers": [(b"content-type", b"multipart/form-data")]})
+        False
     """
 
     def __init__(self, app: Any) -> None:
@@ -39,13 +49,15 @@ class RefuseUploads:
 
     @staticmethod
     def is_upload(scope: dict[str, Any]) -> bool:
-        """Whether the request in ``scope`` is a POST to an upload route."""
-        path = str(scope.get("path", "")).rstrip("/")
-        return (
-            scope.get("type") == "http"
-            and scope.get("method") == "POST"
-            and path.rsplit("/", 1)[-1] == "upload"
-        )
+        """Whether the request in ``scope`` would upload a file."""
+        if scope.get("type") != "http" or scope.get("method") != "POST":
+            return False
+        last = str(scope.get("path", "")).rstrip("/").rsplit("/", 1)[-1]
+        if last in UPLOAD_ROUTES:
+            return True
+        headers = dict(scope.get("headers") or [])
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        return content_type.startswith("multipart/form-data") and last != LOGIN_ROUTE
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Refuse uploads; pass everything else through."""
@@ -134,7 +146,13 @@ def serve(
             theme=theme(),
             css=page_css(),
             js=page_js(),
-            app_kwargs={"middleware": [_middleware(RefuseUploads)]},
+            app_kwargs={
+                "middleware": [_middleware(RefuseUploads)],
+                # FastAPI's own description of the routes is of no use to a reader.
+                "openapi_url": None,
+                "docs_url": None,
+                "redoc_url": None,
+            },
         )
     except OSError as exc:
         # Gradio says "Cannot find empty port ..." when the port is taken.

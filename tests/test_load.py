@@ -493,7 +493,7 @@ def test_html_lists_keep_their_items_and_nesting() -> None:
         )
     )
     lines = text.splitlines()
-    for item in ("- Airlines", " - Domestic", " - International", "- Hotels", "1. One", "2. Two"):
+    for item in ("- Airlines", "  - Domestic", "  - International", "- Hotels", "1. One", "2. Two"):
         assert item in lines
 
 

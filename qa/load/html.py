@@ -26,18 +26,38 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from qa.errors import LoadError
-from qa.load.markdown import clean_markdown
+from qa.load.markdown import ROW_LEAD, clean_markdown, table_row_text
 
 # Never text: code, media, widgets' machinery.
 _CODE = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "object")
 # Site furniture around a document, not the document.
 _FURNITURE = ("nav", "header", "footer", "aside", "form", "button", "select", "dialog")
 _HIDDEN_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$)"
-    r"|font-size\s*:\s*(?:0|1|2)(?:\.\d+)?(?:px|pt)?\s*(?:;|$)"
-    r"|(?<![-\w])color\s*:\s*(?:#fff(?:fff)?|white|rgba?\(\s*255\s*,\s*255\s*,\s*255)",
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+    r"|opacity\s*:\s*0(?:\.0\d*)?\s*(?:;|$|!)"
+    r"|font-size\s*:\s*(?:0|1|2)(?:\.\d+)?(?:px|pt)?\s*(?:;|$|!)"
+    r"|(?:left|top|text-indent)\s*:\s*-\d{3,}"
+    r"|transform\s*:\s*scale\(\s*0\s*\)|clip\s*:\s*rect\(\s*0|(?<![-\w])color\s*:\s*transparent",
     re.IGNORECASE,
 )
+# White text is invisible on the white page it is usually hidden on, not on a dark background
+# its own style sets (and a page that sets its own colours shows them).
+_WHITE_TEXT = re.compile(
+    r"(?<![-\w])color\s*:\s*(?:#fff(?:fff)?(?![0-9a-f])|white\b"
+    r"|rgba?\(\s*255[\s,]+255[\s,]+255)",
+    re.IGNORECASE,
+)
+_BACKGROUND = re.compile(r"background", re.IGNORECASE)
+# Classes that mean "not shown" in common CSS frameworks (screen-reader-only text included).
+_HIDDEN_CLASSES = frozenset(
+    {"hidden", "d-none", "invisible", "sr-only", "visually-hidden", "screen-reader-text"}
+)
+# A rule of an embedded stylesheet: simple selectors and a declaration block.
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+# Elements that hold content by definition: never removed as furniture or widgets.
+_CONTENT = ("main", "article", "section", "body", "html")
+# A widget is small; an element with this much text is the page's content, whatever its name.
+_WIDGET_MAX_CHARS = 600
 # Consent, cookie-banner, newsletter and share widgets, by id, class or label. A document about
 # cookies is not one: these need the widget word ("banner", "consent", "newsletter", ...).
 _WIDGET = re.compile(
@@ -60,10 +80,32 @@ def _hidden(tag: Tag) -> str | None:
         return "hidden attribute"
     if str(tag.get("aria-hidden", "")).lower() == "true":
         return "aria-hidden"
+    if _HIDDEN_CLASSES & {str(c).lower() for c in tag.get("class") or []}:
+        return "hidden by its class"
     style = str(tag.get("style", ""))
     if style and _HIDDEN_STYLE.search(style):
         return "hidden by its style"
+    if style and _WHITE_TEXT.search(style) and not _BACKGROUND.search(style):
+        return "hidden by its style"
     return None
+
+
+def _hidden_by_stylesheet(soup: BeautifulSoup) -> list[Tag]:
+    """Elements an embedded ``<style>`` rule hides (``.x{display:none}``, ``#id{...}``)."""
+    hidden: list[Tag] = []
+    for style in soup.find_all("style"):
+        for selectors, declarations in _CSS_RULE.findall(style.get_text()):
+            if not _HIDDEN_STYLE.search(declarations):
+                continue
+            for selector in selectors.split(","):
+                selector = selector.strip()
+                if not selector or selector.startswith("@") or ":" in selector:
+                    continue  # at-rules and pseudo-classes (":hover") are not "always hidden"
+                try:
+                    hidden.extend(tag for tag in soup.select(selector) if isinstance(tag, Tag))
+                except Exception:
+                    continue
+    return hidden
 
 
 def _widget(tag: Tag) -> str | None:
@@ -77,20 +119,36 @@ def _widget(tag: Tag) -> str | None:
     return None
 
 
+def _is_content(tag: Tag) -> bool:
+    """Whether ``tag`` is the page's content whatever its name or class says.
+
+    Content elements (``main``, ``article``, ``section``), elements holding a heading (a
+    "cookie-notice" ``div`` may be the cookie policy itself), elements with more text than a
+    widget has, and a ``header``/``footer``/``aside`` inside an article or main element.
+    """
+    if tag.name in _CONTENT or tag.find(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        return True
+    if tag.name in ("header", "footer", "aside") and tag.find_parent(["article", "main"]):
+        return True
+    return len(_text_of(tag)) > _WIDGET_MAX_CHARS
+
+
 def _strip_unseen(soup: BeautifulSoup) -> list[tuple[str, str]]:
     """Remove what a reader never sees or never reads as the document; return what and why."""
     removed: list[tuple[str, str]] = []
+    by_stylesheet = {id(tag) for tag in _hidden_by_stylesheet(soup)}
     for tag in soup.find_all(_CODE):
         tag.decompose()
     for tag in list(soup.find_all(True)):
         if not isinstance(tag, Tag) or tag.decomposed:
             continue
-        # A widget never holds the page's own headings: an element that does is content,
-        # whatever its class says ("cookie-notice" may be the cookie policy itself).
-        widget = None if tag.find(["h1", "h2"]) else _widget(tag)
-        reason = _hidden(tag) or widget
-        if reason is None and tag.name in _FURNITURE:
-            reason = f"page furniture (<{tag.name}>)"
+        reason = _hidden(tag) or (
+            "hidden by the page's stylesheet" if id(tag) in by_stylesheet else None
+        )
+        if reason is None and not _is_content(tag):
+            reason = _widget(tag)
+            if reason is None and tag.name in _FURNITURE:
+                reason = f"page furniture (<{tag.name}>)"
         if reason is None:
             continue
         text = _text_of(tag)
@@ -98,6 +156,93 @@ def _strip_unseen(soup: BeautifulSoup) -> list[tuple[str, str]]:
             removed.append((reason, text))
         tag.decompose()
     return removed
+
+
+def _grid(table: Tag) -> tuple[list[list[str]], list[list[bool]]]:
+    """The table's cell texts on a full grid (rowspan and colspan repeated), and which are <th>."""
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    texts: list[list[str]] = []
+    heads: list[list[bool]] = []
+    pending: dict[tuple[int, int], tuple[str, bool]] = {}
+    for r, row in enumerate(rows):
+        line: list[str] = []
+        head: list[bool] = []
+        cells = [c for c in row.find_all(["th", "td"]) if c.find_parent("tr") is row]
+        c = 0
+        for cell in cells:
+            while (r, c) in pending:
+                text, is_head = pending.pop((r, c))
+                line.append(text)
+                head.append(is_head)
+                c += 1
+            text, is_head = _text_of(cell), cell.name == "th"
+            span_rows = _span(cell, "rowspan")
+            for dc in range(_span(cell, "colspan")):
+                line.append(text)
+                head.append(is_head)
+                for dr in range(1, span_rows):
+                    pending[(r + dr, c + dc)] = (text, is_head)
+            c += _span(cell, "colspan")
+        while (r, c) in pending:
+            text, is_head = pending.pop((r, c))
+            line.append(text)
+            head.append(is_head)
+            c += 1
+        texts.append(line)
+        heads.append(head)
+    return texts, heads
+
+
+def _span(cell: Tag, name: str) -> int:
+    try:
+        return max(1, min(int(str(cell.get(name, 1))), 50))
+    except ValueError:
+        return 1
+
+
+def _table_sentences(table: Tag) -> list[str]:
+    """One sentence per data row, carrying the column headers (all header rows joined)."""
+    texts, heads = _grid(table)
+    in_head = {id(row) for section in table.find_all("thead") for row in section.find_all("tr")}
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    header_rows = 0
+    for row, head in zip(rows, heads, strict=True):
+        if not (id(row) in in_head or (head and all(head))):
+            break
+        header_rows += 1
+    width = max((len(line) for line in texts), default=0)
+    headers = [""] * width
+    for line in texts[:header_rows]:
+        for column, text in enumerate(line):
+            if text and text not in headers[column].split(", "):
+                headers[column] = f"{headers[column]}, {text}" if headers[column] else text
+    return [table_row_text(headers, line) for line in texts[header_rows:] if any(line)]
+
+
+def _tables_and_definitions_as_lists(soup: BeautifulSoup) -> None:
+    """Replace each ``<table>`` and ``<dl>`` by a list of sentences that keep their labels.
+
+    A row alone ("90 days") means nothing without its headers; a definition without its term
+    the same. Innermost tables first, so a table inside a list item becomes a nested list.
+    """
+    for table in reversed(soup.find_all("table")):
+        items = soup.new_tag("ul")
+        for sentence in _table_sentences(table):
+            item = soup.new_tag("li")
+            item.string = sentence
+            items.append(item)
+        table.replace_with(items)
+    for definitions in soup.find_all("dl"):
+        items = soup.new_tag("ul")
+        term = ""
+        for child in definitions.find_all(["dt", "dd"]):
+            if child.name == "dt":
+                term = _text_of(child)
+                continue
+            item = soup.new_tag("li")
+            item.string = f"{term}{ROW_LEAD}{_text_of(child)}" if term else _text_of(child)
+            items.append(item)
+        definitions.replace_with(items)
 
 
 def _main_content_markdown(soup: BeautifulSoup) -> str:
@@ -138,6 +283,7 @@ def load_html(text: str) -> tuple[str, dict[str, Any]]:
     first_heading = soup.find(["h1", "h2"])
     fallback_title = _text_of(first_heading) if isinstance(first_heading, Tag) else ""
     removed = _strip_unseen(soup)
+    _tables_and_definitions_as_lists(soup)
     body = clean_markdown(_main_content_markdown(soup), removed).strip()
     if not body:
         msg = "HTML page has no visible text"

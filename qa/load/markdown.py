@@ -6,6 +6,7 @@ emphasis markers go, headings stay (the chunker follows them) and page furniture
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +39,8 @@ _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 # Any list item, bulleted or numbered, at any depth: "- x", "  * x", "1. x", "2) x".
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\S")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Why a line was dropped, as ``fineprint inspect`` and the ingest summary say it.
@@ -49,6 +52,14 @@ CELL_SEPARATOR = "; "
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+[^>]*>\s*</a>", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
+# CommonMark's escapable punctuation; an escaped one is kept as a private-use placeholder
+# while emphasis and links are parsed.
+_ESCAPABLE = "\\`*_{}[]()#+-.!|<>~"
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_ESCAPE_BASE = 0xE000
+_ESCAPE_MARK = re.compile(f"[{chr(_ESCAPE_BASE)}-{chr(_ESCAPE_BASE + len(_ESCAPABLE) - 1)}]")
 # Lines that point elsewhere instead of saying anything: "Baca Juga: ...", "Read more: ...",
 # also in bold or italics ("**Baca juga:** ...", "_Read more_: ...").
 _FURNITURE_PREFIX = re.compile(
@@ -60,6 +71,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _WORDLIKE = re.compile(r"\w")
 # Three or more consecutive lines of at most three words, without punctuation, are a menu.
 _MENU_ITEM_WORDS = 3
+_DATA_LIKE = re.compile(r"[\d@._/]")
 _MENU_RUN = 3
 
 
@@ -113,7 +125,20 @@ def _is_furniture(line: str) -> bool:
     return False
 
 
+def _in_introduced_list(lines: list[str]) -> bool:
+    """Whether the next line continues a list that a line ending in ``:`` introduced."""
+    for line in reversed(lines):
+        if not line.strip() or _LIST_ITEM.match(line):
+            continue
+        return line.rstrip().endswith(":")
+    return False
+
+
 def _inline(line: str) -> str:
+    # A backslash escape ("\_\_adroll") is a literal character, never emphasis: hide escaped
+    # characters from the patterns below, then put them back without their backslash.
+    line = _ESCAPED.sub(lambda m: chr(_ESCAPE_BASE + _ESCAPABLE.index(m.group(1))), line)
+    line = html.unescape(_BREAK.sub("; ", line))
     line = _IMAGE.sub("", line)
     line = _HTML_ANCHOR.sub("", line)
     # Twice, because anchor text may itself hold emphasis or a nested bracket.
@@ -123,7 +148,9 @@ def _inline(line: str) -> str:
     line = _BOLD.sub(lambda m: m.group(2), line)
     line = _ITALIC.sub(lambda m: m.group(2), line)
     line = line.replace("\u00a0", " ").replace("\\", "")
-    return re.sub(r"[ \t]{2,}", " ", line).rstrip()
+    line = _ESCAPE_MARK.sub(lambda m: _ESCAPABLE[ord(m.group(0)) - _ESCAPE_BASE], line)
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    return indent + re.sub(r"[ \t]{2,}", " ", line.lstrip(" ")).rstrip()
 
 
 def _is_menu_item(line: str) -> bool:
@@ -131,6 +158,8 @@ def _is_menu_item(line: str) -> bool:
     words = line.split()
     return (
         0 < len(words) <= _MENU_ITEM_WORDS
+        # Addresses, cookie names, e-mail and web addresses are data, not menu labels.
+        and not _DATA_LIKE.search(line)
         and not line.startswith("#")
         and not _LIST_ITEM.match(line)
         and not _TABLE_ROW.match(line)
@@ -139,7 +168,20 @@ def _is_menu_item(line: str) -> bool:
 
 
 def _cells(row: str) -> list[str]:
-    return [_inline(cell).strip() for cell in row.strip().strip("|").split("|")]
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    # "\|" is a pipe inside a cell, not a cell boundary.
+    return [_inline(cell.replace("\\|", "|")).strip() for cell in _CELL_SPLIT.split(row)]
+
+
+def _is_table_start(line: str, following: str) -> bool:
+    """A header row and its rule: "| a | b |" or "a | b", then "|---|---|" or "--- | ---"."""
+    return (
+        bool(_PIPE.search(line))
+        and bool(_TABLE_RULE.match(following))
+        and bool(_PIPE.search(following) or line.lstrip().startswith("|"))
+    )
 
 
 def table_row_text(headers: list[str], cells: list[str]) -> str:
@@ -156,7 +198,21 @@ def table_row_text(headers: list[str], cells: list[str]) -> str:
     ]
     lead = cells[0] if cells else ""
     text = lead + (ROW_LEAD + CELL_SEPARATOR.join(pairs) if pairs else "")
-    return text if text.endswith((".", "!", "?")) else text + "."
+    return text if text.endswith((".", "!", "?", ":")) else text + "."
+
+
+def _table_lines(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A table's rows as list items: one line, one sentence each, never joined to another.
+
+    Without headers (an empty header row, as layout and key-value tables have), a two-column
+    table is one record: "Name: substack.sid; Lifetime: 90 days max."
+    """
+    if any(headers):
+        return ["- " + table_row_text(headers, cells) for cells in rows if any(cells)]
+    if all(len([cell for cell in cells if cell]) <= 2 for cells in rows):
+        pairs = [": ".join(cell for cell in cells if cell) for cells in rows if any(cells)]
+        return ["- " + CELL_SEPARATOR.join(pairs) + "."] if pairs else []
+    return ["- " + table_row_text([""] * len(cells), cells) for cells in rows if any(cells)]
 
 
 def _tables_as_rows(lines: list[str]) -> list[str]:
@@ -166,13 +222,14 @@ def _tables_as_rows(lines: list[str]) -> list[str]:
     while index < len(lines):
         line = lines[index]
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if _TABLE_ROW.match(line) and _TABLE_RULE.match(following):
+        if _is_table_start(line, following):
             headers = _cells(line)
             index += 2
-            while index < len(lines) and _TABLE_ROW.match(lines[index]):
-                # A list item each: one line, one sentence, never joined to its neighbours.
-                out.append("- " + table_row_text(headers, _cells(lines[index])))
+            rows: list[list[str]] = []
+            while index < len(lines) and lines[index].strip() and _PIPE.search(lines[index]):
+                rows.append(_cells(lines[index]))
                 index += 1
+            out.extend(_table_lines(headers, rows))
             continue
         out.append(line)
         index += 1
@@ -222,17 +279,20 @@ def _drop_menus(lines: list[str], removed: list[tuple[str, str]]) -> list[str]:
     """Drop runs of short label-like lines ("Tags", "Terkini", "Terpopuler"): site menus."""
     keep = [True] * len(lines)
     run: list[int] = []
+    before = ""  # the last line before the current run
     for index, line in enumerate([*lines, "<end of text>."]):
         if line == "":
             continue
         if _is_menu_item(line):
             run.append(index)
             continue
-        if len(run) >= _MENU_RUN:
+        # Short lines a lead-in introduces ("Our processors are:") are its list, not a menu.
+        if len(run) >= _MENU_RUN and not before.rstrip().endswith(":"):
             for item in run:
                 keep[item] = False
             removed.append((MENU, " · ".join(lines[item].strip() for item in run)))
         run = []
+        before = line
     return [line for line, kept in zip(lines, keep, strict=True) if kept]
 
 
@@ -257,7 +317,11 @@ def clean_markdown(body: str, removed: list[tuple[str, str]] | None = None) -> s
         if underline:
             underline = False
             continue  # the underline of a setext heading, already turned into "# ..."
-        if _is_furniture(raw):
+        raw = _BLOCKQUOTE.sub("", raw)
+        # Items of a list that a lead-in introduces ("processed by:") are content even when each
+        # is only a link ("- [Stripe](...)"); the same links without a lead-in are navigation.
+        listed = bool(_LIST_ITEM.match(raw)) and _in_introduced_list(out)
+        if _is_furniture(raw) and not (listed and _LETTER.search(_inline(raw))):
             if raw.strip():
                 removed.append((FURNITURE, raw.strip()))
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.errors import LoadError
-from qa.load.text import normalise_text
+from qa.load.text import remove_invisible
 
 _BINARY_PROBE = 8192
 
@@ -15,8 +15,8 @@ def decode_text(data: bytes) -> str:
         data: The file's bytes.
 
     Returns:
-        The text, normalised (``qa.load.text.normalise_text``): every line ending a ``\\n``,
-        compatibility characters as their plain forms, invisible characters removed.
+        The text with every line ending a ``\\n`` and invisible characters removed. Unicode
+        compatibility normalisation waits until the markup is parsed (``qa.load.corpus``).
 
     Raises:
         LoadError: With a reason a person can act on.
@@ -33,7 +33,7 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         msg = f"not valid UTF-8 (bad byte at position {exc.start}); re-save the file as UTF-8"
         raise LoadError(msg) from exc
-    text = normalise_text(text)
+    text = remove_invisible(text)
     if not text.strip():
         msg = "empty file"
         raise LoadError(msg)

@@ -39,6 +39,11 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from exc
 
 
+def _shown(doc_id: str) -> str:
+    """A file name as one line: control characters (a newline in a name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in doc_id)
+
+
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     # Read from the environment only when a command runs, so a bad FINEPRINT_* variable
     # never stands in the way of --help.
@@ -137,9 +142,11 @@ def ingest(ctx: click.Context, rebuild: bool, wait: bool, **options: Any) -> Non
         ("removed", report.removed),
     ):
         for doc_id in items:
-            click.echo(f"  {label:<9} {doc_id}")
+            click.echo(f"  {label:<9} {_shown(doc_id)}")
     for skipped in report.skipped:
-        click.secho(f"  skipped   {skipped.doc_id}: {skipped.reason}", fg="yellow")
+        click.secho(f"  skipped   {_shown(skipped.doc_id)}: {skipped.reason}", fg="yellow")
+    for copy in report.copies:
+        click.echo(f"  copy      {_shown(copy.doc_id)}: {copy.reason}")
     click.echo(f"{report.summary()} -> {settings.index_dir}")
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
@@ -225,10 +232,12 @@ def ask(
     result = chain.invoke({"question": question, "filters": filters})
     if as_json:
         click.echo(result.model_dump_json(indent=2))
-        return
-    click.echo(result.answer.rstrip())
-    for note in result.notes:
-        click.secho(f"note: {note}", fg="yellow", err=True)
+    else:
+        click.echo(result.answer.rstrip())
+        for note in result.notes:
+            click.secho(f"note: {note}", fg="yellow", err=True)
+    if result.invalid_input:
+        sys.exit(1)  # an empty or over-long question is the user's to fix, like a bad option
 
 
 @main.command("eval-policyqa")

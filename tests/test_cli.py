@@ -58,7 +58,9 @@ def test_ingest_indexes_the_corpus_and_prints_a_summary(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[:2] == ["  added     a.md", "  added     b.txt"]
-    summary = r"2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped; 2 passages embedded in "
+    summary = (
+        r"2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 copies; 2 passages embedded in "
+    )
     assert re.fullmatch(summary + rf"\d+\.\d s -> {re.escape(str(index_dir))}", lines[-1])
     store = PassageStore.open(index_dir)
     assert store.count() == 2
@@ -89,7 +91,7 @@ def test_ingest_with_a_bad_file_exits_3_and_says_why(
     assert result.exit_code == EXIT_SKIPPED == 3, result.output
     assert "  skipped   bad/broken.pdf: broken PDF" in result.stdout
     assert "  skipped   bad/notes.docx: unsupported file type '.docx'" in result.stdout
-    assert "0 added, 0 updated, 5 unchanged, 0 removed, 2 skipped;" in result.stdout
+    assert "0 added, 0 updated, 5 unchanged, 0 removed, 2 skipped, 0 copies;" in result.stdout
     assert "Traceback" not in result.output
 
 
@@ -234,3 +236,9 @@ def test_cli_rejects_a_bad_option_value_with_a_message(answer_settings: Settings
     assert outcome.exit_code == 1
     assert "invalid setting: k" in outcome.output
     assert "Traceback" not in outcome.output
+
+
+def test_ask_without_a_question_says_so_and_exits_1(indexed: Settings) -> None:
+    result = run("ask", "\u200b \u3164", "--index", indexed.index_dir)
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "Please type a question."

@@ -116,7 +116,9 @@ def test_first_ingest_adds_every_document(built_index: BuiltIndex, docs: CorpusD
     assert report.skipped == []
     assert built_index.progress == [(i, 5, doc_id) for i, doc_id in enumerate(docs.all, start=1)]
     assert report.passages_embedded == _store(settings).count() >= len(docs.all)
-    assert report.summary().startswith("5 added, 0 updated, 0 unchanged, 0 removed, 0 skipped; ")
+    assert report.summary().startswith(
+        "5 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 copies; "
+    )
     assert_index_matches_corpus(settings, docs.all)
 
 

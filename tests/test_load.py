@@ -547,5 +547,18 @@ def test_a_pdf_loses_its_running_header_and_hyphenation_but_keeps_pages(
     assert len(starts) == 3
     for n, start in enumerate(starts, start=1):
         assert text[start:].startswith(f"Page {n} text")
-    reasons = [reason for reason, _ in document.metadata["removed"]]
-    assert len(reasons) == 2
+    assert document.metadata["removed"] == [
+        ("running header or footer (repeated on most pages)", "Brightfield Ltd")
+    ]
+
+
+def test_page_numbers_go_even_from_a_two_page_pdf(
+    tmp_path: Path, make_pdf: Callable[..., bytes]
+) -> None:
+    path = tmp_path / "short.pdf"
+    path.write_bytes(make_pdf([f"We keep receipts for {n} years.\n- {n} -" for n in (1, 2)]))
+
+    text = load_file(path, "short.pdf").page_content
+
+    assert "- 1 -" not in text and "- 2 -" not in text
+    assert "We keep receipts for 2 years." in text

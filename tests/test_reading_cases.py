@@ -208,7 +208,8 @@ def test_a_question_of_zero_width_spaces_is_empty(case: Case) -> None:
 def test_a_copy_is_reported_and_indexed_once(case: Case) -> None:
     chain, report = case("duplicate-file")
     assert report.added == ["maple-privacy.md", "maple-terms.md"]
-    reasons = {item.doc_id: item.reason for item in report.skipped}
+    assert report.skipped == []
+    reasons = {item.doc_id: item.reason for item in report.copies}
     assert reasons == {
         "maple-privacy (1).md": "a copy of maple-privacy.md (the same text), which is indexed once"
     }
@@ -233,4 +234,20 @@ def test_the_copy_is_indexed_once_its_original_is_gone(shared_dir: Path, tmp_pat
 
     assert report.removed == ["maple-privacy.md"]
     assert report.added == ["maple-privacy (1).md"]
-    assert report.skipped == []
+    assert report.skipped == [] and report.copies == []
+
+
+def test_the_same_text_for_another_region_is_not_a_copy(tmp_path: Path) -> None:
+    body = "# Policy\n\nWe keep your orders for two years.\n"
+    for name, region in (("fjord-eu.md", "European Union"), ("fjord-us.md", "United States")):
+        (tmp_path / "docs").mkdir(exist_ok=True)
+        (tmp_path / "docs" / name).write_text(f"---\nregion: {region}\n---\n{body}")
+    (tmp_path / "docs" / "fjord-eu copy.md").write_text(
+        f"---\nregion: European Union\n---\n{body.replace(' two', '  two')}"
+    )
+    settings = Settings(corpus_dir=tmp_path / "docs", index_dir=tmp_path / "index")
+
+    report = ingest(settings)
+
+    assert report.added == ["fjord-eu.md", "fjord-us.md"]
+    assert [item.doc_id for item in report.copies] == ["fjord-eu copy.md"]

@@ -43,7 +43,8 @@ def test_normalise_text_is_idempotent() -> None:
     [
         ("Heart-rate data is deleted\n24 months after it was recorded.", None),
         ("We keep it for\nthirty days.", "We keep it for thirty days."),
-        ("This infor-\nmation is kept.", "This information is kept."),
+        # In typed text a hyphen at a line end is the writer's; PDFs are tested in test_load.
+        ("We share it with third-\nparty processors.", "We share it with third-party processors."),
     ],
 )
 def test_wrapped_sentences_are_joined(wrapped: str, joined: str | None) -> None:
@@ -67,3 +68,24 @@ def test_questions_are_normalised_like_documents() -> None:
     assert clean_question(" How are \ufb01nancial\u00a0records\u200b kept?\n") == (
         "How are financial records kept?"
     )
+
+
+def test_a_layout_hyphen_is_joined_unless_the_document_writes_the_word_with_it() -> None:
+    assert join_wrapped_lines("We keep infor-\nmation.", hyphens=True) == "We keep information."
+    kept = "Data of pihak-\npihak ketiga."
+    assert join_wrapped_lines(kept, hyphens=True) == "Data of pihak-pihak ketiga."
+    written = "Our third-party list. We share it with third-\nparty processors."
+    assert join_wrapped_lines(written, hyphens=True).endswith("with third-party processors.")
+
+
+def test_a_full_line_continues_on_the_next_even_before_a_capital() -> None:
+    wrapped = (
+        "We share your billing details with our payment processor, who bills you monthly for\n"
+        "Stripe handles the payment itself and keeps the card details on our behalf.\n"
+        "1. your name\n2. your email address"
+    )
+    lines = join_wrapped_lines(wrapped).split("\n")
+    assert lines[0].endswith(
+        "monthly for Stripe handles the payment itself and keeps the card details on our behalf."
+    )
+    assert lines[1:] == ["1. your name", "2. your email address"]

@@ -34,7 +34,9 @@ ProgressCallback = Callable[[int, int, str], None]
 Echo = Callable[[str], None]
 LOCK_NAME = "ingest.lock"
 # "policy (1)", "policy copy", "policy - Copy 2", "Copy of policy".
-_COPY_MARK = re.compile(r"\s*\(\d+\)$|\s*-?\s*copy(?:\s*\d+)?$|^copy of\s+", re.IGNORECASE)
+_COPY_MARK = re.compile(
+    r"\s*\(\d+\)$|\s*[-_]?\s*(?:copy|backup|bak|old)(?:\s*\d+)?$|^copy of\s+", re.IGNORECASE
+)
 # Texts embedded per call: small enough that progress inside a large document moves often.
 EMBED_BATCH = 64
 # How often progress inside one large document is reported to the server's log.
@@ -51,6 +53,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Files with the same text as an indexed one: reported, indexed once, not a failure.
+    copies: list[Skipped] = field(default_factory=list)
     passages_embedded: int = 0
     seconds: float = 0.0
     # Text dropped from the documents read this run (hidden, furniture, ...), counted by reason.
@@ -61,7 +65,8 @@ class IngestReport:
         line = (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-            f"{len(self.skipped)} skipped; {self.passages_embedded} passages embedded "
+            f"{len(self.skipped)} skipped, {len(self.copies)} copies; "
+            f"{self.passages_embedded} passages embedded "
             f"in {self.seconds:.1f} s"
         )
         if self.dropped:
@@ -223,6 +228,7 @@ def _sync(
     for items in (report.added, report.updated, report.unchanged):
         items.sort()
     report.skipped.sort(key=lambda item: item.doc_id)
+    report.copies.sort(key=lambda item: item.doc_id)
     return report
 
 
@@ -282,7 +288,7 @@ def _ingest_one(
         reason = f"a copy of {twin} (the same text), which is indexed once"
         if previous:
             _forget(store, settings, doc_id)
-        report.skipped.append(Skipped(doc_id, reason))
+        report.copies.append(Skipped(doc_id, reason))
         return
     report.dropped.update(reason for reason, _ in document.metadata.get("removed", []))
     passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)

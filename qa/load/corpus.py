@@ -29,6 +29,7 @@ FORMATS = {
     ".pdf": "pdf",
 }
 MAX_FILE_BYTES = 50 * 1024 * 1024
+_IDENTITY_FIELDS = ("title", "publisher", "kind", "region", "document_date", "language")
 
 
 @dataclass(frozen=True)
@@ -212,12 +213,23 @@ def _document(
         source=str(path),
         format=fmt,
         content_hash=content_hash(data),
-        text_hash=content_hash(text.encode("utf-8")),
+        text_hash=_identity(text, meta),
         removed=removed,
     )
     if page_starts is not None:
         meta["page_starts"] = page_starts
     return Document(page_content=text, metadata=meta, id=doc_id)
+
+
+def _identity(text: str, meta: dict[str, Any]) -> str:
+    """What makes two files copies: the same words and the same front matter.
+
+    Whitespace is collapsed (a re-wrapped copy is a copy); the metadata a user filters on is
+    part of it, so the same text published for another region or by another company is not.
+    """
+    fields = [str(meta.get(name, "")) for name in _IDENTITY_FIELDS]
+    words = " ".join(text.split())
+    return content_hash("\x1f".join([*fields, words]).encode("utf-8"))
 
 
 def load_corpus(corpus_dir: Path) -> LoadReport:

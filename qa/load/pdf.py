@@ -21,33 +21,42 @@ RUNNING = "running header or footer (repeated on most pages)"
 # _MIN_PAGES_FOR_RUNNING pages) is a running header or footer, not the document's text.
 _RUNNING_SHARE = 0.6
 _MIN_PAGES_FOR_RUNNING = 3
-# Page numbers differ on every page: compare lines with their digits masked.
-_DIGITS = re.compile(r"\d+")
 # Text extraction spaces words by their layout; a quote reads better with single spaces.
 _SPACES = re.compile(r"[ \t]{2,}")
 _HEADING_WORDS = 8
+_EDGE_LINES = 3
+# A page number alone on its line, however a document writes it: "3", "- 3 -", "Page 3 of 9",
+# "3/9", "Halaman 3 dari 9".
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|halaman|p\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|dari|/)\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
 
 
 def _edge_lines(page: str) -> list[str]:
+    # Headers and footers may take a few lines: the name, the title, the date, the number.
     lines = [line.strip() for line in page.split("\n") if line.strip()]
-    return lines[:1] + lines[-1:] if len(lines) > 1 else lines
+    if len(lines) <= 2 * _EDGE_LINES:
+        return lines
+    return lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
 
 
 def running_lines(pages: list[str]) -> set[str]:
-    """The header and footer lines repeated on most pages, digits masked ("Page # of #").
+    """The header and footer lines repeated word for word at the edges of most pages.
+
+    Page numbers differ on every page; ``_PAGE_NUMBER`` removes those wherever they are.
 
     Example:
         >>> pages = [f"Brightfield Ltd\\nText {n}.\\nPage {n} of 3" for n in (1, 2, 3)]
         >>> sorted(running_lines(pages))
-        ['Brightfield Ltd', 'Page # of #']
+        ['Brightfield Ltd']
     """
     if len(pages) < _MIN_PAGES_FOR_RUNNING:
         return set()
     counts: dict[str, int] = {}
     for page in pages:
         for line in set(_edge_lines(page)):
-            key = _DIGITS.sub("#", line)
-            counts[key] = counts.get(key, 0) + 1
+            counts[line] = counts.get(line, 0) + 1
     return {line for line, count in counts.items() if count >= _RUNNING_SHARE * len(pages)}
 
 
@@ -89,7 +98,9 @@ def _without_running(page: str, running: set[str]) -> str:
     kept = [
         line
         for line in lines
-        if not (line.strip() in edges and _DIGITS.sub("#", line.strip()) in running)
+        if not (
+            line.strip() in edges and (line.strip() in running or _PAGE_NUMBER.match(line.strip()))
+        )
     ]
     return "\n".join(kept).strip()
 
@@ -128,7 +139,8 @@ def load_pdf(data: bytes) -> tuple[str, dict[str, Any], list[int]]:
     removed = [(RUNNING, line) for line in sorted(running)]
     pages = [
         mark_headings(
-            _SPACES.sub(" ", join_wrapped_lines(_without_running(page, running))), number == 0
+            _SPACES.sub(" ", join_wrapped_lines(_without_running(page, running), hyphens=True)),
+            number == 0,
         )
         for number, page in enumerate(raw)
     ]

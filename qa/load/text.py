@@ -20,11 +20,13 @@ _BLANK_LETTERS = frozenset("\u115f\u1160")
 _MARKUP = frozenset("<>#|*_[]`&\\")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-# A line break inside a sentence: after a character that does not end a clause, before a
-# lower-case letter or a digit ("deleted⏎24 months after"). A capital may start a heading.
-_WRAP = re.compile(r"(?<=[^\s.!?:;])\n(?=[^\W_A-Z])")
-# A word hyphenated at a line end by a layout: "infor-⏎mation" (lower case on both sides).
-_HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+# A line at least this share of the text's usual line length was wrapped, not ended.
+WRAP_SHARE = 0.75
+MIN_WRAP_WIDTH = 60
+_LIST_START = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s")
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+_LAST_WORD = re.compile(r"[^\W\d_]+$")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _kept_apart(char: str) -> bool:
@@ -88,16 +90,57 @@ def remove_invisible(text: str) -> str:
     )
 
 
-def join_wrapped_lines(text: str) -> str:
-    """Join lines a layout wrapped inside a sentence, and words it hyphenated at a line end.
+def join_wrapped_lines(text: str, *, hyphens: bool = False) -> str:
+    """Join lines a layout wrapped inside a sentence (plain text and PDF pages).
 
-    For plain text and PDF pages, where a line break may be only where the line was full.
-    Markdown has its own rule (a paragraph's lines are one paragraph).
+    A line continues on the next unless it ends a sentence or a label (``.!?:;``), is short
+    (a title or a label: under ``WRAP_SHARE`` of the text's usual line length, unless the next
+    line starts in lower case or with a digit), or the next line is blank or starts a list
+    item. With ``hyphens``, a word split by a hyphen at a line end is joined too, unless the
+    document writes the hyphenated form elsewhere or its halves are the same word ("pihak-
+    pihak"): for PDFs, whose layout hyphenates; a typed text's hyphens are the writer's.
 
     Example:
-        >>> join_wrapped_lines("Heart-rate data is deleted\\n24 months after it was re-\\ncorded.")
+        >>> join_wrapped_lines("Heart-rate data is deleted\\n24 months after it was recorded.")
         'Heart-rate data is deleted 24 months after it was recorded.'
         >>> join_wrapped_lines("Retention Notes\\nAcme keeps tickets.")
         'Retention Notes\\nAcme keeps tickets.'
+        >>> join_wrapped_lines("This infor-\\nmation is kept.", hyphens=True)
+        'This information is kept.'
     """
-    return _WRAP.sub(" ", _HYPHENATED.sub("", text))
+    lines = text.split("\n")
+    lengths = sorted(len(line) for line in lines if line.strip())
+    # Layouts wrap at 60 characters or more; below that a short line is a title or a label.
+    usual = max(lengths[int(len(lengths) * 0.8)] if lengths else 0, MIN_WRAP_WIDTH)
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if _continues(previous, line, usual):
+            if _HYPHEN_END.search(previous) and line[:1].islower() and not hyphens:
+                out[-1] = previous.rstrip() + line.lstrip()  # "third-⏎party": the writer's hyphen
+            elif hyphens and _HYPHEN_END.search(previous) and line[:1].islower():
+                head = previous.rstrip()[:-1]
+                word = _LAST_WORD.search(head)
+                first = _FIRST_WORD.match(line)
+                joined = (word.group(0) if word else "") + "-" + (first.group(0) if first else "")
+                if (word and first and word.group(0) == first.group(0)) or joined in text.replace(
+                    "-\n", "-"
+                ).replace(joined, "", 1):
+                    out[-1] = f"{head}-{line.lstrip()}"
+                else:
+                    out[-1] = head + line.lstrip()
+            else:
+                out[-1] = f"{previous.rstrip()} {line.lstrip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _continues(previous: str, line: str, usual: int) -> bool:
+    """Whether ``line`` continues the sentence ``previous`` was wrapped in."""
+    last, first = previous.rstrip(), line.lstrip()
+    if not last or not first or _LIST_START.match(line) or last[-1] in ".!?:;":
+        return False
+    if first[0].islower() or first[0].isdigit():
+        return True
+    return len(last) >= WRAP_SHARE * usual

@@ -18,19 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer.abstention import margin
+from qa.answer.abstention import SIGNALS, margin
 from qa.answer.chain import AnswerChain
 from qa.settings import AbstentionRule, Settings
 
-SIGNALS = [
-    "top_dense",
-    "top_sentence",
-    "evidence",
-    "coverage",
-    "missing_names",
-    "unknown_names",
-    "agreement",
-]
 FLOORS = np.round(np.arange(0.10, 0.95, 0.005), 3)
 PENALTIES = (0.0, 0.1, 0.25, 0.5)
 

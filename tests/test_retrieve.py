@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from answer_docs import CONTACT_QUESTION, ZETA_TERMS_ID
 
-from qa.index.embeddings import get_embeddings
 from qa.index.store import PassageStore
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.hybrid import HybridRetriever
@@ -28,16 +27,7 @@ RANKING_KEYS = {
 def retriever(answer_settings: Settings) -> HybridRetriever:
     """A hybrid retriever over the answering index, configured as the chain configures it."""
     settings = answer_settings
-    return HybridRetriever(
-        store=PassageStore.open(settings.index_dir),
-        embeddings=get_embeddings(settings.embedding_model),
-        k=settings.k,
-        fetch_k=settings.fetch_k,
-        dense_weight=settings.dense_weight,
-        sentence_weight=settings.sentence_weight,
-        lexical_weight=settings.lexical_weight,
-        min_sentence_chars=settings.min_sentence_chars,
-    )
+    return HybridRetriever.from_settings(PassageStore.open(settings.index_dir), settings)
 
 
 def test_rare_word_is_found_by_the_lexical_ranking(retriever: HybridRetriever) -> None:

@@ -38,6 +38,16 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"“(]*([A-Z]\w*)")
 # Definitions of signals, not tuned: "agreement" means both rankings put the top passage in
 # their first five; a question word of four letters or more counts as known when a corpus word
 # starts with it ("encrypt" for "encryption"); "coverage" looks at the first three passages.
+# The signals ``compute_signals`` measures, before the rule's ``margin`` is added.
+SIGNALS = (
+    "top_dense",
+    "top_sentence",
+    "evidence",
+    "coverage",
+    "missing_names",
+    "unknown_names",
+    "agreement",
+)
 _AGREEMENT_RANK = 5
 _MIN_PREFIX = 4
 _COVERAGE_PASSAGES = 3

@@ -22,7 +22,7 @@ from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.result import AnswerResult, Citation
 from qa.errors import IndexMismatchError, QuestionError
-from qa.index.embeddings import canonical_model_name, get_embeddings
+from qa.index.embeddings import canonical_model_name
 from qa.index.ingest import index_config
 from qa.index.store import PassageStore
 from qa.load.language import question_language
@@ -67,16 +67,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """Bind an opened store; ``from_settings`` is the usual way in."""
         self.settings = settings
         self.store = store
-        self.retriever = HybridRetriever(
-            store=store,
-            embeddings=get_embeddings(settings.embedding_model),
-            k=settings.k,
-            fetch_k=settings.fetch_k,
-            dense_weight=settings.dense_weight,
-            sentence_weight=settings.sentence_weight,
-            lexical_weight=settings.lexical_weight,
-            min_sentence_chars=settings.min_sentence_chars,
-        )
+        self.retriever = HybridRetriever.from_settings(store, settings)
         self.evidence = EvidenceSelector.from_settings(settings)
         self._chat = chat_model(settings) if settings.llm_base_url else None
         self._rule = settings.abstention_rule(canonical_model_name(settings.embedding_model))

@@ -145,10 +145,13 @@ def _strip_unseen(soup: BeautifulSoup) -> list[tuple[str, str]]:
         reason = _hidden(tag) or (
             "hidden by the page's stylesheet" if id(tag) in by_stylesheet else None
         )
-        if reason is None and not _is_content(tag):
+        if reason is None:
             reason = _widget(tag)
             if reason is None and tag.name in _FURNITURE:
                 reason = f"page furniture (<{tag.name}>)"
+            # Only a candidate pays for the content check, which reads its whole subtree.
+            if reason is not None and _is_content(tag):
+                reason = None
         if reason is None:
             continue
         text = _text_of(tag)

@@ -320,8 +320,9 @@ def clean_markdown(body: str, removed: list[tuple[str, str]] | None = None) -> s
         raw = _BLOCKQUOTE.sub("", raw)
         # Items of a list that a lead-in introduces ("processed by:") are content even when each
         # is only a link ("- [Stripe](...)"); the same links without a lead-in are navigation.
-        listed = bool(_LIST_ITEM.match(raw)) and _in_introduced_list(out)
-        if _is_furniture(raw) and not (listed and _LETTER.search(_inline(raw))):
+        if _is_furniture(raw) and not (
+            _LIST_ITEM.match(raw) and _in_introduced_list(out) and _LETTER.search(_inline(raw))
+        ):
             if raw.strip():
                 removed.append((FURNITURE, raw.strip()))
             continue

@@ -123,9 +123,10 @@ def join_wrapped_lines(text: str, *, hyphens: bool = False) -> str:
                 word = _LAST_WORD.search(head)
                 first = _FIRST_WORD.match(line)
                 joined = (word.group(0) if word else "") + "-" + (first.group(0) if first else "")
-                if (word and first and word.group(0) == first.group(0)) or joined in text.replace(
-                    "-\n", "-"
-                ).replace(joined, "", 1):
+                # Kept when the halves are one word twice, or the document also writes the
+                # hyphenated form elsewhere (a second occurrence once line breaks are ignored).
+                same = bool(word and first and word.group(0) == first.group(0))
+                if same or text.replace("-\n", "-").count(joined) > 1:
                     out[-1] = f"{head}-{line.lstrip()}"
                 else:
                     out[-1] = head + line.lstrip()

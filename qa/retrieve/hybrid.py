@@ -38,6 +38,7 @@ from qa.settings import (
     DEFAULT_LEXICAL_WEIGHT,
     DEFAULT_MIN_SENTENCE_CHARS,
     DEFAULT_SENTENCE_WEIGHT,
+    Settings,
 )
 
 
@@ -106,6 +107,30 @@ class HybridRetriever(BaseRetriever):
     lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
     min_sentence_chars: int = DEFAULT_MIN_SENTENCE_CHARS
     filters: SearchFilters = SearchFilters()
+
+    @classmethod
+    def from_settings(
+        cls, store: PassageStore, settings: Settings, embeddings: Embeddings | None = None
+    ) -> HybridRetriever:
+        """The retriever ``settings`` describe (k, fetch_k, fusion weights, sentence length).
+
+        Args:
+            store: The opened passage store.
+            settings: The settings to read.
+            embeddings: The question embedder (default: ``settings.embedding_model``'s).
+        """
+        from qa.index.embeddings import get_embeddings
+
+        return cls(
+            store=store,
+            embeddings=embeddings or get_embeddings(settings.embedding_model),
+            k=settings.k,
+            fetch_k=settings.fetch_k,
+            dense_weight=settings.dense_weight,
+            sentence_weight=settings.sentence_weight,
+            lexical_weight=settings.lexical_weight,
+            min_sentence_chars=settings.min_sentence_chars,
+        )
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -122,11 +122,12 @@ class FineprintSystem:
                 paragraph's block cannot be found again in its loaded document.
             FineprintError: Other errors of ingest or of loading the model or the index.
         """
-        from qa.answer.chain import AnswerChain
         from qa.errors import IndexMismatchError
+        from qa.index.embeddings import get_embeddings
         from qa.index.ingest import index_config, ingest
         from qa.index.store import PassageStore
         from qa.load import load_file
+        from qa.retrieve.hybrid import HybridRetriever
 
         self.settings = settings.override(
             corpus_dir=work_dir / "corpus", index_dir=work_dir / "index", chunk_size=CHUNK_SIZE
@@ -145,13 +146,13 @@ class FineprintSystem:
             msg = f"Fineprint could not index every website: {reasons}"
             raise EvaluationError(msg)
         self.store = PassageStore.open(self.settings.index_dir, index_config(self.settings))
-        # The answering chain's own retriever (same k, fetch_k and fusion weights as the app),
-        # with the questions' vectors computed in batches beforehand.
-        retriever = AnswerChain(self.settings, self.store).retriever
-        self.retriever = retriever.model_copy(
-            update={
-                "embeddings": PrecomputedQueries(retriever.embeddings, [q.text for q in questions])
-            }
+        # The retriever the answering chain builds (same k, fetch_k and fusion weights as the
+        # app), with the questions' vectors computed in batches beforehand.
+        embeddings = get_embeddings(self.settings.embedding_model)
+        self.retriever = HybridRetriever.from_settings(
+            self.store,
+            self.settings,
+            PrecomputedQueries(embeddings, [q.text for q in questions]),
         )
         self._heading_starts: dict[str, list[int]] = {}
         for website, doc_id in self.doc_ids.items():

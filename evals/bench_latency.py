@@ -1,7 +1,7 @@
 """Answer latency benchmark: per stage and end to end, warm, over a question file.
 
 Usage:
-    python evals/bench_latency.py [--questions evals/questions/fineprint.jsonl]
+    python evals/bench_latency.py [--questions evals/questions/fit/fineprint.jsonl]
                                   [--index .fineprint/index] [--repeat 2]
 
 The first question warms the caches (BM25, the embedding model) and is not counted.
@@ -22,7 +22,8 @@ from qa.settings import Settings
 def main() -> None:
     """Ask every question ``--repeat`` times and print p50/p95 per stage."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=Path("evals/questions/fineprint.jsonl"))
+    default = Path("evals/questions/fit/fineprint.jsonl")
+    parser.add_argument("--questions", type=Path, default=default)
     parser.add_argument("--index", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()

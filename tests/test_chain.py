@@ -59,7 +59,7 @@ def test_indonesian_question_finds_evidence_in_both_languages(answer_chain: Answ
     result = answer_chain.invoke("Apakah daftar kontak saya dibagikan ke Facebook?")
     assert not result.abstained
     assert result.language == "id"
-    assert result.answer.startswith(phrase("id", "intro"))
+    assert result.answer.startswith(result.lead) and result.lead.endswith("membahas hal ini:")
     assert f"{phrase('id', 'sources')}:" in result.answer
     cited_docs = {c.source.doc_id for c in result.citations}
     ranked_docs = {p.source.doc_id for p in result.passages[:3]}
@@ -148,14 +148,14 @@ def test_question_that_tries_to_instruct_is_answered_from_the_documents_or_absta
         assert result.answer.startswith(phrase("en", "abstention")) and not result.citations
     else:
         # Whatever is said is quoted from the index, under the fixed phrase.
-        assert result.answer.startswith(phrase("en", "intro"))
+        assert result.answer.startswith(result.lead) and "addresses this" in result.lead
         assert_citations_resolve(result)
 
 
 def test_instructions_inside_a_document_are_only_quoted(answer_chain: AnswerChain) -> None:
     result = answer_chain.invoke("How quickly does Acme's support team answer privacy questions?")
     assert not result.abstained
-    assert result.answer.startswith(phrase("en", "intro"))
+    assert result.answer.startswith(result.lead) and "addresses this" in result.lead
     assert any("two working days" in c.quote for c in result.citations)
     assert_citations_resolve(result)
 

@@ -81,8 +81,9 @@ def test_short_sentences_are_dropped() -> None:
     sentences = [short, scored("acme", 30, ON_TOPIC, 0.80)]
     assert texts(PLAIN.score(PASSAGES, sentences, QUESTION)) == [ON_TOPIC]
     assert len("Contacts.") < DEFAULT_MIN_SENTENCE_CHARS == PLAIN.min_sentence_chars
+    # Below the length floor, a one-word label is no statement either.
     lenient = EvidenceSelector(word_bonus=0.0, min_sentence_chars=5)
-    assert texts(lenient.score(PASSAGES, sentences, QUESTION)) == ["Contacts.", ON_TOPIC]
+    assert texts(lenient.score(PASSAGES, sentences, QUESTION)) == [ON_TOPIC]
 
 
 def test_the_word_bonus_lifts_sentences_that_repeat_the_question() -> None:
@@ -137,11 +138,11 @@ def test_nothing_to_score_gives_nothing() -> None:
 def candidates() -> list[Evidence]:
     """Five scored sentences, best first: three in FIRST, one in SECOND, one in THIRD."""
     sentences = [
-        scored("acme", 10, "First sentence of the first passage.", 0.90),
-        scored("acme", 60, "Second sentence of the first passage.", 0.88),
-        scored("acme", 110, "Third sentence of the first passage.", 0.87),
-        scored("acme", 300, "Only sentence of the second passage.", 0.86),
-        scored("zeta", 10, "Only sentence of the third passage here.", 0.80),
+        scored("acme", 10, "We keep chat logs on our servers for thirty days.", 0.90),
+        scored("acme", 60, "Backups are deleted after one full year.", 0.88),
+        scored("acme", 110, "Support tickets stay open until you close them.", 0.87),
+        scored("acme", 300, "Payment records are kept as tax law requires.", 0.86),
+        scored("zeta", 10, "Zeta never sells personal data to anyone.", 0.80),
     ]
     return PLAIN.score(PASSAGES, sentences, QUESTION)
 
@@ -210,3 +211,47 @@ def test_from_settings_takes_every_value_from_the_settings() -> None:
         rank_penalty=0.07,
         min_sentence_chars=12,
     )
+
+
+# -- statements and copies -----------------------------------------------------------------------
+
+
+def test_headings_labels_and_navigation_are_never_evidence() -> None:
+    sentences = [
+        scored("acme", 10, "Deleting Your Acme Account And Contacts.", 0.99),
+        scored("acme", 60, "Acme blog post, 15 January 2021:", 0.98),
+        scored("acme", 110, "Learn more about how Acme shares contact lists.", 0.97),
+        scored("acme", 300, ON_TOPIC, 0.80),
+    ]
+    assert texts(PLAIN.score(PASSAGES, sentences, QUESTION)) == [ON_TOPIC]
+
+
+def test_a_sentence_inside_a_quotation_is_quoted_from_its_opening_mark() -> None:
+    text = 'Acme said: "We read nothing. We never share contact lists," in a post.'
+    item = Document(
+        page_content=text,
+        id="q#0",
+        metadata={"doc_id": "q", "start": 0, "end": len(text), "rank": 1},
+    )
+    tail = 'We never share contact lists," in a post.'
+    found = PLAIN.score([item], [scored("q", text.index(tail), tail, 0.9)], QUESTION)
+    assert texts(found) == ['"We read nothing. We never share contact lists," in a post.']
+    assert text[found[0].doc_start : found[0].doc_end] == found[0].text
+
+
+def test_the_same_statement_elsewhere_is_kept_once_as_a_copy() -> None:
+    other = passage("birch#0", 0, 200, rank=2)
+    sentences = [
+        scored("acme", 10, "Acme never shares your contact lists with anyone.", 0.90),
+        scored("birch", 10, "Birch never shares your contact lists with anyone.", 0.89),
+        scored("acme", 300, "Acme keeps contact lists for thirty days only.", 0.88),
+    ]
+    chosen = EvidenceSelector(per_passage=1).select(
+        PLAIN.score([FIRST, other, SECOND], sentences, QUESTION)
+    )
+    assert texts(chosen) == [
+        "Acme never shares your contact lists with anyone.",
+        "Acme keeps contact lists for thirty days only.",
+    ]
+    assert [c.passage.id for c in chosen[0].copies] == ["birch#0"]
+    assert chosen[0].copies[0].text.startswith("Birch")

@@ -10,6 +10,7 @@ from qa.answer.extractive import (
     compose_abstention,
     compose_answer,
     describe_source,
+    lead_line,
     passage_views,
 )
 from qa.answer.phrases import phrase
@@ -36,7 +37,7 @@ def evidence(item: Document, sentence: str, score: float) -> Evidence:
 def test_one_marker_per_passage_numbered_by_first_appearance() -> None:
     first = passage("a#0", "a.md", 0, 1, title="A")
     second = passage("b#0", "b.md", 25, 2, title="B")
-    citations = cite(
+    citations, _ = cite(
         [
             evidence(second, "We keep logs for thirty days.", 0.9),
             evidence(first, "We never sell your data.", 0.8),
@@ -49,7 +50,7 @@ def test_one_marker_per_passage_numbered_by_first_appearance() -> None:
 
 def test_quote_offsets_point_at_the_quote_in_document_and_passage() -> None:
     item = passage("b#0", "b.md", 25, 1)
-    citation = cite([evidence(item, "Backups go after a year.", 0.7)])[0]
+    citation = cite([evidence(item, "Backups go after a year.", 0.7)])[0][0]
     assert TEXT[citation.quote_start : citation.quote_end] == citation.quote
     inside = item.page_content[citation.passage_quote_start : citation.passage_quote_end]
     assert inside == citation.quote
@@ -58,14 +59,14 @@ def test_quote_offsets_point_at_the_quote_in_document_and_passage() -> None:
 def test_the_answer_groups_quotes_by_source_and_lists_the_sources() -> None:
     first = passage("a#0", "a.md", 0, 1, title="Alpha", publisher="Acme")
     second = passage("a#1", "a.md", 25, 2, title="Alpha", section="Logs")
-    citations = cite(
+    citations, quotes = cite(
         [
             evidence(first, "We never sell your data.", 0.9),
             evidence(second, "We keep logs for thirty days.", 0.8),
         ]
     )
-    text = "".join(compose_answer(citations, "en"))
-    assert text.startswith(phrase("en", "intro"))
+    text = "".join(compose_answer(citations, quotes, "en"))
+    assert text.startswith("Alpha (Acme) addresses this:\n")
     assert "“We never sell your data.” [1]" in text
     assert "“We keep logs for thirty days.” [2]" in text
     sources = text.split(f"{phrase('en', 'sources')}:\n", 1)[1]
@@ -79,8 +80,80 @@ def test_the_answer_groups_quotes_by_source_and_lists_the_sources() -> None:
 def test_a_quote_with_its_own_quotation_marks_is_not_quoted_twice() -> None:
     text = "“We never sell.”"
     item = Document(page_content=text, id="q#0", metadata={"doc_id": "q", "start": 0, "end": 16})
-    citations = cite([Evidence(item, text, 0, len(text), 0.9)])
-    assert "\n“We never sell.” [1]" in "".join(compose_answer(citations, "en"))
+    citations, quotes = cite([Evidence(item, text, 0, len(text), 0.9)])
+    assert "\n“We never sell.” [1]" in "".join(compose_answer(citations, quotes, "en"))
+
+
+def test_a_statement_made_by_several_sources_is_quoted_once_with_every_marker() -> None:
+    old = passage(
+        "p#0",
+        "p-2019.md",
+        0,
+        1,
+        title="Policy",
+        publisher="Acme",
+        kind="policy",
+        document_date="2019-12-19",
+    )
+    new = passage(
+        "q#0",
+        "p-2021.md",
+        0,
+        2,
+        title="Policy",
+        publisher="Acme",
+        kind="policy",
+        document_date="2021-01-04",
+    )
+    copy = evidence(new, "We never sell your data.", 0.8)
+    item = Evidence(old, "We never sell your data.", 0, 24, 0.9, copies=(copy,))
+    citations, quotes = cite([item])
+    assert [(c.marker, c.passage_id) for c in citations] == [(1, "p#0"), (2, "q#0")]
+    assert quotes[0].markers == [1, 2]
+    assert quotes[0].versions == ["2019-12-19", "2021-01-04"]
+    text = "".join(compose_answer(citations, quotes, "en"))
+    assert text.count("We never sell your data.") == 1
+    assert (
+        "“We never sell your data.” [1][2] (the same in each version: 2019-12-19, 2021-01-04)"
+        in text
+    )
+    # Two publishers saying the same (a template) are not versions of one document.
+    other = passage(
+        "r#0",
+        "r.md",
+        0,
+        2,
+        title="Notice",
+        publisher="Birch",
+        kind="policy",
+        document_date="2021-01-04",
+    )
+    shared = Evidence(
+        old,
+        "We never sell your data.",
+        0,
+        24,
+        0.9,
+        copies=(evidence(other, "We never sell your data.", 0.8),),
+    )
+    assert cite([shared])[1][0].versions == []
+
+
+def test_the_lead_line_names_the_first_source_and_counts_the_others() -> None:
+    first = passage(
+        "a#0", "a.md", 0, 1, title="Alpha", publisher="Acme", document_date="2021-01-12"
+    )
+    second = passage("b#0", "b.md", 25, 2, title="Beta")
+    citations, _ = cite(
+        [
+            evidence(first, "We never sell your data.", 0.9),
+            evidence(second, "We keep logs for thirty days.", 0.8),
+        ]
+    )
+    assert lead_line(citations, "en") == (
+        "Alpha (Acme, 2021-01-12) addresses this, as 1 other document does:"
+    )
+    assert lead_line(citations[:1], "id") == "Alpha (Acme, 2021-01-12) membahas hal ini:"
 
 
 def test_the_abstention_says_so_and_shows_closest_passages_cut_short() -> None:

@@ -27,6 +27,7 @@ import re
 from langchain_core.documents import Document
 
 from qa.answer.evidence import Evidence
+from qa.retrieve.acronyms import expansions
 from qa.retrieve.hybrid import Retrieval
 from qa.retrieve.lexical import tokenize
 from qa.settings import DEFAULT_ABSTENTION_RULE, AbstentionRule
@@ -44,13 +45,16 @@ SIGNALS = (
     "top_sentence",
     "evidence",
     "coverage",
+    "evidence_coverage",
     "missing_names",
     "unknown_names",
     "agreement",
+    "indonesian",
 )
 _AGREEMENT_RANK = 5
 _MIN_PREFIX = 4
 _COVERAGE_PASSAGES = 3
+_COVERAGE_EVIDENCE = 2
 
 
 def question_names(question: str) -> list[str]:
@@ -61,16 +65,21 @@ def question_names(question: str) -> list[str]:
         ['Turkey', '2021']
     """
     starts = set(_SENTENCE_START.findall(question))
-    names = [w for w in _NAME.findall(question) if w not in starts]
+    # "What's" starts a sentence as "What" does: compare without the contraction.
+    names = [w for w in _NAME.findall(question) if re.split(r"['’]", w)[0] not in starts]
     return [re.sub(r"['’]s$", "", w).strip(".,") for w in names]
 
 
-def _known(name: str, vocabulary: frozenset[str]) -> bool:
+def _known(name: str, vocabulary: frozenset[str], acronyms: dict[str, str] | None = None) -> bool:
+    """Whether the corpus mentions ``name``: its words, or the other form of an acronym."""
     words = re.findall(r"\w+", name.casefold())
-    return all(
+    if all(
         w in vocabulary or (len(w) >= _MIN_PREFIX and any(v.startswith(w) for v in vocabulary))
         for w in words
-    )
+    ):
+        return True
+    other = expansions(name, acronyms or {})
+    return any(_known(form, vocabulary) for form in other if form.casefold() != name.casefold())
 
 
 def compute_signals(
@@ -84,7 +93,8 @@ def compute_signals(
 
     Returns:
         ``top_dense``, ``top_sentence`` and ``evidence`` (cosines, about -1..1), ``coverage``,
-        ``missing_names``, ``unknown_names`` and ``agreement`` (shares, 0..1), and ``margin``
+        ``evidence_coverage``, ``missing_names``, ``unknown_names`` and ``agreement`` (shares,
+        0..1), ``indonesian`` (1 for an Indonesian question, else 0) and ``margin``
         (``margin(...)``, negative: abstain), each rounded to 4 digits.
     """
     passages: list[Document] = retrieval.passages
@@ -94,10 +104,18 @@ def compute_signals(
     ).casefold()
     names = question_names(question)
     missing = [n for n in names if n.casefold() not in haystack]
-    unknown = [n for n in names if not _known(n, retrieval.vocabulary)]
-    question_tokens = set(tokenize(question))
-    top_tokens = set(tokenize(" ".join(p.page_content for p in passages[:_COVERAGE_PASSAGES])))
-    coverage = len(question_tokens & top_tokens) / len(question_tokens) if question_tokens else 0.0
+    unknown = [n for n in names if not _known(n, retrieval.vocabulary, retrieval.acronyms)]
+    if language not in NAME_LANGUAGES:
+        unknown = []
+    # Both forms of an acronym count as the question's words.
+    asked = " ".join([question, *expansions(question, retrieval.acronyms)])
+    question_tokens = set(tokenize(asked, language))
+    top_tokens = set(
+        tokenize(" ".join(p.page_content for p in passages[:_COVERAGE_PASSAGES]), language)
+    )
+    evidence_tokens = set(
+        tokenize(" ".join(e.text for e in evidence[:_COVERAGE_EVIDENCE]), language)
+    )
     agreement = 0.0
     if passages:
         meta = passages[0].metadata
@@ -107,32 +125,36 @@ def compute_signals(
         "top_dense": round(retrieval.top_dense, 4),
         "top_sentence": round(retrieval.top_sentence, 4),
         "evidence": round(evidence[0].score if evidence else 0.0, 4),
-        "coverage": round(coverage, 4),
+        "coverage": round(_share(question_tokens, top_tokens), 4),
+        "evidence_coverage": round(_share(question_tokens, evidence_tokens), 4),
         "missing_names": round(len(missing) / len(names), 4) if names else 0.0,
         "unknown_names": round(len(unknown) / len(names), 4) if names else 0.0,
         "agreement": agreement,
+        "indonesian": 1.0 if language == "id" else 0.0,
     }
-    signals["margin"] = round(margin(signals, language, rule), 4)
+    signals["margin"] = round(margin(signals, rule), 4)
     return signals
 
 
-def margin(
-    signals: dict[str, float], language: str, rule: AbstentionRule = DEFAULT_ABSTENTION_RULE
-) -> float:
-    """How far the best passage's cosine clears the rule's floor (negative: abstain).
+def _share(wanted: set[str], found: set[str]) -> float:
+    return len(wanted & found) / len(wanted) if wanted else 0.0
+
+
+def margin(signals: dict[str, float], rule: AbstentionRule = DEFAULT_ABSTENTION_RULE) -> float:
+    """How far the evidence clears the rule's bar (negative: abstain).
+
+    The rule is linear: ``bias + sum(weight * signal)``, the log-odds that the question is
+    answered by the retrieved passages, less the log-odds of the decision threshold.
 
     Args:
-        signals: At least ``top_dense`` (cosine) and ``unknown_names`` (share, 0..1).
-        language: The question's language code.
+        signals: The signals of ``compute_signals`` (missing ones count as 0).
         rule: The embedding model's rule.
 
     Example:
-        >>> margin({"top_dense": 0.86, "unknown_names": 0.0}, "en") > 0
+        >>> margin({"top_dense": 0.95, "top_sentence": 0.95, "evidence": 0.95}) > 0
         True
     """
-    unknown = signals.get("unknown_names", 0.0) if language in NAME_LANGUAGES else 0.0
-    penalty = rule.unknown_name_penalty * unknown
-    return signals.get("top_dense", 0.0) - rule.floor(language) - penalty
+    return rule.bias + sum(w * signals.get(name, 0.0) for name, w in rule.weights.items())
 
 
 def should_abstain(signals: dict[str, float]) -> bool:

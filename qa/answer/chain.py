@@ -17,7 +17,13 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from qa.answer.abstention import compute_signals, should_abstain
 from qa.answer.evidence import Evidence, EvidenceSelector
-from qa.answer.extractive import cite, compose_abstention, compose_answer, passage_views
+from qa.answer.extractive import (
+    cite,
+    compose_abstention,
+    compose_answer,
+    lead_line,
+    passage_views,
+)
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.result import AnswerResult, Citation
@@ -157,7 +163,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
         clock = time.perf_counter()
         scored = self.evidence.score(retrieval.passages, retrieval.sentences, question)
-        evidence = self.evidence.select(scored)
+        evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
@@ -189,8 +195,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
     def _extract(
         self, result: AnswerResult, evidence: list[Evidence], language: str
     ) -> Iterator[AnswerResult]:
-        result.citations = cite(evidence)
-        for piece in compose_answer(result.citations, language):
+        result.citations, result.quotes = cite(evidence)
+        _add_cited_copies(result, evidence)
+        result.lead = lead_line(result.citations, language)
+        for piece in compose_answer(result.citations, result.quotes, language):
             result.answer += piece
             yield result.model_copy()
 
@@ -252,5 +260,19 @@ def _generative_citation(number: int, retrieval: Retrieval, evidence: list[Evide
         start = int(passage.metadata["start"])
         first = passage.page_content.split("\n", 1)[0]
         best = Evidence(passage, first, start, start + len(first), 0.0)
-    citation = cite([best])[0]
+    citation = cite([best])[0][0]
     return citation.model_copy(update={"marker": number})
+
+
+def _add_cited_copies(result: AnswerResult, evidence: list[Evidence]) -> None:
+    """Show the passages of cited copies too: every citation points to a shown passage."""
+    shown = {view.passage_id for view in result.passages}
+    extra = [
+        copy.passage
+        for item in evidence
+        for copy in item.copies
+        if str(copy.passage.id) not in shown
+    ]
+    for view in passage_views(list({str(p.id): p for p in extra}.values())):
+        view.rank = len(result.passages) + 1
+        result.passages.append(view)

@@ -2,15 +2,20 @@
 
 Each stored sentence already has a vector (embedded at ingest) and retrieval has scored it
 against the question; a sentence's evidence score is that cosine, plus a small bonus for the
-question words it repeats, minus a small penalty for the rank of its passage.
+question words it repeats, minus a small penalty for the rank of its passage. Only statements
+are candidates (``qa.answer.statements``): never a heading, label, navigation line or fragment,
+and a sentence inside a quotation is quoted from its opening mark. A sentence that says what a
+better one already says (another version, a copy, a template) becomes that one's copy, quoted
+once with every source.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_core.documents import Document
 
+from qa.answer.statements import balanced_span, same_statement, statement_problem
 from qa.retrieve.catalog import ScoredSentence
 from qa.retrieve.lexical import tokenize
 from qa.settings import (
@@ -26,13 +31,18 @@ from qa.settings import (
 
 @dataclass(frozen=True)
 class Evidence:
-    """One selected sentence, where it sits, and the passage that holds it."""
+    """One selected sentence, where it sits, the passage that holds it, and its copies.
+
+    ``copies`` are the same statement in other passages (other documents or versions), each
+    with its own text and offsets, so every source can be cited for it.
+    """
 
     passage: Document
     text: str
     doc_start: int
     doc_end: int
     score: float
+    copies: tuple[Evidence, ...] = ()
 
     @property
     def passage_start(self) -> int:
@@ -118,6 +128,12 @@ class EvidenceSelector:
                 if (doc_id, s_start) in seen or len(text) < self.min_sentence_chars:
                     continue
                 seen.add((doc_id, s_start))
+                span = _statement_span(passage, text, s_start, s_end)
+                if span is None:
+                    continue
+                if span != (s_start, s_end):
+                    s_start, s_end = span
+                    text = passage.page_content[s_start - start : s_end - start]
                 tokens = set(tokenize(text))
                 overlap = (
                     len(tokens & question_tokens) / len(question_tokens) if question_tokens else 0
@@ -130,9 +146,9 @@ class EvidenceSelector:
     def select(self, scored: list[Evidence]) -> list[Evidence]:
         """Keep the best of ``scored``: within ``margin`` of the best, ``per_passage`` each.
 
-        Few sentences per passage spread an answer over its sources instead of quoting one
-        passage at length; on the question set one per passage raised citation precision and
-        recall together.
+        A sentence saying what a kept one says (``same_statement``) is not quoted again: it
+        joins the kept one's ``copies`` when it comes from another document. Few sentences per
+        passage spread an answer over its sources instead of quoting one passage at length.
 
         Returns:
             At most ``max_sentences`` items, best first.
@@ -143,11 +159,66 @@ class EvidenceSelector:
         chosen: list[Evidence] = []
         per_passage: dict[str, int] = {}
         for evidence in scored:
-            if evidence.score < best - self.margin or len(chosen) >= self.max_sentences:
+            if evidence.score < best - self.margin:
                 break
+            same = next(
+                (i for i, kept in enumerate(chosen) if same_statement(kept.text, evidence.text)),
+                None,
+            )
+            if same is not None:
+                chosen[same] = _with_copy(chosen[same], evidence)
+                continue
             pid = str(evidence.passage.id)
-            if per_passage.get(pid, 0) >= self.per_passage:
+            if per_passage.get(pid, 0) >= self.per_passage or len(chosen) >= self.max_sentences:
                 continue
             per_passage[pid] = per_passage.get(pid, 0) + 1
             chosen.append(evidence)
         return chosen
+
+    def with_passage_copies(
+        self, chosen: list[Evidence], copies: dict[str, list[Document]]
+    ) -> list[Evidence]:
+        """Add, to each item, the same sentence in passages with the same text as its own.
+
+        ``copies`` maps a passage id to the passages retrieval folded into it (same text in
+        another document); a copy is added only where the sentence is found verbatim.
+        """
+        result = []
+        for evidence in chosen:
+            for passage in copies.get(str(evidence.passage.id), []):
+                at = passage.page_content.find(evidence.text)
+                if at >= 0:
+                    start = int(passage.metadata["start"]) + at
+                    twin = Evidence(
+                        passage, evidence.text, start, start + len(evidence.text), evidence.score
+                    )
+                    evidence = _with_copy(evidence, twin)
+            result.append(evidence)
+        return result
+
+
+def _with_copy(kept: Evidence, other: Evidence) -> Evidence:
+    """``kept`` with ``other`` as a copy, unless ``other``'s document is already cited."""
+    docs = {kept.passage.metadata["doc_id"], *(c.passage.metadata["doc_id"] for c in kept.copies)}
+    if other.passage.metadata["doc_id"] in docs:
+        return kept
+    return replace(kept, copies=(*kept.copies, other))
+
+
+def _statement_span(passage: Document, text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The document span to quote for a stored sentence, or ``None`` if it states nothing.
+
+    A sentence whose quotation marks do not balance is widened to its opening (or closing)
+    mark inside the passage; one that cannot be is dropped, like headings and labels.
+    """
+    problem = statement_problem(text)
+    if problem is None:
+        return start, end
+    if problem != "unbalanced quotes":
+        return None
+    offset = int(passage.metadata["start"])
+    span = balanced_span(passage.page_content, start - offset, end - offset)
+    if span is None:
+        return None
+    widened = passage.page_content[span[0] : span[1]]
+    return (span[0] + offset, span[1] + offset) if statement_problem(widened) is None else None

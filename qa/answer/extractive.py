@@ -1,7 +1,9 @@
-"""The offline answer: the evidence sentences quoted verbatim, each with its ``[n]`` marker.
+"""The offline answer: the evidence sentences quoted verbatim, each with its ``[n]`` markers.
 
-Sources are numbered in order of their best sentence; within a source, sentences keep their
-order of relevance. Abstentions list the closest passages and say plainly that they are no answer.
+A lead line names the document that answers most directly; then the quotes, grouped by source,
+each statement once with every source that makes it. Sources are numbered in order of their
+best sentence; within a source, sentences keep their order of relevance. Abstentions list the
+closest passages and say plainly that they are no answer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from langchain_core.documents import Document
 
 from qa.answer.evidence import Evidence
 from qa.answer.phrases import phrase
-from qa.answer.result import Citation, PassageView, Source
+from qa.answer.result import Citation, PassageView, Quote, Source
 
 _SNIPPET_CHARS = 220
 
@@ -33,27 +35,82 @@ def passage_views(passages: list[Document]) -> list[PassageView]:
     ]
 
 
-def cite(evidence: list[Evidence]) -> list[Citation]:
-    """Number the passages behind ``evidence``: one marker per passage, best passage first."""
+def cite(evidence: list[Evidence]) -> tuple[list[Citation], list[Quote]]:
+    """Number the passages behind ``evidence``: one marker per passage, best passage first.
+
+    Each item's copies (the same statement elsewhere) get their own markers and citations,
+    quoting their own text; the ``Quote`` lists them all.
+
+    Returns:
+        The citations (one per marker and quoted sentence) and one quote per item, in order.
+    """
     markers: dict[str, int] = {}
     citations: list[Citation] = []
+    quotes: list[Quote] = []
     for item in evidence:
-        pid = str(item.passage.id)
-        markers.setdefault(pid, len(markers) + 1)
-        citations.append(
-            Citation(
-                marker=markers[pid],
-                passage_id=pid,
-                quote=item.text,
-                quote_start=item.doc_start,
-                quote_end=item.doc_end,
-                passage_quote_start=item.passage_start,
-                passage_quote_end=item.passage_end,
-                score=round(item.score, 4),
-                source=Source.from_metadata(item.passage.metadata),
+        numbers = []
+        for source in (item, *item.copies):
+            pid = str(source.passage.id)
+            if pid not in markers:
+                markers[pid] = len(markers) + 1
+            numbers.append(markers[pid])
+            citations.append(_citation(source, markers[pid]))
+        quotes.append(
+            Quote(
+                text=item.text,
+                markers=numbers,
+                doc_id=str(item.passage.metadata["doc_id"]),
+                versions=_versions(item),
             )
         )
-    return citations
+    return citations, quotes
+
+
+def _citation(item: Evidence, marker: int) -> Citation:
+    return Citation(
+        marker=marker,
+        passage_id=str(item.passage.id),
+        quote=item.text,
+        quote_start=item.doc_start,
+        quote_end=item.doc_end,
+        passage_quote_start=item.passage_start,
+        passage_quote_end=item.passage_end,
+        score=round(item.score, 4),
+        source=Source.from_metadata(item.passage.metadata),
+    )
+
+
+def _versions(item: Evidence) -> list[str]:
+    """The dates of the sources when they are versions of one document (same publisher, kind)."""
+    sources = [Source.from_metadata(s.passage.metadata) for s in (item, *item.copies)]
+    if len(sources) < 2:
+        return []
+    series = {(s.publisher, s.kind) for s in sources}
+    dates = sorted({s.document_date for s in sources if s.document_date})
+    return dates if len(series) == 1 and len(dates) == len(sources) else []
+
+
+def lead_line(citations: list[Citation], language: str) -> str:
+    """The answer's first line: which document answers (most directly), and how many more.
+
+    Example:
+        >>> source = Source(doc_id="a.md", title="Privacy Policy", publisher="Acme",
+        ...                 document_date="2021-01-04")
+        >>> quote = Citation(marker=1, passage_id="a.md#0", quote="We never sell data.",
+        ...                  quote_start=0, quote_end=19, passage_quote_start=0,
+        ...                  passage_quote_end=19, score=0.9, source=source)
+        >>> lead_line([quote], "en")
+        'Privacy Policy (Acme, 2021-01-04) addresses this:'
+    """
+    first = citations[0].source
+    details = ", ".join(v for v in (first.publisher, first.document_date) if v and v != "unknown")
+    where = (first.title or first.doc_id) + (f" ({details})" if details else "")
+    others = len({c.source.doc_id for c in citations} - {first.doc_id})
+    more = ""
+    if others:
+        key = "lead_more" if others == 1 else "lead_more_plural"
+        more = phrase(language, key, count=others)
+    return phrase(language, "lead", where=where, more=more)
 
 
 def describe_source(source: Source, language: str) -> str:
@@ -76,12 +133,23 @@ def _quoted(text: str) -> str:
     return f"“{text}”"
 
 
-def compose_answer(citations: list[Citation], language: str) -> Iterator[str]:
-    """Yield the answer text piece by piece: intro, quotes grouped by source, the source list."""
-    yield phrase(language, "intro") + "\n"
-    for marker in sorted({c.marker for c in citations}):
-        for citation in (c for c in citations if c.marker == marker):
-            yield f"\n{_quoted(citation.quote)} [{marker}]"
+def compose_answer(citations: list[Citation], quotes: list[Quote], language: str) -> Iterator[str]:
+    """Yield the answer text piece by piece: the lead line, quotes by source, the source list.
+
+    Quotes are grouped by the document of their first source, groups in order of their best
+    quote; a statement several sources make is quoted once with all its markers.
+    """
+    yield lead_line(citations, language) + "\n"
+    groups: dict[str, list[Quote]] = {}
+    for quote in quotes:
+        groups.setdefault(quote.doc_id, []).append(quote)
+    for members in groups.values():
+        for quote in members:
+            markers = "".join(f"[{n}]" for n in quote.markers)
+            line = f"\n{_quoted(quote.text)} {markers}"
+            if quote.versions:
+                line += f" ({phrase(language, 'versions', dates=', '.join(quote.versions))})"
+            yield line
         yield "\n"
     yield f"\n{phrase(language, 'sources')}:\n"
     seen: set[int] = set()

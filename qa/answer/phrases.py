@@ -7,8 +7,13 @@ LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
 _PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "intro": "Here is what the indexed documents say:",
+        "lead": "{where} addresses this{more}:",
+        "lead_more": ", as {count} other document does",
+        "lead_more_plural": ", as do {count} other documents",
+        "versions": "the same in each version: {dates}",
         "sources": "Sources",
-        "abstention": "The indexed documents do not answer this question.",
+        "abstention": "Fineprint found no passage in the indexed documents that answers "
+        "this question.",
         "closest": "Closest passages (not an answer):",
         "empty": "Please type a question.",
         "too_long": "The question is too long ({length} characters); the limit is {limit}. "
@@ -23,8 +28,13 @@ _PHRASES: dict[str, dict[str, str]] = {
     },
     "id": {
         "intro": "Inilah yang dikatakan dokumen yang diindeks:",
+        "lead": "{where} membahas hal ini{more}:",
+        "lead_more": ", begitu pula {count} dokumen lain",
+        "lead_more_plural": ", begitu pula {count} dokumen lain",
+        "versions": "sama di setiap versi: {dates}",
         "sources": "Sumber",
-        "abstention": "Dokumen yang diindeks tidak menjawab pertanyaan ini.",
+        "abstention": "Fineprint tidak menemukan bagian dokumen terindeks yang menjawab "
+        "pertanyaan ini.",
         "closest": "Bagian yang paling mirip (bukan jawaban):",
         "empty": "Silakan ketik pertanyaan.",
         "too_long": "Pertanyaan terlalu panjang ({length} karakter); batasnya {limit}. "

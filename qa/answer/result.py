@@ -59,6 +59,19 @@ class Citation(BaseModel):
     source: Source
 
 
+class Quote(BaseModel):
+    """One statement quoted in an answer, once, with every ``[n]`` that says it.
+
+    ``markers`` point to citations (several when copies, versions or templates say the same);
+    ``versions`` lists the document dates when those sources are versions of one document.
+    """
+
+    text: str
+    markers: list[int]
+    doc_id: str
+    versions: list[str] = Field(default_factory=list)
+
+
 class AnswerResult(BaseModel):
     """Everything Fineprint says about one question."""
 
@@ -66,6 +79,8 @@ class AnswerResult(BaseModel):
     language: str = "en"
     answer: str = ""
     citations: list[Citation] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    lead: str = ""
     passages: list[PassageView] = Field(default_factory=list)
     abstained: bool = False
     invalid_input: bool = False

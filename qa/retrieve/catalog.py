@@ -1,8 +1,8 @@
 """The catalog: what retrieval keeps in memory about one index generation.
 
 BM25 over every stored passage, each document's metadata (for filters), the corpus vocabulary
-(for abstention), and the sentence vectors of documents already asked about. One catalog per
-(index folder, build id, generation): an ingest by any process makes a new one.
+(for abstention), and the sentence and title vectors of documents already asked about. One
+catalog per (index folder, build id, generation): an ingest by any process makes a new one.
 """
 
 from __future__ import annotations
@@ -14,13 +14,33 @@ from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 
 from qa.index.store import PassageStore
+from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms
 from qa.retrieve.lexical import LexicalIndex
 
 # Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
 SENTENCE_CACHE_LIMIT = 100_000
 _WORD = re.compile(r"\w+")
+# Formatting that does not change what a text says: markup characters, bullets, spacing.
+_FORMATTING = re.compile(r"[\s*_#>|`\-–—•·]+")
+
+
+def same_text_key(text: str) -> str:
+    """A key equal for texts that differ only in case, spacing, bullets or Markdown markup.
+
+    Example:
+        >>> same_text_key("- We **never** sell data.") == same_text_key("We never  sell data.")
+        True
+    """
+    return _FORMATTING.sub(" ", text.casefold()).strip()
+
+
+def title_text(metadata: dict[str, Any]) -> str:
+    """What a document's title vector embeds: its title and publisher."""
+    parts = [str(metadata.get(name) or "") for name in ("title", "publisher")]
+    return ". ".join(part for part in parts if part and part != "unknown")
 
 
 @dataclass(frozen=True)
@@ -50,9 +70,33 @@ class Catalog:
             for p in lexical.passages
             for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
         )
+        # The field's acronyms, and those the corpus defines ("Long Form (LF)") on top.
+        self.acronyms = {
+            **FIELD_ACRONYMS,
+            **defined_acronyms(p.page_content for p in lexical.passages),
+        }
         self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
         self._sentence_count = 0
+        self._titles: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def title_scores(
+        self, embeddings: Embeddings, doc_ids: list[str], query: np.ndarray
+    ) -> dict[str, float]:
+        """The cosine of each document's title and publisher to ``query`` (-1..1), by doc id.
+
+        Title vectors are embedded on first use and kept for the catalog's life: a question
+        costs at most its candidates' new titles (a handful of short texts).
+        """
+        wanted = [doc for doc in dict.fromkeys(doc_ids) if doc in self.documents]
+        with self._lock:
+            missing = [doc for doc in wanted if doc not in self._titles]
+        if missing:
+            texts = [title_text(self.documents[doc]) or doc for doc in missing]
+            vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+            with self._lock:
+                self._titles.update(zip(missing, vectors, strict=True))
+        return {doc: float(self._titles[doc] @ query) for doc in wanted}
 
     def sentences(
         self, store: PassageStore, doc_ids: list[str]

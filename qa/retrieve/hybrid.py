@@ -1,15 +1,23 @@
-"""Hybrid retrieval: dense passages, their best sentence, and BM25, fused by weighted scores.
+"""Hybrid retrieval: dense passages, their best sentence, BM25 and title matches, fused linearly.
 
 Candidates come from two searches: Chroma's nearest passages and BM25's best passages. Each
-candidate is then scored on three things, each good at something the others miss:
+candidate is then described by the features in ``FEATURES``, each good at something the others
+miss:
 
-- the cosine of the passage vector (paraphrases, cross-lingual matches);
-- the cosine of its best sentence (the one sentence that answers inside a long passage);
-- BM25 relative to the best BM25 hit (rare exact words: names, numbers, product terms).
+- ``dense``: the cosine of the passage vector (paraphrases, cross-lingual matches);
+- ``sentence``: the cosine of its best sentence (the one sentence that answers inside a long
+  passage);
+- ``lexical``: BM25 relative to the best BM25 hit (rare exact words: names, numbers, terms);
+- ``dense_rank`` and ``lexical_rank``: the reciprocal of the candidate's rank in each search
+  (what reciprocal-rank fusion adds: how a candidate stands among its rivals);
+- ``title``: the cosine of the document's title and publisher ("Signal" asked about, the Signal
+  policy answering), and ``title_words`` / ``section_words``: the share of the question's words
+  in the title and publisher, and in the passage's section heading.
 
-A weighted sum of those beat reciprocal-rank fusion on the project's questions (hit@1 0.57
-against 0.48 at 700-character passages; ``evals/README.md``): ranks throw away how close a
-near-tie was.
+The fused score is a weighted sum, the weights fitted by logistic regression (scikit-learn) on
+the fitting questions only (``evals/fit_ranking.py``; the weights and what they were fitted on
+are in ``qa.settings``). Passages with the same text (a copied file, an unchanged paragraph of
+another version) are handed on once, the others recorded as its copies.
 """
 
 from __future__ import annotations
@@ -24,27 +32,36 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from qa.errors import IndexChangingError
 from qa.index.store import PassageStore
 from qa.load.language import question_language
-from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of
+from qa.retrieve.acronyms import expansions
+from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of, same_text_key
 from qa.retrieve.filters import SearchFilters
+from qa.retrieve.lexical import tokenize
 from qa.settings import (
-    DEFAULT_DENSE_WEIGHT,
     DEFAULT_FETCH_K,
+    DEFAULT_FUSION_WEIGHTS,
     DEFAULT_K,
-    DEFAULT_LEXICAL_WEIGHT,
     DEFAULT_MIN_SENTENCE_CHARS,
-    DEFAULT_SENTENCE_WEIGHT,
+    FUSION_FEATURES,
     Settings,
 )
+
+# The features every candidate gets, in a fixed order (the fitting script's columns).
+FEATURES = FUSION_FEATURES
 
 
 @dataclass
 class Retrieval:
-    """What retrieval found for one question, with the raw signals abstention uses."""
+    """What retrieval found for one question, with the raw signals abstention uses.
+
+    ``passages`` are the fused top ``k``, no two with the same text; ``copies`` maps a passage
+    id to the other candidates with its text (other documents, other versions); ``features``
+    holds every candidate's features by passage id (``FEATURES``), for fitting and reports.
+    """
 
     passages: list[Document]
     query_vector: list[float]
@@ -53,6 +70,10 @@ class Retrieval:
     sentences: list[ScoredSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     vocabulary: frozenset[str] = frozenset()
+    copies: dict[str, list[Document]] = field(default_factory=dict)
+    features: dict[str, dict[str, float]] = field(default_factory=dict)
+    candidates: dict[str, Document] = field(default_factory=dict)
+    acronyms: dict[str, str] = field(default_factory=dict)
 
 
 def _best_sentences(
@@ -83,8 +104,15 @@ def _best_sentences(
     return best
 
 
+def _share(words: set[str], text: str, language: str) -> float:
+    """The share of ``words`` (question tokens) among the tokens of ``text``, 0..1."""
+    if not words or not text:
+        return 0.0
+    return len(words & set(tokenize(text, language))) / len(words)
+
+
 class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over a ``PassageStore``: dense + best sentence + BM25, with filters.
+    """A LangChain retriever over a ``PassageStore``: dense, sentence, BM25 and title, fused.
 
     Returned passages carry ``rank``, ``fused_score``, ``dense_score``, ``dense_rank``,
     ``sentence_score`` and ``lexical_rank`` in their metadata.
@@ -102,9 +130,7 @@ class HybridRetriever(BaseRetriever):
     embeddings: Embeddings
     k: int = DEFAULT_K
     fetch_k: int = DEFAULT_FETCH_K
-    dense_weight: float = DEFAULT_DENSE_WEIGHT
-    sentence_weight: float = DEFAULT_SENTENCE_WEIGHT
-    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
+    fusion_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FUSION_WEIGHTS))
     min_sentence_chars: int = DEFAULT_MIN_SENTENCE_CHARS
     filters: SearchFilters = SearchFilters()
 
@@ -126,9 +152,7 @@ class HybridRetriever(BaseRetriever):
             embeddings=embeddings or get_embeddings(settings.embedding_model),
             k=settings.k,
             fetch_k=settings.fetch_k,
-            dense_weight=settings.dense_weight,
-            sentence_weight=settings.sentence_weight,
-            lexical_weight=settings.lexical_weight,
+            fusion_weights=dict(settings.fusion_weights),
             min_sentence_chars=settings.min_sentence_chars,
         )
 
@@ -160,6 +184,10 @@ class HybridRetriever(BaseRetriever):
             self.store.refresh()
             return self._retrieve(query, filters, k)
 
+    def score(self, features: dict[str, float]) -> float:
+        """The fused score of one candidate: the weighted sum of its ``features``."""
+        return sum(weight * features.get(name, 0.0) for name, weight in self.fusion_weights.items())
+
     def _retrieve(self, query: str, filters: SearchFilters, k: int) -> Retrieval:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -183,7 +211,10 @@ class HybridRetriever(BaseRetriever):
         timings["dense"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
-        lexical = catalog.lexical.search(query, self.fetch_k, allowed, question_language(query))
+        language = question_language(query)
+        # BM25 looks for both forms of an acronym: "GDPR" finds "General Data Protection ...".
+        expanded = " ".join([query, *expansions(query, catalog.acronyms)])
+        lexical = catalog.lexical.search(expanded, self.fetch_k, allowed, language)
         top_lexical = lexical[0].score if lexical else 0.0
         lexical_scores = {str(hit.passage.id): hit.score / top_lexical for hit in lexical}
         timings["lexical"] = elapsed_ms(clock)
@@ -202,13 +233,10 @@ class HybridRetriever(BaseRetriever):
         timings["sentences"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
-        fused = {
-            str(p.id): self.dense_weight * dense_scores.get(str(p.id), 0.0)
-            + self.sentence_weight * sentence_scores.get(str(p.id), 0.0)
-            + self.lexical_weight * lexical_scores.get(str(p.id), 0.0)
-            for p in candidates
-        }
-        order = sorted(fused, key=lambda pid: -fused[pid])[:k]
+        titles = catalog.title_scores(
+            self.embeddings, [p.metadata["doc_id"] for p in candidates], query_array
+        )
+        words = set(tokenize(expanded, language))
         dense_ranks = {
             pid: rank
             for rank, pid in enumerate(
@@ -216,6 +244,27 @@ class HybridRetriever(BaseRetriever):
             )
         }
         lexical_ranks = {str(hit.passage.id): rank for rank, hit in enumerate(lexical, start=1)}
+        features: dict[str, dict[str, float]] = {}
+        for passage in candidates:
+            pid, meta = str(passage.id), passage.metadata
+            features[pid] = {
+                "dense": dense_scores.get(pid, 0.0),
+                "sentence": sentence_scores.get(pid, 0.0),
+                "lexical": lexical_scores.get(pid, 0.0),
+                "dense_rank": 1.0 / dense_ranks[pid] if pid in dense_ranks else 0.0,
+                "lexical_rank": 1.0 / lexical_ranks[pid] if pid in lexical_ranks else 0.0,
+                "title": titles.get(meta["doc_id"], 0.0),
+                "title_words": _share(
+                    words, f"{meta.get('title', '')} {meta.get('publisher', '')}", language
+                ),
+                "section_words": _share(words, str(meta.get("section", "")), language),
+            }
+        timings["features"] = elapsed_ms(clock)
+
+        clock = time.perf_counter()
+        fused = {pid: self.score(values) for pid, values in features.items()}
+        ranked = sorted(fused, key=lambda pid: -fused[pid])
+        order, copies = _distinct(ranked, catalog, k)
         passages = []
         for rank, pid in enumerate(order, start=1):
             meta = dict(catalog.by_id[pid].metadata)
@@ -239,7 +288,30 @@ class HybridRetriever(BaseRetriever):
             sentences=sentences,
             timings_ms=timings,
             vocabulary=catalog.vocabulary,
+            copies={pid: [catalog.by_id[c] for c in copies[pid]] for pid in order if copies[pid]},
+            features=features,
+            candidates={str(p.id): p for p in candidates},
+            acronyms=catalog.acronyms,
         )
+
+
+def _distinct(
+    ranked: list[str], catalog: Catalog, k: int
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The first ``k`` of ``ranked`` with distinct texts, and each one's same-text copies."""
+    order: list[str] = []
+    copies: dict[str, list[str]] = {}
+    first_of: dict[str, str] = {}
+    for pid in ranked:
+        key = same_text_key(catalog.by_id[pid].page_content)
+        kept = first_of.get(key)
+        if kept is not None:
+            copies[kept].append(pid)
+        elif len(order) < k:
+            first_of[key] = pid
+            order.append(pid)
+            copies[pid] = []
+    return order, copies
 
 
 def _score_sentences(

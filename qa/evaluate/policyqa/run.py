@@ -69,7 +69,7 @@ RUN_FILE = "run.json"
 PER_QUESTION_FILE = "per_question.jsonl"
 # Paragraph ids of a system's ranking shown per question in ``per_question.jsonl``.
 TOP_SHOWN = 3
-_RETRIEVER_FIELDS = ("fetch_k", "dense_weight", "sentence_weight", "lexical_weight")
+_RETRIEVER_FIELDS = ("fetch_k", "fusion_weights")
 
 
 @dataclass

@@ -1,0 +1,144 @@
+"""Statements: which sentences can be quoted as evidence, and which say the same thing.
+
+A quote must state something. Headings, titles, captions, labels ("WhatsApp blog post, 15
+January 2021:"), navigation ("Learn more about ...", "Please also read ...") and fragments
+match a question's words without answering it. Two sentences say the same thing when their
+words match once names are masked: another version of a policy, a copied file, or a template
+two companies share with only the name changed.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+# Navigation and link text, in English and Indonesian, at the start of a short sentence.
+_NAVIGATION = re.compile(
+    r"^\W*(?:learn more|read more|find out more|more info|click (?:here|below)|tap here"
+    r"|see (?:our|the|also|more|below|above|here)|please (?:also )?(?:read|see|review|visit"
+    r"|refer|check)|for (?:more|further) (?:information|details)|visit (?:our|the)|go to"
+    r"|baca (?:juga|selengkapnya)|klik (?:di ?sini|tautan)|ketuk di ?sini"
+    r"|pelajari (?:lebih lanjut|selengkapnya)|lihat (?:juga|selengkapnya)"
+    r"|informasi (?:lebih lanjut|selengkapnya))\b",
+    re.IGNORECASE,
+)
+# A navigation sentence is short; a long one starting "See ..." usually states something.
+NAVIGATION_MAX_WORDS = 25
+# Fewer words than this is a label or a fragment, never a statement.
+MIN_STATEMENT_WORDS = 4
+# A sentence starting in lower case is a fragment when it is this short.
+FRAGMENT_MAX_WORDS = 8
+# Title case: at least this share of the longer words capitalised, in a short sentence.
+TITLE_CASE_SHARE = 0.8
+TITLE_MAX_WORDS = 12
+# Near-duplicates: this share of words in common, in order, once names are masked.
+SAME_STATEMENT_RATIO = 0.9
+_ENDINGS = (".", "!", "?", ";", '"', "”", "’", "'", ")", "…")
+_WORD = re.compile(r"\w[\w'’-]*")
+_ROW_PAIR = re.compile(r"\w: \S")
+
+
+def statement_problem(text: str) -> str | None:
+    """Why ``text`` is not a statement to quote (``None`` when it is one).
+
+    Returns:
+        ``"label"`` (ends with a colon, nothing after it), ``"navigation"``, ``"heading"``
+        (no closing punctuation, or a short title-cased line), ``"fragment"`` (too few
+        words, or a short piece starting in lower case) or ``"unbalanced quotes"``.
+
+    Example:
+        >>> statement_problem("WhatsApp blog post, 15 January 2021:")
+        'label'
+        >>> statement_problem("Learn more about end-to-end encryption on WhatsApp.")
+        'navigation'
+        >>> statement_problem("Deleting Your WhatsApp Account.")
+        'heading'
+        >>> statement_problem("We never sell your personal data.") is None
+        True
+    """
+    body = text.strip()
+    words = _WORD.findall(body)
+    if "\n" in body:
+        # A lead-in with the items it introduces, or a table row with its headers.
+        return None if len(words) >= MIN_STATEMENT_WORDS else "fragment"
+    if body.endswith(":"):
+        return "label"
+    if _NAVIGATION.match(body) and len(words) < NAVIGATION_MAX_WORDS:
+        return "navigation"
+    if len(words) < MIN_STATEMENT_WORDS:
+        return "fragment"
+    if body[:1].islower() and len(words) <= FRAGMENT_MAX_WORDS:
+        return "fragment"
+    if not body.endswith(_ENDINGS) and len(_ROW_PAIR.findall(body)) < 2:
+        return "heading"
+    long_words = [w for w in words if len(w) >= 4]
+    if (
+        len(words) <= TITLE_MAX_WORDS
+        and len(long_words) >= 2
+        and sum(w[0].isupper() for w in long_words) >= TITLE_CASE_SHARE * len(long_words)
+    ):
+        return "heading"
+    if not quotes_balance(body):
+        return "unbalanced quotes"
+    return None
+
+
+def quotes_balance(text: str) -> bool:
+    """Whether every quotation mark in ``text`` is closed (straight double quotes in pairs).
+
+    Example:
+        >>> quotes_balance('He said "no".'), quotes_balance('Facebook," kata WhatsApp.')
+        (True, False)
+    """
+    # Curly apostrophes double as closing single quotes, so only double quotes are counted.
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def balanced_span(text: str, start: int, end: int, reach: int = 400) -> tuple[int, int] | None:
+    """Widen ``text[start:end]`` to the quotation mark it lacks, within ``reach`` characters.
+
+    A sentence inside a quotation ("... dengan Facebook," kata WhatsApp.) is quoted from the
+    opening mark, so the quote is whole and its marks balance; ``None`` when no such span is
+    found.
+
+    Example:
+        >>> text = 'Intro. "We do not share. We never sell," it said. Next.'
+        >>> start = text.index("We never")
+        >>> s, e = balanced_span(text, start, text.index(" Next"))
+        >>> text[s:e]
+        '"We do not share. We never sell," it said.'
+    """
+    if quotes_balance(text[start:end]):
+        return start, end
+    for new_start in range(start - 1, max(-1, start - reach - 1), -1):
+        if text[new_start] in '"“' and quotes_balance(text[new_start:end]):
+            return new_start, end
+    for new_end in range(end + 1, min(len(text), end + reach) + 1):
+        if text[new_end - 1] in '"”' and quotes_balance(text[start:new_end]):
+            return start, new_end
+    return None
+
+
+def _masked_words(text: str) -> list[str]:
+    # Capitalised words are names (or a sentence's first word): a template differs there.
+    return ["<name>" if w[:1].isupper() else w for w in _WORD.findall(text)]
+
+
+def same_statement(first: str, second: str) -> bool:
+    """Whether two sentences say the same thing: the same words in order, names masked.
+
+    Example:
+        >>> same_statement("Maple Grocer never sells data.", "Birch Foods never sells data.")
+        True
+        >>> same_statement("We keep logs for 30 days.", "We keep logs for 90 days.")
+        False
+    """
+    a, b = _masked_words(first), _masked_words(second)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    # Numbers carry the meaning of a retention period or an amount: any change is a change.
+    if [w for w in a if w[:1].isdigit()] != [w for w in b if w[:1].isdigit()]:
+        return False
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_STATEMENT_RATIO

@@ -1,0 +1,99 @@
+"""The answer cases of ``../shared/cases``: acronyms both ways, and on-topic questions refused.
+
+Each case is indexed for real (real loaders, embeddings and Chroma) from the shared folder and
+asked its README's questions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer.chain import AnswerChain
+from qa.answer.phrases import phrase
+from qa.answer.statements import statement_problem
+from qa.index.ingest import ingest
+from qa.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def chains(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, AnswerChain]:
+    """A chain over each answer case's ``docs/``."""
+    built = {}
+    for name in ("acronyms", "unanswerable-on-topic"):
+        settings = Settings(
+            corpus_dir=shared_dir / "cases" / name / "docs",
+            index_dir=tmp_path_factory.mktemp(name) / "index",
+        )
+        ingest(settings)
+        built[name] = AnswerChain.from_settings(settings)
+    return built
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("What rights do I have under the General Data Protection Regulation?", "General Data"),
+        ("What rights do I have under the GDPR?", "General Data Protection Regulation"),
+        ("Can I opt out of the sale of my data under the CCPA?", "California Consumer Privacy"),
+        ("Do you transfer my data outside the EEA?", "European Economic Area"),
+        ("What safeguards do you use for transfers, do you use SCCs?", "standard contractual"),
+        ("How do I contact your data protection officer?", "DPO"),
+    ],
+)
+def test_an_acronym_or_its_long_form_reaches_the_sentence_that_uses_the_other(
+    chains: dict[str, AnswerChain], question: str, term: str
+) -> None:
+    result = chains["acronyms"].invoke(question)
+    assert not result.abstained, result.answer
+    assert term in result.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long do you keep my payment records?",
+        "Do you share my workout history with my employer?",
+    ],
+)
+def test_the_controls_are_answered(chains: dict[str, AnswerChain], question: str) -> None:
+    result = chains["unanswerable-on-topic"].invoke(question)
+    assert not result.abstained, result.answer
+    assert all(statement_problem(c.quote) is None for c in result.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long do you keep CCTV footage from the clubs?",
+        "Do you transfer my data to countries outside Europe?",
+        "Do you collect data about children under 13?",
+        "Can I opt out of marketing emails?",
+    ],
+)
+def test_on_topic_questions_the_policy_does_not_answer_are_refused(
+    chains: dict[str, AnswerChain], question: str
+) -> None:
+    result = chains["unanswerable-on-topic"].invoke(question)
+    assert result.abstained
+    assert result.answer.startswith(phrase("en", "abstention"))
+    assert phrase("en", "closest") in result.answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qa/answer/abstention.py: the fitted rule answers these near misses with a "
+    "neighbouring retention or sharing sentence; the signals (cosines, word coverage) do not "
+    "tell a near miss from an answer (issue 11, left open)",
+)
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long do you keep my fingerprint scans used for club entry?",
+        "How long do you keep my email address after my membership ends?",
+        "Who receives my date of birth?",
+    ],
+)
+def test_near_misses_are_refused(chains: dict[str, AnswerChain], question: str) -> None:
+    assert chains["unanswerable-on-topic"].invoke(question).abstained

@@ -1,0 +1,64 @@
+"""What can be quoted (``qa.answer.statements``) and what says the same thing."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.statements import balanced_span, quotes_balance, same_statement, statement_problem
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("WhatsApp blog post, 15 January 2021:", "label"),
+        ("The notice shown in the WhatsApp app in January 2021:", "label"),
+        (
+            "Learn more about end-to-end encryption and how businesses communicate with you.",
+            "navigation",
+        ),
+        ("Please read our Terms of Service.", "navigation"),
+        ("Please also read our Cookie Policy.", "navigation"),
+        ("Click here to manage your settings.", "navigation"),
+        ("Baca selengkapnya tentang kebijakan privasi kami.", "navigation"),
+        ("Deleting Your WhatsApp Account.", "heading"),
+        ("Other instances where Signal may need to share your data", "heading"),
+        ("Contacts.", "fragment"),
+        ("and then shared with partners.", "fragment"),
+        ('Kami tidak membagikan daftar kontak Anda," kata WhatsApp.', "unbalanced quotes"),
+        ("We never sell your personal data.", None),
+        ("Sleep recordings — while open: 30 days; after you close your account: 90 days.", None),
+        ("We disclose your booking data to:\n- travel insurers, to price your cover.", None),
+        (
+            "See the table below for how long we keep each kind of data, and why we keep it so long, "
+            "which depends on the law of the country you live in and on your contract.",
+            None,
+        ),
+    ],
+)
+def test_statement_problem(text: str, problem: str | None) -> None:
+    assert statement_problem(text) == problem
+
+
+def test_quotes_balance_counts_double_quotes_only() -> None:
+    assert quotes_balance("“We never sell.” It’s true.")
+    assert not quotes_balance("“We never sell. It’s true.")
+
+
+def test_a_span_without_its_mark_is_not_widened() -> None:
+    text = 'No opening mark here. We never sell," it said.'
+    start = text.index("We never")
+    assert balanced_span(text, start, len(text)) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("We never sell your data.", "We never sell your data.", True),
+        ("Maple Grocer never sells data.", "Birch Foods never sells data.", True),
+        ("We keep logs for 30 days.", "We keep logs for 90 days.", False),
+        ("We keep your logs for thirty days.", "We delete your logs after thirty days.", False),
+        ("", "We never sell your data.", False),
+    ],
+)
+def test_same_statement(first: str, second: str, same: bool) -> None:
+    assert same_statement(first, second) is same

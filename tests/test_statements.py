@@ -29,7 +29,7 @@ from qa.answer.statements import balanced_span, quotes_balance, same_statement, 
         ("Sleep recordings — while open: 30 days; after you close your account: 90 days.", None),
         ("We disclose your booking data to:\n- travel insurers, to price your cover.", None),
         (
-            "See the table below for how long we keep each kind of data, and why we keep it so long, "
+            "See the table below for how long we keep each kind of data, and why we keep it, "
             "which depends on the law of the country you live in and on your contract.",
             None,
         ),

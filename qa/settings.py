@@ -1,8 +1,9 @@
 """One typed settings object: defaults, overridden by ``FINEPRINT_*`` variables, then CLI flags.
 
-Every tuned number lives here with what it was tuned on. "Fitted on the question set" means
-``evals/questions/fineprint.jsonl`` (80 questions over ``../shared/corpus``): the same questions
-the evaluation reports on, so those figures are optimistic (``evals/README.md``).
+Every tuned number lives here with what it was tuned on. "The question set" means the project's
+80 questions over ``../shared/corpus`` before they were split (2026-11-29) into a fitting half
+(``evals/questions/fit``) and a reporting half (``evals/questions/report``); numbers fitted since
+use the fitting half and the fitting corpora only (``evals/README.md``).
 """
 
 from __future__ import annotations

@@ -126,3 +126,34 @@ def test_empty_denominators_give_zero() -> None:
     assert metrics["citations"]["recall"] == 0.0
     assert metrics["abstention"] == {"precision": 0.0, "recall": 0.0, "false_abstention_rate": 0.0}
     assert metrics["by_language"] == {}
+
+
+def test_quote_faults_count_non_statements_and_repeats() -> None:
+    from qa.evaluate.metrics import quote_faults
+
+    def cited(marker: int, quote: str) -> CitedPassage:
+        return CitedPassage(marker, f"{POLICY_DOC}#{marker}", POLICY_DOC, True, quote=quote)
+
+    heading = "Deleting Your Account."
+    sell = "Acme never sells data."
+    twin = "Birch never sells data."
+    answer = f"“{heading}” [1]\n“{sell}” [2]\n“{sell}” [3]\n“{twin}” [4]"
+    outcome = Outcome(
+        "q",
+        answerable=True,
+        abstained=False,
+        answer=answer,
+        citations=(cited(1, heading), cited(2, sell), cited(3, sell), cited(4, twin)),
+    )
+    # Three distinct quotes; the heading is no statement; "sell" twice, and its twin again.
+    assert quote_faults([outcome]) == {"quoted": 3, "not_statements": 1, "repeated": 2}
+    assert (
+        quote_faults(
+            [
+                Outcome(
+                    "q", answerable=True, abstained=True, answer=answer, citations=outcome.citations
+                )
+            ]
+        )["quoted"]
+        == 0
+    )

@@ -1,23 +1,22 @@
 """Abstention: deciding whether the retrieved evidence answers the question at all.
 
 No single similarity separates answerable from unanswerable questions (multilingual E5 scores
-bunch between about 0.74 and 0.87), so the rule combines signals:
+bunch between about 0.74 and 0.87), so the rule is linear over several signals, fitted by
+logistic regression on the fitting questions (``evals/fit_abstention.py``):
 
-- ``top_dense``: cosine of the best passage, judged against a floor that depends on the
-  question's language (cross-lingual matches score lower);
+- ``top_dense``, ``top_sentence``, ``evidence``: cosines of the best passage, the best
+  sentence and the best quoted sentence;
+- ``coverage`` and ``evidence_coverage``: the share of the question's words (both forms of an
+  acronym counting) in the first passages, and in the first quoted sentences;
 - ``unknown_names``: share of the question's names and numbers ("Turkey", "Hamburg") that no
-  indexed document mentions at all. A question about something the documents never name is
-  rarely answered by them. Only counted for questions in the documents' main language
-  (English): an Indonesian question names places in Indonesian ("Jerman", "Eropa") that English
-  documents spell otherwise.
+  indexed document mentions, in either form of an acronym ("GDPR" is known where the corpus
+  writes "General Data Protection Regulation"). Only for English questions: Indonesian ones
+  name places in Indonesian ("Jerman", "Eropa") that English documents spell otherwise;
+- ``indonesian``: 1 for an Indonesian question (cross-lingual cosines run lower).
 
-Other signals (best sentence, evidence score, question-word coverage, names missing from the
-retrieved passages, agreement between rankings) are computed and reported with every answer and
-by the evaluation, but fitted on the project's questions they did not improve the decision, so
-they carry no weight (``evals/calibrate_abstention.py`` shows the comparison).
-
-The signal ``margin`` is how far the evidence clears the rule's bar: negative means abstain.
-The rule's numbers (``AbstentionRule``, one per embedding model) live in ``qa.settings``.
+``missing_names`` and ``agreement`` are reported with every answer but not weighted. The
+signal ``margin`` is how far the evidence clears the rule's bar: negative means abstain. The
+rule's numbers (``AbstentionRule``, one per embedding model) live in ``qa.settings``.
 """
 
 from __future__ import annotations

@@ -259,6 +259,7 @@ def compute_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             "recall": ratio(correct_abstentions, len(unanswerable)),
             "false_abstention_rate": ratio(sum(o.abstained for o in answerable), len(answerable)),
         },
+        "quotes": quote_faults(outcomes),
         "latency_ms": {
             name: round(float(np.percentile(latencies, q)), LATENCY_DIGITS) if latencies else 0.0
             for name, q in LATENCY_PERCENTILES.items()
@@ -266,3 +267,29 @@ def compute_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "by_language": _breakdown(by_language, per_question),
         "by_tag": _breakdown(by_tag, per_question),
     }
+
+
+def quote_faults(outcomes: Sequence[Outcome]) -> dict[str, int]:
+    """Count quotes that should never appear in an answer, over answers that were given.
+
+    Returns:
+        ``quoted`` (distinct quoted sentences), ``not_statements`` (headings, labels,
+        navigation, fragments: ``qa.answer.statements.statement_problem``) and ``repeated``
+        (a sentence quoted twice in one answer, or two that say the same thing).
+    """
+    from qa.answer.statements import same_statement, statement_problem
+
+    quoted = not_statements = repeated = 0
+    for outcome in outcomes:
+        if outcome.abstained:
+            continue
+        texts = list(dict.fromkeys(c.quote for c in outcome.citations))
+        quoted += len(texts)
+        not_statements += sum(statement_problem(t) is not None for t in texts)
+        repeated += sum(outcome.answer.count(t) > 1 for t in texts)
+        repeated += sum(
+            same_statement(a, b) and a in outcome.answer and b in outcome.answer
+            for i, a in enumerate(texts)
+            for b in texts[i + 1 :]
+        )
+    return {"quoted": quoted, "not_statements": not_statements, "repeated": repeated}

@@ -132,6 +132,7 @@ def summary_rows(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [(f"retrieval {name}", _fmt(v)) for name, v in metrics["retrieval"].items()]
     rows += [(f"citation {name}", _fmt(v)) for name, v in metrics["citations"].items()]
     rows += [(f"abstention {name}", _fmt(v)) for name, v in metrics["abstention"].items()]
+    rows += [(f"quotes {name}", str(v)) for name, v in metrics.get("quotes", {}).items()]
     rows += [(f"latency {name}", f"{v:.0f} ms") for name, v in metrics["latency_ms"].items()]
     return rows
 

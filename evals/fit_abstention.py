@@ -29,6 +29,8 @@ FEATURES = (
     "evidence",
     "coverage",
     "evidence_coverage",
+    "rare_coverage",
+    "cross_lingual",
     "unknown_names",
     "indonesian",
 )

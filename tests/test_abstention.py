@@ -27,6 +27,8 @@ SIGNAL_KEYS = {
     "evidence",
     "coverage",
     "evidence_coverage",
+    "rare_coverage",
+    "cross_lingual",
     "missing_names",
     "unknown_names",
     "agreement",

@@ -11,9 +11,11 @@ from langchain_core.documents import Document
 from qa.answer.evidence import Evidence, EvidenceSelector
 from qa.retrieve.catalog import ScoredSentence
 from qa.settings import (
-    DEFAULT_EVIDENCE_MARGIN,
+    DEFAULT_EVIDENCE_BIAS,
     DEFAULT_EVIDENCE_PER_PASSAGE,
     DEFAULT_EVIDENCE_RANK_PENALTY,
+    DEFAULT_EVIDENCE_THRESHOLD,
+    DEFAULT_EVIDENCE_WEIGHTS,
     DEFAULT_EVIDENCE_WORD_BONUS,
     DEFAULT_MAX_EVIDENCE_SENTENCES,
     DEFAULT_MIN_SENTENCE_CHARS,
@@ -25,10 +27,12 @@ ON_TOPIC = "We never share contact lists with anyone."  # repeats all three
 OFF_TOPIC = "Partners receive only aggregated statistics."  # repeats none
 HALF_TOPIC = "Contact us about your data at any time."  # repeats one of three
 
-# A plain selector: no bonus, no penalty, no margin cut and no caps, unless a test sets them.
+# A plain selector: no bonus, no penalty, no threshold and no caps, unless a test sets them.
 PLAIN = EvidenceSelector(
-    max_sentences=20, margin=2.0, per_passage=20, word_bonus=0.0, rank_penalty=0.0
+    max_sentences=20, threshold=-1e9, per_passage=20, word_bonus=0.0, rank_penalty=0.0
 )
+# A rule that only looks at the cosine: log-odds -10 per unit below the best sentence's cosine.
+BY_COSINE = {"cosine_gap": -10.0}
 
 
 def passage(pid: str, start: int, end: int, rank: int) -> Document:
@@ -147,36 +151,54 @@ def candidates() -> list[Evidence]:
     return PLAIN.score(PASSAGES, sentences, QUESTION)
 
 
-def test_select_keeps_sentences_within_the_margin_of_the_best() -> None:
-    narrow = EvidenceSelector(max_sentences=20, margin=0.025, per_passage=20)
+def test_select_keeps_sentences_whose_log_odds_reach_the_threshold() -> None:
+    narrow = EvidenceSelector(
+        max_sentences=20, weights=BY_COSINE, bias=0.0, threshold=-0.25, per_passage=20
+    )
     assert [e.score for e in narrow.select(candidates())] == pytest.approx([0.90, 0.88])
-    wide = EvidenceSelector(max_sentences=20, margin=0.2, per_passage=20)
+    wide = EvidenceSelector(
+        max_sentences=20, weights=BY_COSINE, bias=0.0, threshold=-2.0, per_passage=20
+    )
     assert len(wide.select(candidates())) == 5
 
 
+def test_the_best_sentence_is_kept_whatever_the_threshold() -> None:
+    strict = EvidenceSelector(weights=BY_COSINE, bias=-50.0, threshold=0.0)
+    assert [e.score for e in strict.select(candidates())] == pytest.approx([0.90])
+
+
+def test_the_rule_orders_by_log_odds_not_by_cosine() -> None:
+    # Repeating the question's words outweighs a cosine 0.02 lower under this rule.
+    rule = EvidenceSelector(
+        weights={"cosine_gap": -10.0, "overlap": 5.0}, bias=0.0, threshold=99.0, word_bonus=0.0
+    )
+    sentences = [scored("acme", 10, OFF_TOPIC, 0.90), scored("acme", 60, ON_TOPIC, 0.88)]
+    assert texts(rule.select(rule.score(PASSAGES, sentences, QUESTION))) == [ON_TOPIC]
+
+
 def test_select_caps_sentences_per_passage_and_moves_on() -> None:
-    one_each = EvidenceSelector(max_sentences=20, margin=0.2, per_passage=1)
+    one_each = EvidenceSelector(
+        max_sentences=20, weights=BY_COSINE, bias=0.0, threshold=-2.0, per_passage=1
+    )
     assert [e.passage.id for e in one_each.select(candidates())] == ["acme#0", "acme#1", "zeta#0"]
     assert [e.score for e in one_each.select(candidates())] == pytest.approx([0.90, 0.86, 0.80])
-    two_each = EvidenceSelector(max_sentences=20, margin=0.2, per_passage=2)
+    two_each = EvidenceSelector(
+        max_sentences=20, weights=BY_COSINE, bias=0.0, threshold=-2.0, per_passage=2
+    )
     assert [e.score for e in two_each.select(candidates())] == pytest.approx(
         [0.90, 0.88, 0.86, 0.80]
     )
 
 
 def test_select_stops_at_max_sentences() -> None:
-    capped = EvidenceSelector(max_sentences=2, margin=0.2, per_passage=20)
+    capped = EvidenceSelector(
+        max_sentences=2, weights=BY_COSINE, bias=0.0, threshold=-2.0, per_passage=20
+    )
     assert [e.score for e in capped.select(candidates())] == pytest.approx([0.90, 0.88])
 
 
 def test_select_of_nothing_is_nothing() -> None:
     assert EvidenceSelector().select([]) == []
-
-
-def test_the_defaults_quote_one_sentence_per_passage_close_to_the_best() -> None:
-    chosen = EvidenceSelector().select(candidates())
-    # Margin 0.05 of 0.90 keeps 0.86 but not 0.80; one per passage drops 0.88 and 0.87.
-    assert [e.score for e in chosen] == pytest.approx([0.90, 0.86])
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -185,7 +207,9 @@ def test_the_defaults_quote_one_sentence_per_passage_close_to_the_best() -> None
 def test_defaults_are_the_tuned_settings() -> None:
     assert EvidenceSelector() == EvidenceSelector(
         max_sentences=DEFAULT_MAX_EVIDENCE_SENTENCES,
-        margin=DEFAULT_EVIDENCE_MARGIN,
+        weights=DEFAULT_EVIDENCE_WEIGHTS,
+        bias=DEFAULT_EVIDENCE_BIAS,
+        threshold=DEFAULT_EVIDENCE_THRESHOLD,
         per_passage=DEFAULT_EVIDENCE_PER_PASSAGE,
         word_bonus=DEFAULT_EVIDENCE_WORD_BONUS,
         rank_penalty=DEFAULT_EVIDENCE_RANK_PENALTY,
@@ -197,7 +221,8 @@ def test_defaults_are_the_tuned_settings() -> None:
 def test_from_settings_takes_every_value_from_the_settings() -> None:
     settings = Settings(
         max_evidence_sentences=7,
-        evidence_margin=0.3,
+        evidence_threshold=0.3,
+        evidence_bias=-1.0,
         evidence_per_passage=3,
         evidence_word_bonus=0.11,
         evidence_rank_penalty=0.07,
@@ -205,7 +230,8 @@ def test_from_settings_takes_every_value_from_the_settings() -> None:
     )
     assert EvidenceSelector.from_settings(settings) == EvidenceSelector(
         max_sentences=7,
-        margin=0.3,
+        threshold=0.3,
+        bias=-1.0,
         per_passage=3,
         word_bonus=0.11,
         rank_penalty=0.07,

@@ -19,6 +19,7 @@ METRICS_LAYOUT = {
     "retrieval": {"hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10"},
     "citations": {"precision", "recall"},
     "abstention": {"precision", "recall", "false_abstention_rate"},
+    "quotes": {"quoted", "not_statements", "repeated"},
     "latency_ms": {"p50", "p95"},
     "by_language": None,
     "by_tag": None,
@@ -122,8 +123,9 @@ def test_run_eval_end_to_end(tmp_path: Path) -> None:
     ratios = {
         k: v
         for k, v in metrics.items()
-        if k not in {"questions", "answerable", "unanswerable", "latency_ms"}
+        if k not in {"questions", "answerable", "unanswerable", "latency_ms", "quotes"}
     }
+    assert metrics["quotes"]["not_statements"] == metrics["quotes"]["repeated"] == 0
     assert all(0.0 <= n <= 1.0 for n in _numbers(ratios))
     assert all(n >= 0.0 for n in _numbers(metrics["latency_ms"]))
     # The index holds three passages (fewer than k = 6): every one is ranked for every question.

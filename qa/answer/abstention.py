@@ -12,7 +12,11 @@ logistic regression on the fitting questions (``evals/fit_abstention.py``):
   indexed document mentions, in either form of an acronym ("GDPR" is known where the corpus
   writes "General Data Protection Regulation"). Only for English questions: Indonesian ones
   name places in Indonesian ("Jerman", "Eropa") that English documents spell otherwise;
-- ``indonesian``: 1 for an Indonesian question (cross-lingual cosines run lower).
+- ``rare_coverage``: the same share for the first quoted sentences, each word weighted by its
+  BM25 idf (a word no passage holds weighs most): a near miss quotes a sentence on the same
+  subject that lacks the question's rarest word ("fingerprint", "CCTV");
+- ``indonesian``: 1 for an Indonesian question; ``cross_lingual``: 1 when the best quote is in
+  another language than the question (word shares mean little then, cosines run lower).
 
 ``missing_names`` and ``agreement`` are reported with every answer but not weighted. The
 signal ``margin`` is how far the evidence clears the rule's bar: negative means abstain. The
@@ -45,6 +49,8 @@ SIGNALS = (
     "evidence",
     "coverage",
     "evidence_coverage",
+    "rare_coverage",
+    "cross_lingual",
     "missing_names",
     "unknown_names",
     "agreement",
@@ -92,8 +98,8 @@ def compute_signals(
 
     Returns:
         ``top_dense``, ``top_sentence`` and ``evidence`` (cosines, about -1..1), ``coverage``,
-        ``evidence_coverage``, ``missing_names``, ``unknown_names`` and ``agreement`` (shares,
-        0..1), ``indonesian`` (1 for an Indonesian question, else 0) and ``margin``
+        ``evidence_coverage``, ``rare_coverage``, ``missing_names``, ``unknown_names`` and
+        ``agreement`` (shares, 0..1), ``indonesian`` and ``cross_lingual`` (0 or 1) and ``margin``
         (``margin(...)``, negative: abstain), each rounded to 4 digits.
     """
     passages: list[Document] = retrieval.passages
@@ -115,6 +121,17 @@ def compute_signals(
     evidence_tokens = set(
         tokenize(" ".join(e.text for e in evidence[:_COVERAGE_EVIDENCE]), language)
     )
+    # Rare question words weigh most: "fingerprint" matters more than "keep" or "long".
+    weights = retrieval.term_weights
+    rare_total = sum(weights.values())
+    rare = (
+        sum(w for t, w in weights.items() if t in evidence_tokens) / rare_total
+        if rare_total
+        else 0.0
+    )
+    cross = float(
+        bool(evidence) and evidence[0].passage.metadata.get("language", language) != language
+    )
     agreement = 0.0
     if passages:
         meta = passages[0].metadata
@@ -126,6 +143,8 @@ def compute_signals(
         "evidence": round(evidence[0].score if evidence else 0.0, 4),
         "coverage": round(_share(question_tokens, top_tokens), 4),
         "evidence_coverage": round(_share(question_tokens, evidence_tokens), 4),
+        "rare_coverage": round(rare, 4),
+        "cross_lingual": cross,
         "missing_names": round(len(missing) / len(names), 4) if names else 0.0,
         "unknown_names": round(len(unknown) / len(names), 4) if names else 0.0,
         "agreement": agreement,

@@ -11,7 +11,8 @@ once with every source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document
 
@@ -19,14 +20,39 @@ from qa.answer.statements import balanced_span, same_statement, statement_proble
 from qa.retrieve.catalog import ScoredSentence
 from qa.retrieve.lexical import tokenize
 from qa.settings import (
-    DEFAULT_EVIDENCE_MARGIN,
+    DEFAULT_EVIDENCE_BIAS,
     DEFAULT_EVIDENCE_PER_PASSAGE,
     DEFAULT_EVIDENCE_RANK_PENALTY,
+    DEFAULT_EVIDENCE_THRESHOLD,
+    DEFAULT_EVIDENCE_WEIGHTS,
     DEFAULT_EVIDENCE_WORD_BONUS,
     DEFAULT_MAX_EVIDENCE_SENTENCES,
     DEFAULT_MIN_SENTENCE_CHARS,
     Settings,
 )
+
+# What the evidence rule weighs, per candidate sentence, relative to the question's best.
+EVIDENCE_FEATURES = ("cosine_gap", "overlap", "rank", "passage_gap", "log_chars")
+
+
+def relative_features(scored: list[Evidence]) -> list[list[float]]:
+    """Each candidate's ``EVIDENCE_FEATURES``: cosine and passage score below the best ones,
+    question words repeated (0..1), passage rank (1 = best) and the log of its length.
+    """
+    if not scored:
+        return []
+    best_cosine = max(e.features.get("cosine", 0.0) for e in scored)
+    best_passage = max(e.features.get("passage", 0.0) for e in scored)
+    return [
+        [
+            best_cosine - e.features.get("cosine", 0.0),
+            e.features.get("overlap", 0.0),
+            e.features.get("rank", 1.0),
+            best_passage - e.features.get("passage", 0.0),
+            math.log(max(1.0, e.features.get("chars", 1.0))),
+        ]
+        for e in scored
+    ]
 
 
 @dataclass(frozen=True)
@@ -43,6 +69,7 @@ class Evidence:
     doc_end: int
     score: float
     copies: tuple[Evidence, ...] = ()
+    features: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def passage_start(self) -> int:
@@ -74,7 +101,9 @@ class EvidenceSelector:
     """
 
     max_sentences: int = DEFAULT_MAX_EVIDENCE_SENTENCES
-    margin: float = DEFAULT_EVIDENCE_MARGIN
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_EVIDENCE_WEIGHTS))
+    bias: float = DEFAULT_EVIDENCE_BIAS
+    threshold: float = DEFAULT_EVIDENCE_THRESHOLD
     per_passage: int = DEFAULT_EVIDENCE_PER_PASSAGE
     word_bonus: float = DEFAULT_EVIDENCE_WORD_BONUS
     rank_penalty: float = DEFAULT_EVIDENCE_RANK_PENALTY
@@ -85,7 +114,9 @@ class EvidenceSelector:
         """The selector configured by ``settings``' ``evidence_*`` and sentence fields."""
         return cls(
             max_sentences=settings.max_evidence_sentences,
-            margin=settings.evidence_margin,
+            weights=dict(settings.evidence_weights),
+            bias=settings.evidence_bias,
+            threshold=settings.evidence_threshold,
             per_passage=settings.evidence_per_passage,
             word_bonus=settings.evidence_word_bonus,
             rank_penalty=settings.evidence_rank_penalty,
@@ -139,37 +170,60 @@ class EvidenceSelector:
                     len(tokens & question_tokens) / len(question_tokens) if question_tokens else 0
                 )
                 score = item.score + self.word_bonus * overlap - self.rank_penalty * (rank - 1)
-                scored.append(Evidence(passage, text, s_start, s_end, score))
+                features = {
+                    "cosine": item.score,
+                    "overlap": overlap,
+                    "rank": float(rank),
+                    "passage": float(passage.metadata.get("fused_score") or 0.0),
+                    "chars": float(len(text)),
+                }
+                scored.append(Evidence(passage, text, s_start, s_end, score, features=features))
         scored.sort(key=lambda e: -e.score)
         return scored
 
-    def select(self, scored: list[Evidence]) -> list[Evidence]:
-        """Keep the best of ``scored``: within ``margin`` of the best, ``per_passage`` each.
+    def logits(self, scored: list[Evidence]) -> list[float]:
+        """The evidence rule's log-odds that each candidate holds the answer (any real)."""
+        return [
+            self.bias
+            + sum(
+                self.weights.get(name, 0.0) * value
+                for name, value in zip(EVIDENCE_FEATURES, row, strict=True)
+            )
+            for row in relative_features(scored)
+        ]
 
+    def select(self, scored: list[Evidence]) -> list[Evidence]:
+        """Keep the best of ``scored`` by the evidence rule, the first always.
+
+        Candidates are ordered by ``logits``; after the first, one is kept when its log-odds
+        reach ``threshold``, at most ``per_passage`` per passage and ``max_sentences`` in all.
         A sentence saying what a kept one says (``same_statement``) is not quoted again: it
-        joins the kept one's ``copies`` when it comes from another document. Few sentences per
-        passage spread an answer over its sources instead of quoting one passage at length.
+        joins the kept one's ``copies`` when it comes from another document.
 
         Returns:
             At most ``max_sentences`` items, best first.
         """
         if not scored:
             return []
-        best = scored[0].score
+        logits = self.logits(scored)
+        order = sorted(range(len(scored)), key=lambda i: -logits[i])
         chosen: list[Evidence] = []
         per_passage: dict[str, int] = {}
-        for evidence in scored:
-            if evidence.score < best - self.margin:
-                break
+        for i in order:
+            evidence = scored[i]
             same = next(
-                (i for i, kept in enumerate(chosen) if same_statement(kept.text, evidence.text)),
+                (n for n, kept in enumerate(chosen) if same_statement(kept.text, evidence.text)),
                 None,
             )
             if same is not None:
                 chosen[same] = _with_copy(chosen[same], evidence)
                 continue
             pid = str(evidence.passage.id)
-            if per_passage.get(pid, 0) >= self.per_passage or len(chosen) >= self.max_sentences:
+            if chosen and (
+                logits[i] < self.threshold
+                or per_passage.get(pid, 0) >= self.per_passage
+                or len(chosen) >= self.max_sentences
+            ):
                 continue
             per_passage[pid] = per_passage.get(pid, 0) + 1
             chosen.append(evidence)

@@ -74,6 +74,7 @@ class Retrieval:
     features: dict[str, dict[str, float]] = field(default_factory=dict)
     candidates: dict[str, Document] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
+    term_weights: dict[str, float] = field(default_factory=dict)
 
 
 def _best_sentences(
@@ -292,6 +293,7 @@ class HybridRetriever(BaseRetriever):
             features=features,
             candidates={str(p.id): p for p in candidates},
             acronyms=catalog.acronyms,
+            term_weights=catalog.lexical.term_weights(expanded, language),
         )
 
 

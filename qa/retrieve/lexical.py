@@ -196,6 +196,22 @@ class LexicalIndex:
         corpus = [tokenize(_searchable(p), p.metadata.get("language", "en")) for p in passages]
         self._bm25 = BM25Okapi(corpus) if passages else None
 
+    def term_weights(self, query: str, language: str = "en") -> dict[str, float]:
+        """Each query token's BM25 idf; a token no passage holds gets the highest idf (0..).
+
+        Example:
+            >>> index = LexicalIndex([Document(page_content="We share contacts", id="a#0"),
+            ...                       Document(page_content="We keep logs", id="b#0"),
+            ...                       Document(page_content="Cookies", id="c#0")])
+            >>> weights = index.term_weights("share cookies or fingerprints")
+            >>> weights["fingerprint"] == max(weights.values()) > 0
+            True
+        """
+        tokens = tokenize(query, language)
+        idf = self._bm25.idf if self._bm25 is not None else {}
+        unseen = max(idf.values(), default=1.0)
+        return {token: max(0.0, idf.get(token, unseen)) for token in tokens}
+
     def search(
         self, query: str, k: int, allowed: set[str] | None = None, language: str = "en"
     ) -> list[LexicalHit]:

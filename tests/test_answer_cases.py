@@ -97,3 +97,39 @@ def test_on_topic_questions_the_policy_does_not_answer_are_refused(
 )
 def test_near_misses_are_refused(chains: dict[str, AnswerChain], question: str) -> None:
     assert chains["unanswerable-on-topic"].invoke(question).abstained
+
+
+VERSION_2020 = """---
+title: Fernleaf Privacy Policy
+publisher: Fernleaf Ltd
+kind: policy
+language: en
+document_date: 2020-03-01
+---
+
+# Fernleaf Privacy Policy
+
+We never sell your personal data to advertisers or data brokers.
+We keep your order history for three years.
+"""
+VERSION_2022 = VERSION_2020.replace("2020-03-01", "2022-06-01").replace(
+    "three years", "five years, as the tax office requires"
+)
+
+
+def test_a_sentence_two_versions_share_is_quoted_once_citing_both(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "fernleaf-2020.md").write_text(VERSION_2020)
+    (corpus / "fernleaf-2022.md").write_text(VERSION_2022)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings)
+    result = AnswerChain.from_settings(settings).invoke("Does Fernleaf sell my data?")
+    sentence = "We never sell your personal data to advertisers or data brokers."
+    assert not result.abstained
+    assert result.answer.count(sentence) == 1
+    quote = next(q for q in result.quotes if q.text == sentence)
+    assert len(quote.markers) == 2
+    assert quote.versions == ["2020-03-01", "2022-06-01"]
+    cited = {c.passage_id for c in result.citations}
+    assert cited <= {p.passage_id for p in result.passages}  # every citation is shown

@@ -183,3 +183,10 @@ def test_list_and_range_markers_are_checked_number_by_number() -> None:
     assert checked.text == "A [1]; B [2][3]; C."
     assert checked.markers == [1, 2, 3]
     assert 9 in checked.removed and -1 in checked.removed
+
+
+def test_the_model_is_asked_for_the_direct_answer_first_in_the_questions_language() -> None:
+    passage = Document(page_content="We never sell data.", metadata={"title": "P"}, id="p#0")
+    system, _ = build_messages("Do you sell my data?", [passage], "id")
+    assert "Begin with the direct answer" in system.content
+    assert "Answer in Indonesian" in system.content

@@ -650,14 +650,10 @@ class _Lease:
             # condition no longer matches and nothing is removed.
             self._collection().delete(
                 ids=[_LEASE_ID],
-                where={
-                    "$and": [{"owner": lease["owner"]}, {"expires_ms": lease["expires_ms"]}]
-                },
+                where={"$and": [{"owner": lease["owner"]}, {"expires_ms": lease["expires_ms"]}]},
             )
         # ``add`` keeps an existing record: of several writers adding at once, one wins.
-        self._collection().add(
-            ids=[_LEASE_ID], embeddings=[_NO_VECTOR], metadatas=[self._record()]
-        )
+        self._collection().add(ids=[_LEASE_ID], embeddings=[_NO_VECTOR], metadatas=[self._record()])
         lease = self._current()
         if lease is not None and lease.get("owner") == self.owner:
             return True

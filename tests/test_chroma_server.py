@@ -33,7 +33,7 @@ import qa.index.location as location_module
 from qa.answer.chain import AnswerChain
 from qa.cli import main
 from qa.errors import IndexBusyError, IndexMismatchError, IndexUnreachableError, SettingsError
-from qa.index.ingest import ingest
+from qa.index.ingest import ingest, prepare_index
 from qa.index.location import ServerIndex
 from qa.index.store import PassageStore
 from qa.settings import Settings, load_settings
@@ -290,6 +290,39 @@ def test_one_writer_at_a_time_through_the_lease(
     stalled.release()  # only removes the lease if it is still its own
     assert not ServerIndex(chroma_url, "lease").writer_lock().acquire(blocking=False)
     taker.release()
+
+
+@pytest.mark.usefixtures("fake_models")
+def test_serving_a_server_index_never_syncs_it_to_the_serving_machines_corpus(
+    corpus: Path, docs: CorpusDocs, chroma_url: str, make_corpus: Callable[..., Path]
+) -> None:
+    settings = Settings(
+        corpus_dir=corpus, chroma_url=chroma_url, chroma_index="shared", embedding_model=FAKE_MODEL
+    )
+    ingest(settings)
+    # Another machine's corpus: one document fewer, one changed.
+    elsewhere = make_corpus("elsewhere")
+    (elsewhere / docs.cookies).unlink()
+    (elsewhere / docs.notes).write_text(NOTES_TEXT.replace(OLD_TERM, NEW_TERM))
+    said: list[str] = []
+
+    assert prepare_index(settings.override(corpus_dir=elsewhere), said.append) is None
+
+    assert any("as it is" in line and "fineprint ingest --chroma-url" in line for line in said)
+    with PassageStore.from_settings(settings) as store:
+        assert set(store.manifest.documents) == set(docs.all)
+        assert OLD_TERM in passages_of(store, docs.notes)
+    stats = CliRunner().invoke(
+        main,
+        ["stats", "--json", "--chroma-url", chroma_url],
+        env={"FINEPRINT_CHROMA_INDEX": "shared"},
+    )
+    assert stats.exit_code == 0, stats.output
+    figures = json.loads(stats.output)
+    assert figures["documents"] == len(docs.all)
+    assert figures["embedding_model"] == FAKE_MODEL
+    assert figures["size_on_disk_mb"] is None
+    assert figures["index"] == f"'shared' on {chroma_url}"
 
 
 def test_of_writers_racing_for_the_lease_exactly_one_wins(chroma_url: str) -> None:

@@ -35,6 +35,7 @@ from qa.cli import main
 from qa.errors import IndexBusyError, IndexMismatchError, IndexUnreachableError, SettingsError
 from qa.index.ingest import ingest, prepare_index
 from qa.index.location import ServerIndex
+from qa.index.manifest import IndexConfig, Manifest
 from qa.index.store import PassageStore
 from qa.settings import Settings, load_settings
 
@@ -290,6 +291,28 @@ def test_one_writer_at_a_time_through_the_lease(
     stalled.release()  # only removes the lease if it is still its own
     assert not ServerIndex(chroma_url, "lease").writer_lock().acquire(blocking=False)
     taker.release()
+
+
+def test_a_writer_whose_lease_was_taken_over_stops_at_its_next_save(
+    chroma_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first writer stalls past its lease (renewing only after a second); another takes over.
+    monkeypatch.setattr(location_module, "LEASE_SECONDS", 0.3)
+    monkeypatch.setattr(location_module, "RENEW_SECONDS", 1.0)
+    stalled = ServerIndex(chroma_url, "stolen")
+    lease = stalled.writer_lock()
+    assert lease.acquire(blocking=False)
+    time.sleep(0.4)
+    taker = ServerIndex(chroma_url, "stolen").writer_lock()
+    assert taker.acquire(blocking=False)
+    time.sleep(1.2)  # the stalled writer's renewal has run and found the lease gone
+    try:
+        with pytest.raises(IndexBusyError, match="lost its writer lease"):
+            stalled.write_manifest(Manifest(config=IndexConfig(FAKE_MODEL, 300, 1)))
+        assert stalled.read_manifest() is None, "nothing was written"
+    finally:
+        lease.release()
+        taker.release()
 
 
 @pytest.mark.usefixtures("fake_models")

@@ -45,6 +45,7 @@ from qa.errors import (
     SettingsError,
 )
 from qa.index.manifest import MANIFEST_NAME, DocumentEntry, IndexConfig, Manifest
+from qa.settings import DEFAULT_CHROMA_INDEX
 
 CHROMA_DIR = "chroma"
 LOCK_NAME = "ingest.lock"
@@ -191,7 +192,7 @@ class IndexLocation(Protocol):
 
 
 def index_location(
-    index_dir: Path, chroma_url: str | None = None, name: str = "fineprint"
+    index_dir: Path, chroma_url: str | None = None, name: str = DEFAULT_CHROMA_INDEX
 ) -> LocalIndex | ServerIndex:
     """The index named ``name`` on the server at ``chroma_url`` if given, else ``index_dir``'s.
 
@@ -440,7 +441,7 @@ class ServerIndex:
         self.name = check_index_name(name)
         url = self.address.url
         self.where = f"the index '{name}' on the Chroma server at {url}"
-        named = "" if name == "fineprint" else f"FINEPRINT_CHROMA_INDEX={name} "
+        named = "" if name == DEFAULT_CHROMA_INDEX else f"FINEPRINT_CHROMA_INDEX={name} "
         self.ingest_hint = f"{named}fineprint ingest --chroma-url {url}"
         self.collection_names = (f"{name}-passages", f"{name}-sentences")
         self._state_name = f"{name}-state"
@@ -695,8 +696,10 @@ class _Lease:
                 self._collection().update(ids=[_LEASE_ID], metadatas=[self._record()])
             except Exception as exc:
                 # A server that hiccups is tried again at the next beat: the lease outlasts a
-                # few missed renewals. Anything else is a bug and ends the thread loudly.
+                # few missed renewals. Anything else is a bug: the lease counts as lost (the
+                # ingest stops at its next save) and the thread ends loudly.
                 if not is_unreachable(exc):
+                    self.lost = True
                     raise
 
     def release(self) -> None:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from langchain_core.documents import Document
 
@@ -34,9 +34,7 @@ from qa.index.location import (
     is_unreachable,
 )
 from qa.index.manifest import IndexConfig, Manifest
-
-if TYPE_CHECKING:
-    from qa.settings import Settings
+from qa.settings import DEFAULT_CHROMA_INDEX, Settings
 
 COLLECTION_NAME, SENTENCE_COLLECTION_NAME = LOCAL_COLLECTIONS
 __all__ = ["CHROMA_DIR", "PassageStore", "ScoredPassage"]
@@ -197,7 +195,7 @@ class PassageStore:
         *,
         create: bool = False,
         chroma_url: str | None = None,
-        chroma_index: str = "fineprint",
+        chroma_index: str = DEFAULT_CHROMA_INDEX,
     ) -> PassageStore:
         """Open the index at ``index_dir``, or the one named ``chroma_index`` at ``chroma_url``.
 

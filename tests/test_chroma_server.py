@@ -346,6 +346,15 @@ def test_serving_a_server_index_never_syncs_it_to_the_serving_machines_corpus(
     assert figures["embedding_model"] == FAKE_MODEL
     assert figures["size_on_disk_mb"] is None
     assert figures["index"] == f"'shared' on {chroma_url}"
+    copy = corpus / "notes" / "retention-notes (1).txt"
+    copy.write_text(NOTES_TEXT)
+    inspected = CliRunner().invoke(
+        main,
+        ["inspect", str(copy), "--corpus", str(corpus), "--chroma-url", chroma_url, "--json"],
+        env={"FINEPRINT_CHROMA_INDEX": "shared"},
+    )
+    assert inspected.exit_code == 0, inspected.output
+    assert json.loads(inspected.output)["copy_of"] == docs.notes
 
 
 def test_of_writers_racing_for_the_lease_exactly_one_wins(chroma_url: str) -> None:

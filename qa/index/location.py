@@ -151,46 +151,6 @@ class WriterLock(Protocol):
         ...
 
 
-class IndexLocation(Protocol):
-    """Where an index's vectors, manifest and writer lock live."""
-
-    where: str
-    ingest_hint: str
-    collection_names: tuple[str, str]
-
-    def client(self) -> Any:
-        """A Chroma client for the index (opened at the first call, then the same one)."""
-        ...
-
-    def close(self) -> None:
-        """Close the client (idempotent); the next ``client`` call opens a new one."""
-        ...
-
-    def read_manifest(self) -> Manifest | None:
-        """The manifest; ``None`` when there is no index yet."""
-        ...
-
-    def write_manifest(self, manifest: Manifest) -> None:
-        """Record ``manifest`` so that no crash leaves half of it."""
-        ...
-
-    def stamp(self) -> Hashable | None:
-        """What changes whenever the manifest is written (``None``: no index)."""
-        ...
-
-    def writer_lock(self) -> WriterLock:
-        """The lock ``ingest`` holds while it writes."""
-        ...
-
-    def destroy(self) -> None:
-        """Delete the index: passages, sentences and manifest."""
-        ...
-
-    def size(self) -> int | None:
-        """Bytes the index takes on this machine (``None`` when it lives elsewhere)."""
-        ...
-
-
 def index_location(
     index_dir: Path, chroma_url: str | None = None, name: str = DEFAULT_CHROMA_INDEX
 ) -> LocalIndex | ServerIndex:

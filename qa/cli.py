@@ -61,8 +61,26 @@ def main(ctx: click.Context) -> None:
     """
 
 
+def chroma_option(func: Any) -> Any:
+    """``--chroma-url``: the index on a Chroma server instead of the index folder."""
+    return click.option(
+        "--chroma-url",
+        metavar="URL",
+        help="A Chroma server (chroma run) holding the index instead of the folder, e.g. "
+        "http://127.0.0.1:8000; the index's name there is FINEPRINT_CHROMA_INDEX (fineprint).",
+    )(func)
+
+
+def _index_shown(settings: Settings) -> str:
+    """Where the index is, for a summary line: the folder, or the name and server."""
+    if settings.chroma_url:
+        return f"'{settings.chroma_index}' on {settings.chroma_url}"
+    return str(settings.index_dir)
+
+
 def corpus_options(func: Any) -> Any:
     """Options every index-touching command shares."""
+    func = chroma_option(func)
     func = click.option(
         "--corpus",
         "corpus_dir",
@@ -147,24 +165,28 @@ def ingest(ctx: click.Context, rebuild: bool, wait: bool, **options: Any) -> Non
         click.secho(f"  skipped   {_shown(skipped.doc_id)}: {skipped.reason}", fg="yellow")
     for copy in report.copies:
         click.echo(f"  copy      {_shown(copy.doc_id)}: {copy.reason}")
-    click.echo(f"{report.summary()} -> {settings.index_dir}")
+    click.echo(f"{report.summary()} -> {_index_shown(settings)}")
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
 
 
 @main.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@chroma_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
-def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
+def stats(
+    ctx: click.Context, index_dir: Path | None, chroma_url: str | None, as_json: bool
+) -> None:
     """Show what the index holds."""
     from qa.index.store import PassageStore
 
-    settings = _settings(ctx, index_dir=index_dir)
-    store = PassageStore.open(settings.index_dir)
+    settings = _settings(ctx, index_dir=index_dir, chroma_url=chroma_url)
+    store = PassageStore.from_settings(settings)
     docs = store.manifest.documents
+    size = store.size_on_disk()
     figures = {
-        "index": str(settings.index_dir),
+        "index": _index_shown(settings),
         "documents": len(docs),
         "passages": store.count(),
         "languages": dict(Counter(d.language for d in docs.values()).most_common()),
@@ -173,7 +195,8 @@ def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
         "embedding_model": store.manifest.config.embedding_model,
         "chunk_size": store.manifest.config.chunk_size,
         "chunk_overlap": store.manifest.config.chunk_overlap,
-        "size_on_disk_mb": round(store.size_on_disk() / 1e6, 2),
+        # None for an index on a server: its disk is the server's.
+        "size_on_disk_mb": None if size is None else round(size / 1e6, 2),
     }
     if as_json:
         click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
@@ -188,6 +211,7 @@ def stats(ctx: click.Context, index_dir: Path | None, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@chroma_option
 @click.option("--chunk-size", type=int, help="Max characters per passage.")
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON.")
 @click.pass_context
@@ -205,6 +229,7 @@ def inspect(ctx: click.Context, path: Path, as_json: bool, **options: Any) -> No
 @main.command()
 @click.argument("question")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@chroma_option
 @click.option("--k", type=int, help="Passages to answer from.")
 @click.option("--publisher", help="Only documents whose publisher contains this.")
 @click.option("--kind", help=f"Only this kind: {', '.join(DOCUMENT_KINDS)}.")
@@ -218,6 +243,7 @@ def ask(
     ctx: click.Context,
     question: str,
     index_dir: Path | None,
+    chroma_url: str | None,
     k: int | None,
     as_json: bool,
     **filter_values: str | None,
@@ -226,7 +252,7 @@ def ask(
     from qa.answer.chain import AnswerChain
     from qa.retrieve.filters import SearchFilters
 
-    settings = _settings(ctx, index_dir=index_dir, k=k)
+    settings = _settings(ctx, index_dir=index_dir, chroma_url=chroma_url, k=k)
     filters = SearchFilters.from_values(filter_values)
     chain = AnswerChain.from_settings(settings)
     result = chain.invoke({"question": question, "filters": filters})
@@ -301,6 +327,7 @@ def eval_policyqa(
 @click.option("--port", type=int, help="Port (default 7860).")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@chroma_option
 @click.pass_context
 def serve(ctx: click.Context, **options: Any) -> None:
     """Update the index, then serve the web chat (http://127.0.0.1:7860)."""

@@ -36,6 +36,10 @@ class IndexBusyError(FineprintError):
     """Another ingest is writing to the index (one writer at a time)."""
 
 
+class IndexUnreachableError(FineprintError):
+    """The Chroma server holding the index does not answer (not running, wrong address)."""
+
+
 class IndexChangingError(FineprintError):
     """A read met another process's write half done, twice; asking again will work."""
 

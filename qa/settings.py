@@ -18,6 +18,8 @@ from qa.errors import SettingsError
 
 DEFAULT_CORPUS_DIR = Path("../shared/corpus")
 DEFAULT_INDEX_DIR = Path(".fineprint/index")
+# The name an index takes on a Chroma server: its collections are "<name>-passages" and so on.
+DEFAULT_CHROMA_INDEX = "fineprint"
 # The PolicyQA benchmark (fineprint eval-policyqa) and where its figures go.
 POLICYQA_DATA_DIR = Path("../shared/benchmarks/policyqa")
 POLICYQA_OUT_DIR = Path("evals/out/policyqa")
@@ -152,6 +154,10 @@ class Settings(BaseSettings):
     # Where documents come from and where the index lives.
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     index_dir: Path = DEFAULT_INDEX_DIR
+    # A Chroma server (``chroma run``) holding the index instead of ``index_dir``, so that
+    # processes on several machines share it; ``chroma_index`` names the index there.
+    chroma_url: str | None = None
+    chroma_index: str = DEFAULT_CHROMA_INDEX
 
     # Embedding and chunking; the index records these and refuses to mix them.
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
@@ -223,6 +229,22 @@ class Settings(BaseSettings):
             msg = f"unknown fusion features {unknown}; known: {', '.join(FUSION_FEATURES)}"
             raise ValueError(msg)
         return weights
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_chroma_url(cls, value: str | None) -> str | None:
+        from qa.index.location import parse_chroma_url
+
+        if value is None or not value.strip():
+            return None
+        return parse_chroma_url(value).url
+
+    @field_validator("chroma_index")
+    @classmethod
+    def _check_chroma_index(cls, value: str) -> str:
+        from qa.index.location import check_index_name
+
+        return check_index_name(value)
 
     def override(self, **changes: object) -> Settings:
         """Return a copy with the non-``None`` ``changes`` applied (how CLI flags win).

@@ -89,11 +89,11 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             IndexMissingError: There is no index yet.
             IndexMismatchError: The index was embedded by another model.
         """
-        store = PassageStore.open(settings.index_dir)
+        store = PassageStore.from_settings(settings)
         wanted = index_config(settings)
         if store.manifest.config.embedding_model != wanted.embedding_model:
             msg = (
-                f"the index at {settings.index_dir} was embedded with "
+                f"{store.where} was embedded with "
                 f"'{store.manifest.config.embedding_model}', but '{wanted.embedding_model}' "
                 "was asked for; questions must be embedded like the passages. Use the index's "
                 "model, or re-index with 'fineprint ingest --rebuild'."

@@ -176,7 +176,12 @@ def run_eval(
     say = log or (lambda _line: None)
     questions = load_questions(Path(questions_path))
     report = ingest(settings)
-    say(f"index: {report.summary()} -> {settings.index_dir}")
+    where = (
+        f"{settings.chroma_url} ({settings.chroma_index})"
+        if settings.chroma_url
+        else settings.index_dir
+    )
+    say(f"index: {report.summary()} -> {where}")
     for skipped in report.skipped:
         say(f"index: skipped {skipped.doc_id}: {skipped.reason}")
 

@@ -5,8 +5,9 @@ files have their passages replaced; files gone from disk have their passages rem
 manifest is updated after each document, so a killed ingest is repaired by the next run.
 
 One writer per index: an ingest holds a lock file in the index folder (``filelock``, released by
-the operating system even when the process is killed), and a second ingest either waits for it
-or stops with a message. Readers never take the lock.
+the operating system even when the process is killed), or on a Chroma server a lease record that
+expires when its writer stops renewing it (``qa.index.location``); a second ingest either waits
+for it or stops with a message. Readers never take the lock.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from langchain_core.documents import Document
 
-from qa.errors import CorpusError, IndexBusyError, LoadError, SettingsError
+from qa.errors import CorpusError, IndexBusyError, LoadError
 from qa.index.chunking import chunk_document, document_sentences
 from qa.index.embeddings import canonical_model_name, get_embeddings
-from qa.index.manifest import DocumentEntry, IndexConfig, Manifest
+from qa.index.location import LOCK_NAME, LocalIndex, ServerIndex, folder_lock, index_location
+from qa.index.manifest import DocumentEntry, IndexConfig
 from qa.index.store import PassageStore
 from qa.load import Skipped, load_file, scan_corpus
 from qa.load.corpus import content_hash, read_bytes
@@ -32,7 +34,7 @@ from qa.settings import Settings
 
 ProgressCallback = Callable[[int, int, str], None]
 Echo = Callable[[str], None]
-LOCK_NAME = "ingest.lock"
+__all__ = ["LOCK_NAME", "IngestReport", "ingest", "prepare_index", "writer_lock"]
 # "policy (1)", "policy copy", "policy - Copy 2", "Copy of policy".
 _COPY_MARK = re.compile(
     r"\s*\(\d+\)$|\s*[-_]?\s*(?:copy|backup|bak|old)(?:\s*\d+)?$|^copy of\s+", re.IGNORECASE
@@ -104,17 +106,17 @@ def original_name(doc_id: str) -> str:
 
 
 def writer_lock(index_dir: Path) -> FileLock:
-    """The lock an ingest holds on ``index_dir`` (a file in it; the folder is created).
+    """The lock an ingest holds on the folder index ``index_dir`` (a file in it).
 
     Raises:
         SettingsError: ``index_dir`` is a file, or cannot be created.
     """
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"cannot use {index_dir} as the index folder: {exc.strerror or exc}"
-        raise SettingsError(msg) from exc
-    return FileLock(index_dir / LOCK_NAME)
+    return folder_lock(index_dir)
+
+
+def settings_location(settings: Settings) -> LocalIndex | ServerIndex:
+    """Where ``settings`` put the index: on ``chroma_url`` if set, else in ``index_dir``."""
+    return index_location(settings.index_dir, settings.chroma_url, settings.chroma_index)
 
 
 def ingest(
@@ -126,7 +128,7 @@ def ingest(
     wait: bool = False,
     on_wait: Echo | None = None,
 ) -> IngestReport:
-    """Bring the index at ``settings.index_dir`` in step with ``settings.corpus_dir``.
+    """Bring the index of ``settings`` (folder or Chroma server) in step with the corpus.
 
     Args:
         settings: Corpus folder, index folder, embedding model and chunking.
@@ -142,6 +144,7 @@ def ingest(
         IndexBusyError: Another ingest is writing to the index and ``wait`` is false.
         IndexMismatchError: The index was built with other settings and ``rebuild`` is false.
         IndexDamagedError: The index's manifest cannot be read.
+        IndexUnreachableError: The index's Chroma server does not answer.
     """
     corpus_dir = settings.corpus_dir
     if not corpus_dir.is_dir():
@@ -149,26 +152,27 @@ def ingest(
         raise CorpusError(msg)
     # A model that cannot load must not leave behind an empty index that records it.
     get_embeddings(settings.embedding_model)
-    lock = writer_lock(settings.index_dir)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
+    location = settings_location(settings)
+    lock = location.writer_lock()
+    if not lock.acquire(blocking=False):
+        holder = f" ({lock.holder()})" if lock.holder() else ""
         if not wait:
             msg = (
-                f"another 'fineprint ingest' is writing to the index {settings.index_dir}; "
+                f"another 'fineprint ingest'{holder} is writing to {location.where}; "
                 "run again when it is done, or add --wait to wait for it"
             )
-            raise IndexBusyError(msg) from None
+            raise IndexBusyError(msg)
         if on_wait:
-            on_wait(f"another ingest is writing to {settings.index_dir}; waiting for it …")
-        lock.acquire()
+            on_wait(f"another ingest{holder} is writing to {location.where}; waiting for it …")
+        lock.acquire(blocking=True)
     try:
-        return _ingest_locked(settings, rebuild, progress, embed_progress)
+        return _ingest_locked(location, settings, rebuild, progress, embed_progress)
     finally:
         lock.release()
 
 
 def _ingest_locked(
+    location: LocalIndex | ServerIndex,
     settings: Settings,
     rebuild: bool,
     progress: ProgressCallback | None,
@@ -176,8 +180,9 @@ def _ingest_locked(
 ) -> IngestReport:
     started = time.perf_counter()
     if rebuild:
-        PassageStore.destroy(settings.index_dir)
-    with PassageStore.open(settings.index_dir, index_config(settings), create=True) as store:
+        location.destroy()
+    config = index_config(settings)
+    with PassageStore.open_at(location, config, create=True, index_dir=settings.index_dir) as store:
         report = _sync(store, settings, progress, embed_progress)
     report.seconds = time.perf_counter() - started
     return report
@@ -210,7 +215,7 @@ def _sync(
         for doc_id in store.stored_doc_ids() - set(manifest.documents):
             store.delete_document(doc_id)
     manifest.ingest_in_progress = True
-    manifest.write(settings.index_dir)
+    store.save_manifest()
 
     for done, (doc_id, path) in enumerate(files, start=1):
         _ingest_one(store, settings, doc_id, path, report, by_text, embed_progress)
@@ -224,7 +229,7 @@ def _sync(
         report.removed.append(doc_id)
 
     manifest.ingest_in_progress = False
-    manifest.write(settings.index_dir)
+    store.save_manifest()
     for items in (report.added, report.updated, report.unchanged):
         items.sort()
     report.skipped.sort(key=lambda item: item.doc_id)
@@ -253,7 +258,7 @@ def _forget(store: PassageStore, settings: Settings, doc_id: str) -> None:
     """Drop a document from the manifest first, then from the store (a crash redoes it)."""
     del store.manifest.documents[doc_id]
     store.manifest.generation += 1
-    store.manifest.write(settings.index_dir)
+    store.save_manifest()
     store.delete_document(doc_id)
 
 
@@ -308,7 +313,7 @@ def _ingest_one(
     # Forget the document before touching its passages: if we die now, the next run redoes it.
     if previous:
         del manifest.documents[doc_id]
-        manifest.write(settings.index_dir)
+        store.save_manifest()
     store.replace_document(doc_id, passages, vectors, sentences, sentence_vectors)
     meta = document.metadata
     manifest.documents[doc_id] = DocumentEntry(
@@ -322,7 +327,7 @@ def _ingest_one(
     )
     by_text[text_hash] = doc_id
     manifest.generation += 1
-    manifest.write(settings.index_dir)
+    store.save_manifest()
     report.passages_embedded += len(passages)
     (report.updated if previous else report.added).append(doc_id)
 
@@ -333,20 +338,33 @@ def prepare_index(settings: Settings, echo: Echo = print) -> IngestReport | None
     Waits for an ingest that is already running. Inside a large document, a line says how many
     of its texts are embedded at most every ``PROGRESS_SECONDS``.
 
-    Returns the ingest report, or ``None`` when the corpus folder is missing but an index
-    exists (it is then served as it is).
+    An index on a Chroma server is shared by every machine that serves it, so it is served as
+    it is once it exists: a serving machine's own corpus folder (perhaps another version, or
+    none) must not add or remove documents there. ``fineprint ingest`` changes it.
+
+    Returns the ingest report, or ``None`` when the index is served as it is: the corpus folder
+    is missing but an index exists, or the index is on a server and exists.
 
     Raises:
         CorpusError: Neither the corpus nor an index exists.
         IndexMismatchError: The index was built with other settings.
+        IndexUnreachableError: The index's Chroma server does not answer.
     """
+    location = settings_location(settings)
+    if isinstance(location, ServerIndex) and location.read_manifest() is not None:
+        echo(
+            f"serving {location.where} as it is; it is shared, so only "
+            f"'{location.ingest_hint}' changes it"
+        )
+        return None
     if not settings.corpus_dir.is_dir():
-        if Manifest.read(settings.index_dir) is not None:
+        if location.read_manifest() is not None:
             echo(f"corpus {settings.corpus_dir} not found; serving the index as it is")
             return None
         msg = f"corpus folder {settings.corpus_dir} does not exist and there is no index yet"
         raise CorpusError(msg)
-    echo(f"checking the index {settings.index_dir} against the corpus {settings.corpus_dir} …")
+    shown = location.where.removeprefix("the index ").removeprefix("at ")
+    echo(f"checking the index {shown} against the corpus {settings.corpus_dir} …")
 
     def progress(done: int, total: int, doc_id: str) -> None:
         echo(f"  [{done}/{total}] {doc_id}")

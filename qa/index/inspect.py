@@ -12,7 +12,7 @@ from typing import Any
 
 from qa.errors import LoadError
 from qa.index.chunking import chunk_document
-from qa.index.manifest import Manifest
+from qa.index.location import index_location
 from qa.load import load_file
 from qa.settings import Settings
 
@@ -77,11 +77,13 @@ def doc_id_for(path: Path, corpus_dir: Path) -> str:
 def inspect_file(path: Path, settings: Settings) -> Inspection:
     """Read ``path`` the way ingest does and chunk it with ``settings``' chunking.
 
-    When an index exists at ``settings.index_dir``, the result also says whether another
-    indexed document has the same text (``copy_of``): ingest would index only that one.
+    When the index of ``settings`` exists (``index_dir``, or ``chroma_url`` when set), the
+    result also says whether another indexed document has the same text (``copy_of``): ingest
+    would index only that one.
 
     Raises:
         LoadError: The file cannot be read, with the reason ingest would give.
+        IndexUnreachableError: ``chroma_url`` is set and the server does not answer.
     """
     if not path.is_file():
         msg = f"{path} is not a file"
@@ -106,7 +108,8 @@ def inspect_file(path: Path, settings: Settings) -> Inspection:
         ],
         removed=[(str(reason), str(text)) for reason, text in meta.get("removed", [])],
     )
-    manifest = Manifest.read(settings.index_dir)
+    location = index_location(settings.index_dir, settings.chroma_url, settings.chroma_index)
+    manifest = location.read_manifest()
     if manifest is not None:
         inspection.copy_of = next(
             (

@@ -1,19 +1,21 @@
-"""The passage store: a persistent Chroma collection plus its manifest.
+"""The passage store: Chroma collections of passages and sentences plus their manifest.
 
-Chroma holds passages, vectors and metadata; the manifest records the settings the collection was
-built with and which file contents it reflects. ``PassageStore`` refuses to mix embedding models
-or chunk settings in one collection.
+Chroma holds passages, vectors and metadata; the manifest records the settings the collections
+were built with and which file contents they reflect. ``PassageStore`` refuses to mix embedding
+models or chunk settings in one index. The index lives in a folder (embedded Chroma) or on a
+Chroma server (``qa.index.location``); the store works the same on both.
 
 An embedded Chroma client keeps what it loaded from disk for as long as it is open, and never
 sees what another process writes later (it even returns passages deleted since). So a store
-re-reads its manifest before each question (``refresh``) and, when another process has changed
-the index, closes its client and opens a new one: the next question sees the index as it is now.
+looks at its manifest's stamp before each question (``refresh``) and, when another process has
+changed the index, reads the manifest again and opens a new client: the next question sees the
+index as it is now. On a server the stamp is one small request, and reopening picks up
+collections another process has rebuilt.
 """
 
 from __future__ import annotations
 
 import functools
-import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,13 +24,23 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from qa.errors import IndexChangingError, IndexMismatchError, IndexMissingError
-from qa.index.manifest import MANIFEST_NAME, IndexConfig, Manifest
+from qa.errors import IndexChangingError, IndexMismatchError, IndexMissingError, SettingsError
+from qa.index.location import (
+    CHROMA_DIR,
+    LOCAL_COLLECTIONS,
+    LocalIndex,
+    ServerIndex,
+    index_location,
+    is_unreachable,
+)
+from qa.index.manifest import IndexConfig, Manifest
+from qa.settings import DEFAULT_CHROMA_INDEX, Settings
 
-COLLECTION_NAME = "passages"
-SENTENCE_COLLECTION_NAME = "sentences"
-CHROMA_DIR = "chroma"
+COLLECTION_NAME, SENTENCE_COLLECTION_NAME = LOCAL_COLLECTIONS
+__all__ = ["CHROMA_DIR", "PassageStore", "ScoredPassage"]
 _GET_PAGE = 5000
+# Records per write: under Chroma's batch limit, and a few MB per request to a server.
+_WRITE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -37,15 +49,6 @@ class ScoredPassage:
 
     passage: Document
     score: float
-
-
-def _client(path: Path) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    return chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    )
 
 
 def _chroma_safe(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -72,31 +75,30 @@ def _rows(result: dict[str, Any], *extra: str, row: int | None = None) -> list[t
     ]
 
 
+def _upsert(collection: Any, items: list[Document], vectors: list[list[float]]) -> None:
+    """Write ``items`` with their vectors in batches of ``_WRITE_BATCH``."""
+    for start in range(0, len(items), _WRITE_BATCH):
+        batch = items[start : start + _WRITE_BATCH]
+        collection.upsert(
+            ids=[str(item.id) for item in batch],
+            embeddings=vectors[start : start + _WRITE_BATCH],
+            documents=[item.page_content for item in batch],
+            metadatas=[_chroma_safe(item.metadata) for item in batch],
+        )
+
+
 def _documents(result: dict[str, Any]) -> list[Document]:
     """The complete entries of a Chroma ``get`` result as ``Document`` objects."""
     return [entry[0] for entry in _rows(result)]
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """What identifies one written version of a file: its inode and modification time (ns).
-
-    The manifest is replaced by a new file at every write; with both the inode and the
-    nanosecond modification time, two writes are told apart unless they reuse the inode within
-    one clock tick.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    return info.st_ino, info.st_mtime_ns
-
-
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a store method under the store's lock, so ``refresh`` never reconnects mid-call.
 
-    A read can still meet another process's write half done (Chroma: "Error finding id"):
-    the method is then run once more on a freshly opened client, and if that fails too,
-    ``IndexChangingError`` says so instead of a stack trace.
+    A read can still meet another process's write half done (Chroma: "Error finding id"), or,
+    on a server, a collection another process has just rebuilt: the method is then run once
+    more on a freshly opened client, and if that fails too, ``IndexChangingError`` says so
+    instead of a stack trace. A server that does not answer is ``IndexUnreachableError``.
     """
 
     @functools.wraps(method)
@@ -105,18 +107,13 @@ def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return method(self, *args, **kwargs)
             except Exception as exc:
-                if not _is_chroma_error(exc):
-                    raise
+                self._raise_unless_changing(exc)
             self._reopen()
             try:
                 return method(self, *args, **kwargs)
             except Exception as exc:
-                if not _is_chroma_error(exc):
-                    raise
-                msg = (
-                    f"the index at {self.index_dir} is being changed by another process; "
-                    "ask again in a moment"
-                )
+                self._raise_unless_changing(exc)
+                msg = f"{self.where} is being changed by another process; ask again in a moment"
                 raise IndexChangingError(msg) from exc
 
     return run
@@ -129,36 +126,48 @@ def _is_chroma_error(exc: Exception) -> bool:
 
 
 class PassageStore:
-    """A Chroma collection of passages under ``index_dir``, with its manifest.
+    """The passages and sentences of one index, in a folder or on a Chroma server.
 
     Example:
         >>> config = IndexConfig("multilingual-e5-small", 1000, 1)
         >>> store = PassageStore.open(Path("/tmp/idx"), config, create=True)  # doctest: +SKIP
     """
 
-    def __init__(self, index_dir: Path, manifest: Manifest) -> None:
-        """Use ``PassageStore.open``; this binds an already-checked manifest."""
+    def __init__(
+        self, location: LocalIndex | ServerIndex, manifest: Manifest, index_dir: Path
+    ) -> None:
+        """Use ``PassageStore.open`` or ``from_settings``; this binds a checked manifest.
+
+        ``index_dir`` is the index folder; a store on a server keeps the configured one only as
+        part of cache keys (``manifest.build_id`` tells builds apart).
+        """
+        self.location = location
         self.index_dir = index_dir
+        self.where = location.where
         self.manifest = manifest
         # Gradio answers from several threads; a reconnect must not pull the collections out
         # from under a search in progress.
         self._lock = threading.RLock()
-        self._manifest_stamp = _stamp(index_dir / MANIFEST_NAME)
-        self._client: Any = None
+        self._manifest_stamp = location.stamp()
         self._connect()
 
     def _connect(self) -> None:
-        client = _client(self.index_dir / CHROMA_DIR)
+        client = self.location.client()
+        passages, sentences = self.location.collection_names
         # No embedding function: Fineprint embeds itself, and Chroma's default would download one.
         self._collection = client.get_or_create_collection(
-            COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            passages, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._sentences = client.get_or_create_collection(
-            SENTENCE_COLLECTION_NAME,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
+            sentences, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        self._client = client
+
+    def _raise_unless_changing(self, exc: Exception) -> None:
+        """Re-raise ``exc`` unless it is a Chroma error worth one retry on a new client."""
+        if isinstance(self.location, ServerIndex) and is_unreachable(exc):
+            raise self.location.unreachable(exc) from exc
+        if not _is_chroma_error(exc):
+            raise exc
 
     def close(self) -> None:
         """Release the Chroma client (idempotent); the store cannot be used afterwards.
@@ -168,9 +177,7 @@ class PassageStore:
         index should close: ``ingest`` does, and ``with PassageStore.open(...)`` does.
         """
         with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            self.location.close()
 
     def __enter__(self) -> PassageStore:
         """The store itself; ``close`` is called on leaving the block."""
@@ -182,55 +189,114 @@ class PassageStore:
 
     @classmethod
     def open(
-        cls, index_dir: Path, config: IndexConfig | None = None, *, create: bool = False
+        cls,
+        index_dir: Path,
+        config: IndexConfig | None = None,
+        *,
+        create: bool = False,
+        chroma_url: str | None = None,
+        chroma_index: str = DEFAULT_CHROMA_INDEX,
     ) -> PassageStore:
-        """Open the index at ``index_dir``.
+        """Open the index at ``index_dir``, or the one named ``chroma_index`` at ``chroma_url``.
 
         Args:
-            index_dir: The index folder.
+            index_dir: The index folder (used when ``chroma_url`` is ``None``).
             config: The settings the caller will use; they must match the index's own.
             create: Create an empty index when there is none.
+            chroma_url: A Chroma server, ``http://HOST:PORT``, holding the index instead.
+            chroma_index: The index's name on that server.
 
         Raises:
+            SettingsError: ``chroma_url`` or ``chroma_index`` is malformed.
             IndexMissingError: No index there and ``create`` is false.
             IndexMismatchError: The index was built with other settings.
+            IndexDamagedError: The index's manifest cannot be read.
+            IndexUnreachableError: The Chroma server does not answer.
         """
-        manifest = Manifest.read(index_dir)
+        try:
+            location = index_location(index_dir, chroma_url, chroma_index)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+        return cls.open_at(location, config, create=create, index_dir=index_dir)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, config: IndexConfig | None = None, *, create: bool = False
+    ) -> PassageStore:
+        """Open the index ``settings`` point at (``chroma_url`` if set, else ``index_dir``).
+
+        Raises:
+            As ``open``.
+        """
+        return cls.open(
+            settings.index_dir,
+            config,
+            create=create,
+            chroma_url=settings.chroma_url,
+            chroma_index=settings.chroma_index,
+        )
+
+    @classmethod
+    def open_at(
+        cls,
+        location: LocalIndex | ServerIndex,
+        config: IndexConfig | None = None,
+        *,
+        create: bool = False,
+        index_dir: Path | None = None,
+    ) -> PassageStore:
+        """Open the index at ``location`` (``open`` without building the location).
+
+        Raises:
+            As ``open``.
+        """
+        manifest = location.read_manifest()
         if manifest is None:
             if not create or config is None:
-                msg = (
-                    f"no index at {index_dir}; build one with "
-                    f"'fineprint ingest --index {index_dir}'"
+                # "no index at DIR", "no index 'NAME' on the Chroma server at URL"
+                msg = f"no {location.where.removeprefix('the ')}; build one with " + (
+                    f"'{location.ingest_hint}'"
                 )
                 raise IndexMissingError(msg)
             manifest = Manifest(config=config)
-            manifest.write(index_dir)
+            location.write_manifest(manifest)
         elif config is not None and manifest.config != config:
             msg = (
-                f"the index at {index_dir} was built with {manifest.config.describe()}, "
+                f"{location.where} was built with {manifest.config.describe()}, "
                 f"but {config.describe()} was asked for. Passages embedded by different "
                 f"models cannot be searched together: run 'fineprint ingest --rebuild' to "
                 f"re-index, or use the index's settings."
             )
             raise IndexMismatchError(msg)
-        return cls(index_dir, manifest)
+        folder = location.index_dir if isinstance(location, LocalIndex) else None
+        return cls(location, manifest, index_dir or folder or Path("."))
+
+    def save_manifest(self) -> None:
+        """Record ``self.manifest`` with the index (atomically; on a server, what changed).
+
+        Raises:
+            IndexBusyError: On a server, this writer lost its lease to another ingest.
+            IndexUnreachableError: The Chroma server does not answer.
+        """
+        with self._lock:
+            self.location.write_manifest(self.manifest)
 
     def refresh(self) -> bool:
         """Follow changes another process made to the index since the last look.
 
-        When the manifest on disk is not the one read last, it is read again and the Chroma
+        When the manifest's stamp is not the one seen last, it is read again and the Chroma
         client reopened, so passages added, changed or removed by ``fineprint ingest`` in another
-        process are seen at once by a running server.
+        process (on a server: on another machine) are seen at once by a running server.
 
         Returns:
             Whether the index had changed.
 
         Raises:
             IndexDamagedError: The new manifest cannot be read.
+            IndexUnreachableError: The Chroma server does not answer.
         """
         with self._lock:
-            stamp = _stamp(self.index_dir / MANIFEST_NAME)
-            if stamp == self._manifest_stamp:
+            if self.location.stamp() == self._manifest_stamp:
                 return False
             self._reopen()
             return True
@@ -238,8 +304,8 @@ class PassageStore:
     def _reopen(self) -> None:
         """Read the manifest again and open a new Chroma client (under the lock)."""
         with self._lock:
-            self._manifest_stamp = _stamp(self.index_dir / MANIFEST_NAME)
-            manifest = Manifest.read(self.index_dir)
+            self._manifest_stamp = self.location.stamp()
+            manifest = self.location.read_manifest()
             if manifest is not None:
                 self.manifest = manifest
             self.close()
@@ -247,22 +313,8 @@ class PassageStore:
 
     @staticmethod
     def destroy(index_dir: Path) -> None:
-        """Delete the index at ``index_dir`` (what ``--rebuild`` does first)."""
-        chroma_dir = index_dir / CHROMA_DIR
-        if chroma_dir.exists():
-            # Chroma keeps one live client per folder for the life of the process; deleting the
-            # files under it breaks every later client there ("Failed to get segments"). So drop
-            # the collections through Chroma, and delete the files only if it cannot open them.
-            try:
-                client = _client(chroma_dir)
-                try:
-                    for collection in client.list_collections():
-                        client.delete_collection(collection.name)
-                finally:
-                    client.close()
-            except Exception:
-                shutil.rmtree(chroma_dir)
-        (index_dir / MANIFEST_NAME).unlink(missing_ok=True)
+        """Delete the index at ``index_dir`` (``LocalIndex.destroy``)."""
+        LocalIndex(index_dir).destroy()
 
     @_locked
     def count(self) -> int:
@@ -281,24 +333,9 @@ class PassageStore:
         """Make ``passages`` (and ``sentences``) the only ones of ``doc_id`` in the store."""
         self.delete_document(doc_id)
         if sentences and sentence_vectors:
-            self._sentences.upsert(
-                ids=[str(s.id) for s in sentences],
-                embeddings=sentence_vectors,
-                documents=[s.page_content for s in sentences],
-                metadatas=[_chroma_safe(s.metadata) for s in sentences],
-            )
-        if not passages:
-            return
-        metadatas = []
-        for passage in passages:
-            meta = _chroma_safe(passage.metadata)
-            metadatas.append(meta)
-        self._collection.upsert(
-            ids=[str(p.id) for p in passages],
-            embeddings=vectors,
-            documents=[p.page_content for p in passages],
-            metadatas=metadatas,
-        )
+            _upsert(self._sentences, sentences, sentence_vectors)
+        if passages:
+            _upsert(self._collection, passages, vectors)
 
     @_locked
     def delete_document(self, doc_id: str) -> None:
@@ -383,6 +420,6 @@ class PassageStore:
         rows = _rows(page, "embeddings")
         return [entry[0] for entry in rows], [list(entry[1]) for entry in rows]
 
-    def size_on_disk(self) -> int:
-        """Bytes the index folder takes."""
-        return sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file())
+    def size_on_disk(self) -> int | None:
+        """Bytes the index folder takes; ``None`` for an index on a Chroma server."""
+        return self.location.size()

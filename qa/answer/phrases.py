@@ -6,7 +6,6 @@ SUPPORTED = ("en", "id")
 LANGUAGE_NAMES = {"en": "English", "id": "Indonesian"}
 _PHRASES: dict[str, dict[str, str]] = {
     "en": {
-        "intro": "Here is what the indexed documents say:",
         "lead": "{where} addresses this{more}:",
         "lead_more": ", as {count} other document does",
         "lead_more_plural": ", as do {count} other documents",
@@ -27,7 +26,6 @@ _PHRASES: dict[str, dict[str, str]] = {
         "same_document": "another passage of the document cited as [{marker}]",
     },
     "id": {
-        "intro": "Inilah yang dikatakan dokumen yang diindeks:",
         "lead": "{where} membahas hal ini{more}:",
         "lead_more": ", begitu pula {count} dokumen lain",
         "lead_more_plural": ", begitu pula {count} dokumen lain",

@@ -169,7 +169,9 @@ def margin(signals: dict[str, float], rule: AbstentionRule = DEFAULT_ABSTENTION_
         rule: The embedding model's rule.
 
     Example:
-        >>> margin({"top_dense": 0.95, "top_sentence": 0.95, "evidence": 0.95}) > 0
+        >>> strong = {"top_dense": 0.9, "top_sentence": 0.9, "evidence": 0.9,
+        ...           "evidence_coverage": 1.0, "rare_coverage": 1.0}
+        >>> margin(strong) > 0 > margin({**strong, "evidence_coverage": 0, "rare_coverage": 0})
         True
     """
     return rule.bias + sum(w * signals.get(name, 0.0) for name, w in rule.weights.items())

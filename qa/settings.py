@@ -260,8 +260,8 @@ class Settings(BaseSettings):
         """The abstention rule for ``model`` (a canonical name); the default model's if none.
 
         Example:
-            >>> Settings().abstention_rule("all-MiniLM-L6-v2").floor("en")
-            0.58
+            >>> Settings().abstention_rule("all-MiniLM-L6-v2").bias
+            -0.58
         """
         rules = self.abstention_rules
         return rules.get(model) or rules.get(E5_MODEL) or DEFAULT_ABSTENTION_RULE

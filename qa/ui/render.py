@@ -644,8 +644,8 @@ def example_questions(
 
     Example:
         >>> example_questions([IndexedDocument("a.md", title="Acme Privacy Policy",
-        ...     publisher="Acme", sections=("Cookies",), passages=3)])
-        ['What does the Acme Privacy Policy say about cookies?']
+        ...     publisher="Acme", sections=("Cookie Choices",), passages=3)])
+        ['What does the Acme Privacy Policy say about cookie choices?']
     """
     chosen: list[str] = []
     publishers: set[str] = set()
@@ -737,7 +737,7 @@ def format_seconds(seconds: float, language: str = "en") -> str:
 
     Example:
         >>> format_seconds(42), format_seconds(200), format_seconds(200, "id")
-        ('42 s', '4 min', '4 menit')
+        ('42 s', '3 min', '3 menit')
     """
     if seconds < 90:
         return ui(language, "seconds", n=max(1, round(seconds)))

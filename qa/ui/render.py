@@ -552,7 +552,7 @@ def _chips(cards: list[_DocumentCard], language: str, label: str, turn: int) -> 
         aria = ui(language, "show_document", title=source.title or source.doc_id)
         chips.append(
             f'<li><a class="fp-chip" href="#{_esc(card.element_id)}" data-turn="{turn}" '
-            f'aria-label="{_esc(aria)}">{_esc(text)}</a></li>'
+            f'title="{_esc(aria)}">{_esc(text)}</a></li>'
         )
     return (
         f'<div class="fp-chips"><span class="fp-chips-label">{_esc(label)}:</span>'

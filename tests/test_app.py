@@ -7,6 +7,7 @@ chain behind a real server is tested in ``test_web_api.py`` and ``test_browser.p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,10 +139,12 @@ def test_progress_estimates_time_left_from_bytes_done(tmp_path: Path) -> None:
     status = IndexStatus(tmp_path)
     status.start({"a.md": 100, "b.md": 300})
     assert status.seconds_left() is None  # nothing done yet: no guess
-    status.batch_embedded(32, 64, "a.md")  # an eighth of the bytes
+    status.batch_embedded(32, 64, "a.md")  # the clock starts at the first work reported
+    assert status.seconds_left() is None
+    time.sleep(0.05)
+    status.file_done(1, 2, "a.md")  # 50 more bytes done in >= 50 ms; 300 to go
     left = status.seconds_left()
-    assert left is not None and left >= 0
-    status.file_done(1, 2, "a.md")
+    assert left is not None and left >= 0.3
     assert status.done == 1 and status.total == 2
     status.ready()
     assert status.answerable and status.finished and status.seconds_left() is None

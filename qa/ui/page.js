@@ -147,28 +147,33 @@
     if (event.key === "Escape") hidePreview();
   });
 
-  // A new answer: bring its top (the question, then the answer's start) into view, once.
+  // A new answer: bring its top (the question, then the answer's start) into view, and keep
+  // it there while the answer streams in (it may be too short to scroll to at first).
   let shownTurns = 0;
+  let following = 0;
+  const bringIntoView = (chat, turn) => {
+    if (chat.scrollHeight > chat.clientHeight) {
+      scrollWithin(chat, turn);
+      return;
+    }
+    const top = turn.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.6) {
+      window.scrollTo({ top: window.scrollY + top - 8 });
+    }
+  };
   const watchChat = () => {
     const chat = document.getElementById("fp-chat");
     if (!chat) return false;
     new MutationObserver(() => {
       const conversation = $(".fp-conversation", chat);
       const turns = conversation ? Number(conversation.dataset.turns || 0) : 0;
-      if (turns > shownTurns) {
-        const turn = document.getElementById(`fp-turn-${turns}`);
-        if (turn) {
-          if (chat.scrollHeight > chat.clientHeight) {
-            scrollWithin(chat, turn);
-          } else {
-            const top = turn.getBoundingClientRect().top;
-            if (top < 0 || top > window.innerHeight * 0.6) {
-              window.scrollTo({ top: window.scrollY + top - 8 });
-            }
-          }
-        }
-      }
+      if (turns > shownTurns) following = turns;
       shownTurns = turns;
+      if (!following) return;
+      const turn = document.getElementById(`fp-turn-${following}`);
+      if (!turn) { following = 0; return; }
+      bringIntoView(chat, turn);
+      if (!turn.hasAttribute("aria-busy")) following = 0;
     }).observe(chat, { childList: true, subtree: true, characterData: true });
     return true;
   };

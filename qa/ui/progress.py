@@ -37,7 +37,9 @@ class IndexStatus:
     sizes: dict[str, int] = field(default_factory=dict)
     _bytes_finished: float = 0.0
     _bytes_partial: float = 0.0
-    _started: float = field(default_factory=time.monotonic)
+    # The rate is measured from the first reported work on: loading the model comes before it.
+    _clock: float | None = None
+    _bytes_at_clock: float = 0.0
     _finished: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,7 +63,6 @@ class IndexStatus:
             self.sizes = dict(sizes)
             self.total = len(sizes)
             self.phase = "indexing"
-            self._started = time.monotonic()
 
     def file_done(self, done: int, total: int, doc_id: str) -> None:
         """A document is indexed (or found unchanged, or skipped)."""
@@ -70,6 +71,7 @@ class IndexStatus:
             self.done, self.total = done, total
             self._bytes_finished += self.sizes.get(doc_id, 0)
             self._bytes_partial = 0.0
+            self._start_clock()
             if manifest is not None:
                 self.passages = sum(entry.passages for entry in manifest.documents.values())
 
@@ -77,6 +79,12 @@ class IndexStatus:
         """``done`` of ``total`` texts of ``doc_id`` are embedded: part of its share is done."""
         with self._lock:
             self._bytes_partial = self.sizes.get(doc_id, 0) * (done / total if total else 1.0)
+            self._start_clock()
+
+    def _start_clock(self) -> None:
+        if self._clock is None:
+            self._clock = time.monotonic()
+            self._bytes_at_clock = self._bytes_finished + self._bytes_partial
 
     def ready(self) -> None:
         """Indexing ended well."""
@@ -98,8 +106,11 @@ class IndexStatus:
             total = sum(self.sizes.values())
             if self.phase != "indexing" or total <= 0:
                 return None
-            fraction = (self._bytes_finished + self._bytes_partial) / total
-            if fraction < MIN_FRACTION_FOR_ESTIMATE:
+            done = self._bytes_finished + self._bytes_partial
+            if done / total < MIN_FRACTION_FOR_ESTIMATE or self._clock is None:
                 return None
-            elapsed = time.monotonic() - self._started
-            return max(0.0, elapsed * (1 - fraction) / fraction)
+            measured = done - self._bytes_at_clock
+            elapsed = time.monotonic() - self._clock
+            if measured <= 0 or elapsed <= 0:
+                return None
+            return max(0.0, (total - done) * elapsed / measured)

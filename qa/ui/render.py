@@ -76,8 +76,8 @@ _UI: dict[str, dict[str, str]] = {
         "summary_one": "1 document is indexed.",
         "date_bad": "“{label}” must be a date written like 2021-01-31 (year-month-day); "
         "“{value}” is not one",
-        "date_order": "the dates are the wrong way round: “Dated to” ({to}) comes before "
-        "“Dated from” ({start})",
+        "date_order": "the date range ends on {to} (“Dated to”), before it starts on {start} "
+        "(“Dated from”)",
         "date_from": "Dated from",
         "date_to": "Dated to",
         "seconds": "{n} s",
@@ -130,8 +130,8 @@ _UI: dict[str, dict[str, str]] = {
         "summary_one": "1 dokumen diindeks.",
         "date_bad": "“{label}” harus berupa tanggal seperti 2021-01-31 (tahun-bulan-hari); "
         "“{value}” bukan tanggal",
-        "date_order": "urutan tanggal terbalik: “Sampai tanggal” ({to}) lebih awal dari "
-        "“Dari tanggal” ({start})",
+        "date_order": "rentang tanggal berakhir pada {to} (“Sampai tanggal”), sebelum "
+        "dimulai pada {start} (“Dari tanggal”)",
         "date_from": "Dari tanggal",
         "date_to": "Sampai tanggal",
         "seconds": "{n} detik",

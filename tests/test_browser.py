@@ -368,6 +368,7 @@ def test_first_start_shows_progress_then_answers(
         progress.wait_for(timeout=30_000)
         assert f"0 of {len(WEB_DOCS)} documents" in progress.inner_text()
         assert page.locator("#fp-progress progress").count() == 1
+        assert _axe(page) == []
         page.locator("#fp-question textarea").fill(CONTACTS_QUESTION)
         page.locator("#fp-ask").click()
         early = wait_answer(page, 1)

@@ -356,7 +356,9 @@ def test_welcome_lists_documents_and_example_buttons_escaped() -> None:
 def test_progress_shows_documents_passages_and_time_left() -> None:
     soup = BeautifulSoup(render_progress(5, 15, 230, 42), "html.parser")
     assert "5 of 15 documents, 230 passages indexed; about 42 s left." in soup.get_text()
-    assert soup.select_one("progress")["value"] == "5"
+    assert soup.select_one("progress")["value"] == "33"  # by documents without a fraction
+    by_bytes = BeautifulSoup(render_progress(5, 15, 230, 42, fraction=0.04), "html.parser")
+    assert by_bytes.select_one("progress")["value"] == "4"
     assert "estimating" in render_progress(0, 15, 0, None)
     failed = render_progress(0, 0, 0, None, problem="disk full")
     assert "could not be indexed: disk full" in failed

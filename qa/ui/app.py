@@ -387,7 +387,11 @@ def build_app(
         if ready is None:
             assert status is not None
             progress = render_progress(
-                status.done, status.total, status.passages, status.seconds_left()
+                status.done,
+                status.total,
+                status.passages,
+                status.seconds_left(),
+                fraction=status.fraction(),
             )
             return ("", *(gr.skip() for _ in range(4)), progress, gr.Timer(active=True))
         ready.store.refresh()

@@ -745,9 +745,17 @@ def format_seconds(seconds: float, language: str = "en") -> str:
 
 
 def render_progress(
-    done: int, total: int, passages: int, seconds_left: float | None, problem: str = ""
+    done: int,
+    total: int,
+    passages: int,
+    seconds_left: float | None,
+    problem: str = "",
+    fraction: float | None = None,
 ) -> str:
-    """First-start indexing progress: documents and passages done, the time left."""
+    """First-start indexing progress: documents and passages done, the time left.
+
+    ``fraction`` (0..1) fills the bar; without it, the share of documents done does.
+    """
     language = "en"
     if problem:
         return (
@@ -764,10 +772,11 @@ def render_progress(
         else ui(language, "estimating")
     )
     label = ui(language, "indexing")
+    share = round(100 * (fraction if fraction is not None else done / total))
     counts = ui(language, "indexing_done", done=done, total=total, passages=passages)
     return (
         '<div class="fp-progress" role="status">'
         f"<p><strong>{_esc(label)}</strong></p>"
-        f'<progress max="{total}" value="{done}" aria-label="{_esc(label)}"></progress>'
+        f'<progress max="100" value="{share}" aria-label="{_esc(label)}"></progress>'
         f'<p class="fp-progress-counts">{_esc(counts)}; {_esc(left)}.</p></div>'
     )

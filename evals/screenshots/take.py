@@ -56,7 +56,10 @@ def main() -> None:
             page = open_page(browser, url, viewport, wait_ready=False)
             page.locator("#fp-progress .fp-progress").wait_for(timeout=60_000)
             # Once enough is done for an estimate of the time left.
-            page.get_by_text("left.").wait_for(timeout=120_000)
+            page.wait_for_function(
+                "() => /about .+ left/.test(document.querySelector('#fp-progress').innerText)",
+                timeout=120_000,
+            )
             page.screenshot(path=str(out / f"{name}-first-start.png"))
             page.close()
         demo_status_wait(url)

@@ -1,4 +1,5 @@
-"""The chat's event handler (``make_responder``) with a fake chain: streaming, history, filters.
+"""The chat's event handler (``make_responder``) with a fake chain: streaming, turns, filters,
+messages in the question's language, and questions asked while the server still indexes.
 
 The chain is a fake that streams snapshots of a hand-made result (``fake_answers``); the real
 chain behind a real server is tested in ``test_web_api.py`` and ``test_browser.py``.
@@ -6,14 +7,23 @@ chain behind a real server is tested in ``test_web_api.py`` and ``test_browser.p
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from fake_answers import SCRIPT, fake_result, markdown_html
+import pytest
+from bs4 import BeautifulSoup
+from fake_answers import SCRIPT, fake_result
 
 from qa.answer.result import AnswerResult
+from qa.errors import FilterError
 from qa.retrieve.filters import SearchFilters
-from qa.ui.app import make_responder
+from qa.settings import Settings
+from qa.ui.app import ChainHolder, form_filters, make_responder
+from qa.ui.progress import IndexStatus
+from qa.ui.render import Turn
 
 
 class _FakeChain:
@@ -21,6 +31,7 @@ class _FakeChain:
 
     def __init__(self, result: AnswerResult) -> None:
         self.result = result
+        self.settings = Settings()
         self.calls: list[dict[str, Any]] = []
 
     def stream(self, value: dict[str, Any]) -> Iterator[AnswerResult]:
@@ -30,37 +41,114 @@ class _FakeChain:
             yield self.result.model_copy(update={"answer": answer[:end]})
 
 
-def test_responder_streams_and_keeps_history() -> None:
+def _value(update: Any) -> Any:
+    return update["value"] if isinstance(update, dict) else update
+
+
+def test_responder_streams_and_keeps_every_turn() -> None:
     chain = _FakeChain(fake_result(sentence="Acme keeps data for ninety days."))
     respond = make_responder(chain)  # type: ignore[arg-type]
-    previous = [
-        {"role": "user", "content": "earlier"},
-        {"role": "assistant", "content": "earlier answer"},
-    ]
-    updates = list(respond("How long?", previous, "", "policy", "", "", ""))
-    assert len(updates) >= 4  # placeholder + three snapshots
-    history, panel, box = updates[-1]
-    assert box == ""
-    assert history[:2] == previous
-    assert history[2] == {"role": "user", "content": "How long?"}
-    assert 'href="#fp-t2-source-1"' in history[3]["content"]
-    assert 'id="fp-t2-source-1"' in panel
+    earlier = [Turn(question="earlier", result=fake_result(sentence="Earlier quote."))]
+    updates = list(respond("How long?", earlier, "", "policy", "", "", ""))
+    assert len(updates) >= 4  # pending + three snapshots (+ the final one)
+    chat, panel, box, turns, _ask, _clear, welcome = updates[-1]
+    assert _value(box) == ""
+    assert [t.question for t in turns] == ["earlier", "How long?"]
+    assert earlier[0].result is turns[0].result  # the earlier answer is kept as it was
+    soup = BeautifulSoup(chat, "html.parser")
+    assert soup.select_one("#fp-turn-2 a.fp-cite")["href"] == "#fp-t2-source-1"
+    assert soup.select_one("#fp-turn-1 a.fp-cite")["href"] == "#fp-t1-source-1"
+    panel_soup = BeautifulSoup(panel, "html.parser")
+    assert panel_soup.select_one("#fp-t1-source-1 mark").get_text() == "Earlier quote."
+    assert "ninety days" in panel_soup.select_one("#fp-t2-source-1 mark").get_text()
+    assert welcome["visible"] is False
     assert chain.calls[0]["filters"] == SearchFilters(kind="policy")
-    lengths = [len(update[0][-1]["content"]) for update in updates[1:]]
+    lengths = [len(BeautifulSoup(u[0], "html.parser").get_text()) for u in updates[1:]]
     assert lengths == sorted(lengths)
 
 
-def test_responder_reports_bad_filters_without_asking() -> None:
+def test_an_empty_question_adds_no_turn() -> None:
     chain = _FakeChain(fake_result())
     respond = make_responder(chain)  # type: ignore[arg-type]
-    history, _panel, box = list(respond("q?", [], "", "", "", "01/02/2021", ""))[-1]
-    assert "Please fix the filters" in history[-1]["content"]
-    assert box == "q?"
+    for blank in ("", "   ", "\n"):
+        updates = list(respond(blank, [], "", "", "", "", ""))
+        assert len(updates) == 1
+        assert all(type(u).__name__ == "_Skip" or u == {"__type__": "update"} for u in updates[0])
     assert chain.calls == []
 
 
-def test_responder_escapes_the_question() -> None:
+def test_bad_dates_get_human_words_without_asking() -> None:
     chain = _FakeChain(fake_result())
     respond = make_responder(chain)  # type: ignore[arg-type]
-    history, _panel, _box = list(respond(SCRIPT, [], "", "", "", "", ""))[-1]
-    assert "<script" not in markdown_html(history[0]["content"])
+    chat, _panel, box, turns, *_ = list(respond("q?", [], "", "", "", "01/02/2021", ""))[-1]
+    message = BeautifulSoup(chat, "html.parser").select_one(".fp-message").get_text()
+    assert message.startswith("Please fix the filters: “Dated from” must be a date written")
+    assert "date_from" not in message
+    assert _value(box) == "q?"
+    assert len(turns) == 1
+    assert chain.calls == []
+
+
+def test_filter_messages_follow_the_question_language() -> None:
+    with pytest.raises(FilterError, match="harus berupa tanggal"):
+        form_filters(date_to="kemarin", words="id")
+    with pytest.raises(
+        FilterError, match=re.escape("ends on 2021-01-01 (“Dated to”), before it starts")
+    ):
+        form_filters(date_from="2021-02-01", date_to="2021-01-01")
+    assert form_filters(date_from=" 2021-02-01 ").date_from == "2021-02-01"
+
+
+def test_an_indonesian_answer_turns_the_controls_indonesian() -> None:
+    chain = _FakeChain(fake_result(language="id"))
+    respond = make_responder(chain)  # type: ignore[arg-type]
+    chat, _panel, box, _turns, ask, clear, _welcome = list(
+        respond("Apakah data saya dibagikan?", [], "", "", "", "", "")
+    )[-1]
+    assert box["label"] == "Pertanyaan"
+    assert ask["value"] == "Tanya"
+    assert clear["value"] == "Percakapan baru"
+    assert BeautifulSoup(chat, "html.parser").select_one(".fp-q .fp-who").get_text() == "Anda"
+
+
+def test_the_question_is_escaped() -> None:
+    chain = _FakeChain(fake_result())
+    respond = make_responder(chain)  # type: ignore[arg-type]
+    chat = list(respond(SCRIPT, [], "", "", "", "", ""))[-1][0]
+    assert BeautifulSoup(chat, "html.parser").find("script") is None
+
+
+def test_a_question_while_the_first_index_is_built_gets_a_message(tmp_path: Path) -> None:
+    status = IndexStatus(tmp_path, had_index=False)
+    status.start({"a.md": 10, "b.md": 30})
+    status.file_done(1, 2, "a.md")
+    holder = ChainHolder(Settings(index_dir=tmp_path), None, status)
+    respond = make_responder(holder)
+    chat, _panel, box, turns, *_ = list(respond("Do they sell data?", [], "", "", "", "", ""))[-1]
+    assert "still being indexed (1 of 2)" in chat
+    assert _value(box) == "Do they sell data?"  # kept, to ask again
+    assert turns[0].result is None
+
+
+def test_a_failed_index_is_told_in_words(tmp_path: Path) -> None:
+    status = IndexStatus(tmp_path, had_index=False)
+    status.failed("corpus folder /x does not exist")
+    respond = make_responder(ChainHolder(Settings(index_dir=tmp_path), None, status))
+    chat = list(respond("Do they sell data?", [], "", "", "", "", ""))[-1][0]
+    assert "could not be indexed: corpus folder /x does not exist" in chat
+
+
+def test_progress_estimates_time_left_from_bytes_done(tmp_path: Path) -> None:
+    status = IndexStatus(tmp_path)
+    status.start({"a.md": 100, "b.md": 300})
+    assert status.seconds_left() is None  # nothing done yet: no guess
+    status.batch_embedded(16, 64, "a.md")  # the clock starts at the first work reported
+    assert status.seconds_left() is None  # 25 of 400 bytes: too little to extrapolate from
+    time.sleep(0.05)
+    status.file_done(1, 2, "a.md")  # 75 more bytes done in >= 50 ms; 300 to go
+    left = status.seconds_left()
+    assert left is not None and left >= 0.2
+    assert status.fraction() == 0.25
+    assert status.done == 1 and status.total == 2
+    status.ready()
+    assert status.answerable and status.finished and status.seconds_left() is None

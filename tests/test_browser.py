@@ -1,43 +1,42 @@
-"""The page in a real headless Chromium: asking, citing, and staying inert to hostile documents.
+"""The page in a real headless Chromium: answers that keep their own sources, a page that stays
+put, Indonesian labels, examples from the index, the phone layout, accessibility (axe-core), the
+first-start progress, and hostile documents that stay text.
 
 The app is served in this process over a tiny corpus in a temporary folder: a WhatsApp
 statement, a Signal policy, and two documents carrying script, ``onerror`` and ``javascript:``
 payloads in their text and metadata. Chromium is Debian's (``/usr/bin/chromium``), driven by
-Playwright with the network mapped away from everything but 127.0.0.1.
+Playwright with the network mapped away from everything but 127.0.0.1. axe-core is the npm
+package (``npm install axe-core``, as the README says), injected into the page.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from browser_page import CHROMIUM, CHROMIUM_FLAGS, ask, open_page, wait_answer
 from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
+from qa.index.ingest import writer_lock
 from qa.settings import Settings
 from qa.ui.server import serve
 
 if TYPE_CHECKING:
     from conftest import FreePort
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ANSWER_TIMEOUT_MS = 90_000
-VIEWPORT = {"width": 1400, "height": 1000}
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE_JS = Path(os.environ.get("FINEPRINT_AXE_JS", ROOT / "node_modules/axe-core/axe.min.js"))
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
+SIGNAL_QUESTION = "What does Signal store about me?"
+COOKIE_QUESTION = "How long does the Beacon cookie last?"
+INDONESIAN_QUESTION = "Apakah daftar kontak saya dibagikan ke Facebook?"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 DOCS = {
@@ -65,29 +64,42 @@ url: javascript:window.__xss=6
 Beacon sets a cookie named beacon_id that lasts for two years and identifies your browser.
 """,
 }
+# What the documents' titles and publishers are: the examples must name one of them.
+INDEXED_NAMES = (
+    "WhatsApp and your contacts",
+    "WhatsApp LLC",
+    "Signal Privacy Policy",
+    "Signal Messenger LLC",
+    "Acme Tracker",
+    "Beacon cookie policy",
+    "Beacon Inc",
+)
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterator[str]:
-    """The app served over ``DOCS`` on a free 127.0.0.1 port, for the module's tests."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
-    root = tmp_path_factory.mktemp("web-browser")
+def _settings(root: Path, port: int, docs: dict[str, str]) -> Settings:
     corpus = root / "corpus"
     corpus.mkdir()
-    for name, text in DOCS.items():
+    for name, text in docs.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(
+    return Settings(
         corpus_dir=corpus,
         index_dir=root / "index",
         embedding_model="multilingual-e5-small",
         host="127.0.0.1",
-        port=free_port(),
+        port=port,
         auth_user=None,
         auth_password=None,
         llm_base_url=None,
     )
-    demo = serve(settings, prevent_thread_lock=True, echo=lambda _line: None)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterator[str]:
+    """The app served over ``DOCS`` on a free 127.0.0.1 port, its index built, for the module."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)")
+    settings = _settings(tmp_path_factory.mktemp("web-browser"), free_port(), DOCS)
+    demo = serve(settings, prevent_thread_lock=True, echo=lambda _line: None, wait_for_index=True)
     try:
         yield f"http://127.0.0.1:{settings.port}/"
     finally:
@@ -126,94 +138,285 @@ class _Watch:
             self.external.append(request.url)
 
 
-def _open(browser: Any, url: str) -> tuple[Any, _Watch]:
-    page = browser.new_page(viewport=VIEWPORT)
+def _open(browser: Any, url: str, viewport: dict[str, int] = DESKTOP) -> tuple[Any, _Watch]:
+    page = open_page(browser, url, viewport, wait_ready=False)
     watch = _Watch(page)
-    page.goto(url, wait_until="load")
-    page.locator("#fp-question textarea").wait_for()
+    page.locator("#fp-welcome .fp-welcome").wait_for(timeout=120_000)
     return page, watch
 
 
-def _ask(page: Any, question: str, turn: int) -> Any:
-    """Ask ``question`` and wait until answer number ``turn`` is complete; return its element."""
-    page.locator("#fp-question textarea").fill(question)
-    page.locator("#fp-ask").click()
-    answer = page.locator('#fp-chat [data-testid="bot"]').nth(turn - 1)
-    # The answer is complete once its source list (or abstention) has streamed in.
-    answer.locator("a.fp-cite, strong").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_function(
-        """() => {
-            const box = document.querySelector('#fp-question textarea');
-            const pending = document.querySelector('#fp-chat .pending, #fp-sources .pending');
-            return box && box.value === '' && !pending;
-        }""",
-        timeout=ANSWER_TIMEOUT_MS,
+def _scroll_y(page: Any) -> float:
+    return float(page.evaluate("window.scrollY"))
+
+
+def _inside(page: Any, inner: str, outer: str) -> bool:
+    """Whether element ``inner`` is at least partly visible inside ``outer`` and the window."""
+    return bool(
+        page.evaluate(
+            """([inner, outer]) => {
+                const a = document.querySelector(inner).getBoundingClientRect();
+                const b = document.querySelector(outer).getBoundingClientRect();
+                return a.bottom > b.top && a.top < b.bottom
+                    && a.top < window.innerHeight && a.bottom > 0;
+            }""",
+            [inner, outer],
+        )
     )
-    page.locator("#fp-sources article.fp-source").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_timeout(500)  # let the last streamed snapshot render
-    return answer
 
 
-def test_asking_cites_a_source_shown_in_the_sources_panel(browser: Any, app_url: str) -> None:
+def _click_without_playwright_scrolling(page: Any, selector: str) -> float:
+    """Bring ``selector`` into view, note the page's scroll, click it; return the noted scroll.
+
+    Playwright scrolls an element into view before clicking it; noting the scroll afterwards
+    separates that from anything the page itself does.
+    """
+    element = page.locator(selector).first
+    element.scroll_into_view_if_needed()
+    page.wait_for_timeout(100)
+    before = _scroll_y(page)
+    element.click()
+    page.wait_for_timeout(300)
+    return before
+
+
+# -- answers keep their sources; the page stays put -----------------------------------------------
+
+
+def test_each_answer_keeps_its_own_sources(browser: Any, app_url: str) -> None:
     page, watch = _open(browser, app_url)
-    # Index metadata arrives with the page's load event, not in the served HTML.
-    summary = page.locator("#fp-index-summary")
-    summary.get_by_text("documents are indexed.").wait_for(timeout=ANSWER_TIMEOUT_MS)
-    assert summary.inner_text().strip() == f"{len(DOCS)} documents are indexed."
-    answer = _ask(page, CONTACTS_QUESTION, turn=1)
+    ask(page, CONTACTS_QUESTION, 1)
+    ask(page, SIGNAL_QUESTION, 2)
+    third = ask(page, COOKIE_QUESTION, 3)
+    # The latest answer's sources are shown; its top is in view in the conversation.
+    assert page.locator('#fp-sources section[data-turn="3"]').is_visible()
+    assert not page.locator('#fp-sources section[data-turn="1"]').is_visible()
+    assert _inside(page, "#fp-turn-3 .fp-q", "#fp-chat")
+    assert third.locator("a.fp-chip").count() >= 1
 
-    cites = answer.locator("a.fp-cite")
-    assert cites.count() >= 1
-    target = cites.first.get_attribute("href") or ""
-    assert target.startswith("#fp-t1-source-")
-    card = page.locator(f"#fp-sources {target}")
-    assert card.count() == 1
-    assert "WhatsApp and your contacts" in card.inner_text()
+    # [1] of the first answer leads to the first answer's passage, scrolling only the panel.
+    before = _click_without_playwright_scrolling(page, "#fp-turn-1 a.fp-cite")
+    card = page.locator("#fp-sources #fp-t1-source-1")
+    assert card.is_visible()
     assert card.locator("mark.fp-quote").inner_text().strip() == CONTACTS_SENTENCE
-    for label in ("Publisher", "Kind", "Date", "Language", "Section"):
-        assert label in card.locator("dl.fp-meta").inner_text()
-    link = card.locator("a", has_text="Open the original")
-    assert link.get_attribute("href") == "https://www.whatsapp.com/contacts-statement"
-    assert link.get_attribute("rel") == "noopener noreferrer"
-
-    # The marker leads to the passage: clicking it flashes the card, without leaving the page.
-    cites.first.click()
-    page.wait_for_selector(f"#fp-sources {target}.fp-flash", timeout=5_000)
+    assert not page.locator('#fp-sources section[data-turn="3"]').is_visible()
+    assert _inside(page, "#fp-sources #fp-t1-source-1", "#fp-sources")
+    assert _scroll_y(page) == before
+    assert _inside(page, "#fp-turn-1 a.fp-cite", "#fp-chat")  # the chat did not leave
+    page.wait_for_selector("#fp-t1-source-1.fp-flash", timeout=2_000, state="attached")
     assert page.url.rstrip("/") == app_url.rstrip("/")
-    assert len(page.context.pages) == 1
 
+    # Hovering a marker previews its quoted sentence.
+    page.locator("#fp-turn-2 a.fp-cite").first.hover()
+    preview = page.locator("#fp-preview")
+    preview.wait_for(state="visible", timeout=2_000)
+    quoted = page.locator("#fp-t2-source-1 mark.fp-quote").first.text_content() or ""
+    assert quoted.strip() and quoted.strip() in preview.inner_text()
+
+    # The document card has its metadata once and a real link.
+    doc = page.locator("#fp-sources article.fp-doc", has=page.locator("#fp-t1-source-1"))
+    assert doc.locator("dl.fp-meta").count() == 1
+    link = doc.locator("a", has_text="Open the original")
+    assert link.get_attribute("href") == "https://www.whatsapp.com/contacts-statement"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
-    assert watch.external == []
-    assert watch.dialogs == []
+    page.screenshot(path=str(ARTIFACTS / "earlier-citation.png"))
+    assert watch.external == [] and watch.dialogs == []
     page.close()
+
+
+def test_an_empty_question_adds_no_turn(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    page.locator("#fp-question textarea").fill("   ")
+    page.locator("#fp-question textarea").press("Enter")
+    page.locator("#fp-ask").click()
+    page.wait_for_timeout(1_500)
+    assert page.locator(".fp-turn").count() == 0
+    assert page.locator("#fp-welcome .fp-welcome").is_visible()
+    page.close()
+
+
+def test_an_indonesian_answer_has_indonesian_labels(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    answer = ask(page, INDONESIAN_QUESTION, 1)
+    assert answer.locator(".fp-q .fp-who").inner_text().strip().lower() == "anda"
+    assert answer.locator(".fp-chips-label").inner_text().strip() == "Sumber:"
+    labels = page.locator("#fp-sources dl.fp-meta dt").all_inner_texts()
+    assert {"Penerbit", "Jenis", "Tanggal", "Bahasa"} <= set(labels)
+    assert "Publisher" not in labels
+    assert page.locator("#fp-ask").inner_text().strip() == "Tanya"
+    assert page.locator("#fp-question").get_by_text("Pertanyaan").count() >= 1
+    assert page.locator("#fp-sources a", has_text="Buka dokumen asli").count() >= 1
+    page.close()
+
+
+def test_examples_come_from_the_index_and_ask_when_clicked(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    examples = page.locator("button.fp-example")
+    texts = examples.all_inner_texts()
+    assert texts, "no example questions"
+    for text in texts:
+        assert any(name in text for name in INDEXED_NAMES), text
+    rows = page.locator("#fp-welcome tbody tr").all_inner_texts()
+    assert len(rows) == len(DOCS)
+    assert any("WhatsApp and your contacts" in r and "2021-01-12" in r for r in rows)
+    examples.first.click()
+    answer = wait_answer(page, 1)
+    assert answer.locator(".fp-q p").inner_text().strip() == texts[0].strip()
+    assert not page.locator("#fp-welcome .fp-welcome").is_visible()
+    page.close()
+
+
+# -- accessibility -------------------------------------------------------------------------------
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    if not AXE_JS.exists():
+        pytest.fail(
+            f"axe-core is missing at {AXE_JS}: run 'npm install --no-save axe-core@4' in the "
+            "repository (the README's test setup), or point FINEPRINT_AXE_JS at axe.min.js"
+        )
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_no_serious_violations(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    assert _axe(page) == []
+    ask(page, CONTACTS_QUESTION, 1)
+    ask(page, "What does Acme say about the weather on Mars?", 2)
+    page.locator("#fp-turn-1 a.fp-cite").first.hover()
+    assert _axe(page) == []
+    page.close()
+
+
+def test_keyboard_reaches_markers_and_their_sources(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    box = page.locator("#fp-question textarea")
+    box.focus()
+    box.type(CONTACTS_QUESTION)
+    box.press("Enter")
+    wait_answer(page, 1)
+    box.focus()
+    # Back from the question box into the answer: its chips, then its markers.
+    for _ in range(20):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.matches('a.fp-cite')"):
+            break
+    else:
+        pytest.fail("no marker reachable by keyboard from the question box")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", "")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    focused = page.evaluate("document.activeElement.id")
+    assert focused.startswith("fp-t1-source-")
+    page.keyboard.press("Tab")  # on to the source's own link
+    assert page.evaluate("document.activeElement.closest('#fp-sources') !== null")
+    page.close()
+
+
+# -- the phone layout ----------------------------------------------------------------------------
+
+
+def test_phone_layout(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url, PHONE)
+    # The question box is on the first screen, above no empty chat.
+    box = page.locator("#fp-question textarea").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    ask(page, CONTACTS_QUESTION, 1)
+    ask(page, SIGNAL_QUESTION, 2)
+    # The panel beside the chat is gone; each answer's sources follow it.
+    assert not page.locator("#fp-sources-col").is_visible()
+    inline = page.locator("#fp-turn-1 .fp-inline-sources")
+    assert inline.is_visible()
+    assert CONTACTS_SENTENCE in inline.inner_text()
+    # The question box stays reachable below a conversation.
+    box = page.locator("#fp-question textarea").bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+    # A tapped marker leads to its own answer's copy, scrolling only that list.
+    before = _click_without_playwright_scrolling(page, "#fp-turn-1 a.fp-cite")
+    assert _scroll_y(page) == before
+    page.wait_for_selector("#fp-m1-source-1.fp-flash", timeout=2_000, state="attached")
+    assert page.locator("#fp-preview").is_visible()  # the tap previews the quote
+    assert _axe(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone.png"))
+    page.close()
+
+
+# -- the first start -----------------------------------------------------------------------------
+
+
+def test_first_start_shows_progress_then_answers(
+    browser: Any, tmp_path: Path, free_port: FreePort
+) -> None:
+    settings = _settings(tmp_path, free_port(), dict(WEB_DOCS))
+    # Another writer holds the index, so indexing waits and its progress can be seen; the
+    # page must be up all the same.
+    lock = writer_lock(settings.index_dir)
+    lock.acquire()
+    demo = serve(settings, prevent_thread_lock=True, echo=lambda _line: None)
+    try:
+        url = f"http://127.0.0.1:{settings.port}/"
+        page = open_page(browser, url, DESKTOP, wait_ready=False)
+        progress = page.locator("#fp-progress .fp-progress")
+        progress.wait_for(timeout=30_000)
+        assert f"0 of {len(WEB_DOCS)} documents" in progress.inner_text()
+        assert page.locator("#fp-progress progress").count() == 1
+        assert _axe(page) == []
+        page.locator("#fp-question textarea").fill(CONTACTS_QUESTION)
+        page.locator("#fp-ask").click()
+        early = wait_answer(page, 1)
+        assert "still being indexed" in early.inner_text()
+        lock.release()
+        # The progress goes away by itself once the index is built.
+        progress.wait_for(state="detached", timeout=120_000)
+        summary = page.locator("#fp-index-summary")
+        summary.get_by_text(f"{len(WEB_DOCS)} documents are indexed.").wait_for(timeout=10_000)
+        page.locator("#fp-ask").click()  # the question was kept in the box
+        answer = wait_answer(page, 2)
+        assert answer.locator("a.fp-cite").count() >= 1
+        page.close()
+    finally:
+        if lock.is_locked:
+            lock.release()
+        demo.close()
+
+
+# -- hostile documents ---------------------------------------------------------------------------
 
 
 def test_hostile_documents_stay_text(browser: Any, app_url: str) -> None:
     page, watch = _open(browser, app_url)
-    first = _ask(page, "How long does Acme Tracker keep my location history?", turn=1)
+    first = ask(page, "How long does Acme Tracker keep my location history?", 1)
     assert "<script>window.__xss=1</script>" in first.inner_text()
     sources_text = page.locator("#fp-sources").inner_text()
     assert '<img src=x onerror="window.__xss=2">' in sources_text
     assert "[click](javascript:window.__xss=3)" in sources_text
 
-    _ask(page, "How long does the Beacon cookie last?", turn=2)
+    ask(page, COOKIE_QUESTION, 2)
     sources_text = page.locator("#fp-sources").inner_text()
     assert "<script>window.__xss=5</script> Beacon Inc" in sources_text
     assert "javascript:window.__xss=6" in sources_text  # shown, not linked
 
     page.mouse.move(10, 10)
-    for element in page.locator("#fp-sources mark, #fp-sources dd").all()[:20]:
-        element.hover()
+    for element in page.locator("#fp-sources mark, #fp-sources dd, a.fp-cite").all()[:20]:
+        if element.is_visible():
+            element.hover()
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert watch.dialogs == []
-    for scope in ('#fp-chat [data-testid="bot"]', "#fp-chat [data-testid='user']", "#fp-sources"):
+    for scope in ("#fp-chat", "#fp-sources", "#fp-welcome", "#fp-preview"):
         injected = page.locator(f"{scope} img, {scope} script, {scope} iframe, {scope} b")
         assert injected.count() == 0, scope
     assert page.locator('a[href^="javascript:" i]').count() == 0
     hrefs = page.eval_on_selector_all(
         "#fp-chat a, #fp-sources a", "links => links.map(a => a.getAttribute('href') || '')"
     )
-    assert all(h.startswith(("#fp-t", "https://", "http://")) for h in hrefs), hrefs
+    assert all(h.startswith(("#fp-", "https://", "http://")) for h in hrefs), hrefs
     assert watch.external == []
     page.close()

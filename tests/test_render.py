@@ -1,99 +1,185 @@
-"""The page's pure rendering: chat Markdown, the sources panel, URLs and highlighting.
+"""The page's pure rendering: the conversation, each answer's sources, URLs, highlighting,
+labels in the answer's language, the empty page and the first-start progress.
 
-No server and no model: results are hand-made (``fake_answers``). The chat Markdown is also
-rendered with a real CommonMark renderer (markdown-it, HTML allowed) to prove payloads stay text.
+No server and no model: results are hand-made (``fake_answers``). The HTML is parsed with a
+real parser (BeautifulSoup's) to prove payloads stay text.
 """
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from fake_answers import IMG, JS_LINK, SCRIPT, fake_result, fake_source, markdown_html
+from bs4 import BeautifulSoup
+from fake_answers import IMG, JS_LINK, SCRIPT, fake_result, fake_source
 
-from qa.answer.result import AnswerResult
-from qa.retrieve.filters import SearchFilters
+from qa.answer.result import AnswerResult, Citation
 from qa.ui.render import (
+    IndexedDocument,
+    Turn,
     anchor_id,
-    escape_markdown,
+    example_questions,
+    format_seconds,
     highlight_passage,
     quote_span,
-    render_answer,
+    render_conversation,
+    render_progress,
     render_sources,
+    render_welcome,
     safe_url,
 )
 
-# -- escaping in the chat ------------------------------------------------------------------------
+INJECTED = ("script", "img", "iframe", "b", "i", "svg")
 
 
-@pytest.mark.parametrize("payload", [SCRIPT, IMG, JS_LINK, "*bold* _it_ `code` $x$ # h"])
-def test_escape_markdown_renders_payloads_as_literal_text(payload: str) -> None:
-    rendered = markdown_html(escape_markdown(payload))
-    assert "<script" not in rendered
-    assert "<img" not in rendered
-    assert "<a " not in rendered
-    assert "<em>" not in rendered and "<code>" not in rendered and "<h1>" not in rendered
+def _turn(result: AnswerResult | None = None, **changes: object) -> Turn:
+    return Turn(question=changes.pop("question", "How long?"), result=result, **changes)  # type: ignore[arg-type]
 
 
-def test_escape_markdown_drops_indentation_so_no_code_block() -> None:
-    rendered = markdown_html(escape_markdown("intro\n\n        indented"))
-    assert "<pre>" not in rendered
-    assert "indented" in rendered
+def _panel(*results: AnswerResult) -> BeautifulSoup:
+    return BeautifulSoup(render_sources([_turn(r) for r in results]), "html.parser")
 
 
-def test_render_answer_keeps_document_payloads_inert() -> None:
-    markdown = render_answer(
-        fake_result(source=fake_source(title=f"Title {IMG}", url="javascript:x()"))
+def _chat(*results: AnswerResult) -> BeautifulSoup:
+    return BeautifulSoup(render_conversation([_turn(r) for r in results]), "html.parser")
+
+
+def _assert_inert(soup: BeautifulSoup) -> None:
+    assert soup.find_all(INJECTED) == []
+    for tag in soup.find_all(True):
+        assert not [a for a in tag.attrs if a.startswith("on")], tag
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert all(h.startswith(("#fp-", "https://", "http://")) for h in hrefs), hrefs
+
+
+# -- the conversation ----------------------------------------------------------------------------
+
+
+def test_conversation_keeps_document_payloads_inert() -> None:
+    result = fake_result(source=fake_source(title=f"Title {IMG}", url="javascript:x()"))
+    soup = _chat(result)
+    _assert_inert(soup)
+    text = soup.get_text()
+    assert SCRIPT in text and JS_LINK in text
+    assert [a["href"] for a in soup.select("a.fp-cite")] == [f"#{anchor_id(1, 1)}"]
+
+
+def test_the_question_is_escaped() -> None:
+    soup = BeautifulSoup(render_conversation([Turn(question=SCRIPT, message="m")]), "html.parser")
+    _assert_inert(soup)
+    assert soup.select_one(".fp-q p").get_text() == SCRIPT
+
+
+def test_markers_of_each_answer_point_at_that_answers_sources() -> None:
+    soup = _chat(fake_result(), fake_result(), fake_result())
+    for turn in (1, 2, 3):
+        links = soup.select(f"#fp-turn-{turn} a.fp-cite")
+        assert [a["href"] for a in links] == [f"#fp-t{turn}-source-1"]
+        assert links[0]["data-turn"] == str(turn)
+
+
+def test_adjacent_markers_are_each_linked() -> None:
+    result = fake_result(sentence="Kept for ninety days.")
+    second = result.citations[0].model_copy(update={"marker": 3})
+    result = result.model_copy(
+        update={
+            "answer": "Intro:\n\n“Kept for ninety days.” [1][3]\n",
+            "citations": [*result.citations, second],
+        }
     )
-    rendered = markdown_html(markdown)
-    assert "<script" not in rendered
-    assert "<img" not in rendered
-    # The only links are Fineprint's own marker links into the page.
-    assert (
-        re.findall(r"<a\b[^>]*>", rendered)
-        == ['<a class="fp-cite" href="#fp-t1-source-1" title="Show source 1">'] * 2
-    )
-    # The payload text itself is still shown, as text.
-    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in rendered
-    assert "[click](javascript:window.__xss=3)" in rendered
+    links = _chat(result).select("a.fp-cite")
+    assert [a.get_text() for a in links] == ["[1]", "[3]"]
 
 
-def test_render_answer_links_markers_to_the_sources_panel() -> None:
-    markdown = render_answer(fake_result(), turn=3)
-    rendered = markdown_html(markdown)
-    target = anchor_id(3, 1)
-    assert target == "fp-t3-source-1"
-    assert rendered.count(f'href="#{target}"') == 2  # in the quote and in the source list
-    assert 'class="fp-cite"' in rendered
+def test_unknown_markers_stay_plain_text() -> None:
+    soup = _chat(fake_result(sentence="See footnote [7] for details."))
+    assert "fp-t1-source-7" not in str(soup)
+    assert "[7]" in soup.get_text()
 
 
-def test_render_answer_leaves_unknown_markers_unlinked() -> None:
-    result = fake_result(sentence="See footnote [7] for details.")
-    rendered = markdown_html(render_answer(result))
-    assert "fp-t1-source-7" not in rendered
-    assert "[7]" in rendered
+def test_the_source_list_becomes_chips_with_title_and_date() -> None:
+    soup = _chat(fake_result())
+    answer_text = soup.select_one(".fp-a").get_text()
+    assert "https://acme.example/privacy" not in answer_text  # the long plain URL is gone
+    chips = soup.select("a.fp-chip")
+    assert [c.get_text() for c in chips] == ["Acme Tracker notice · 2021-01-04"]
+    assert chips[0]["href"] == "#fp-t1-doc-1"
 
 
-def test_render_answer_shows_notes_escaped() -> None:
-    result = fake_result(notes=[f"model said {SCRIPT}"])
-    rendered = markdown_html(render_answer(result))
-    assert "<script" not in rendered
-    assert "<em>model said &lt;script&gt;" in rendered
+def test_notes_are_shown_escaped() -> None:
+    soup = _chat(fake_result(notes=[f"model said {SCRIPT}"]))
+    _assert_inert(soup)
+    assert f"model said {SCRIPT}" in soup.select_one(".fp-note").get_text()
 
 
-def test_render_answer_labels_the_closest_passages_of_an_abstention() -> None:
+def test_an_abstention_says_so_and_offers_the_closest_passages_as_chips() -> None:
     result = fake_result(
         answer="The indexed documents do not answer this question.\n\n"
         "Closest passages (not an answer):\n- Acme: text\n",
         citations=[],
         abstained=True,
     )
-    rendered = markdown_html(render_answer(result))
-    assert "<strong>Closest passages (not an answer):</strong>" in rendered
-    assert "fp-cite" not in rendered
+    soup = _chat(result)
+    assert soup.select("a.fp-cite") == []
+    assert "do not answer" in soup.select_one(".fp-abstain").get_text()
+    assert "- Acme: text" not in soup.get_text()
+    assert soup.select_one(".fp-chips-label").get_text() == "Closest passages (not an answer):"
+
+
+def test_indonesian_answer_has_indonesian_labels() -> None:
+    result = fake_result(language="id")
+    chat = _chat(result)
+    assert chat.select_one(".fp-q .fp-who").get_text() == "Anda"
+    assert chat.select_one(".fp-chips-label").get_text() == "Sumber:"
+    panel = _panel(result)
+    labels = [dt.get_text() for dt in panel.select("dl.fp-meta dt")]
+    assert labels == ["Penerbit", "Jenis", "Tanggal", "Bahasa"]
+    assert "kebijakan" in panel.get_text()  # the kind, in Indonesian
+    assert panel.select_one(".fp-link a").get_text() == "Buka dokumen asli"
+    assert panel.select_one("h3").get_text() == "Sumber jawaban 1"
+
+
+def test_a_message_turn_has_no_sources() -> None:
+    turn = Turn(question="q", message="Please fix the filters: bad date.")
+    assert "bad date" in render_conversation([turn])
+    assert "<article" not in render_sources([turn])
 
 
 # -- the sources panel ---------------------------------------------------------------------------
+
+
+def test_panel_keeps_every_answers_sources_and_shows_the_last() -> None:
+    first = fake_result(sentence="First answer's quote.")
+    second = fake_result(sentence="Second answer's quote.", source=fake_source(title="Other"))
+    panel = _panel(first, second)
+    sections = panel.select("section.fp-turn-sources")
+    assert [s["data-turn"] for s in sections] == ["1", "2"]
+    assert sections[0].has_attr("hidden") and not sections[1].has_attr("hidden")
+    assert panel.select_one("#fp-t1-source-1 mark").get_text() == "First answer's quote."
+    assert panel.select_one("#fp-t2-source-1 mark").get_text() == "Second answer's quote."
+
+
+def test_one_card_per_document_with_its_passages_inside() -> None:
+    result = fake_result(sentence="First claim.")
+    other = result.passages[0].model_copy(
+        update={"passage_id": "acme.md#1", "text": "Later. Second claim.", "rank": 2}
+    )
+    second = result.citations[0].model_copy(
+        update={
+            "marker": 2,
+            "passage_id": "acme.md#1",
+            "quote": "Second claim.",
+            "passage_quote_start": 7,
+            "passage_quote_end": 20,
+        }
+    )
+    result = result.model_copy(
+        update={"passages": [*result.passages, other], "citations": [*result.citations, second]}
+    )
+    panel = _panel(result)
+    cards = panel.select("article.fp-doc")
+    assert len(cards) == 1
+    assert len(cards[0].select("dl.fp-meta")) == 1  # the metadata once
+    assert [c["id"] for c in cards[0].select(".fp-cited")] == ["fp-t1-source-1", "fp-t1-source-2"]
+    assert [m.get_text() for m in cards[0].select("mark")] == ["First claim.", "Second claim."]
 
 
 def test_sources_panel_escapes_text_and_metadata() -> None:
@@ -106,13 +192,11 @@ def test_sources_panel_escapes_text_and_metadata() -> None:
         section=JS_LINK,
         url="javascript:window.__xss=6",
     )
-    panel = render_sources(fake_result(source=source))
-    assert "<script" not in panel
-    assert "<img" not in panel
-    assert "<b>" not in panel and "<i>" not in panel
-    assert "href=" not in panel
-    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in panel
-    assert "&lt;img src=x onerror=&quot;window.__xss=2&quot;&gt;" in panel
+    panel = _panel(fake_result(source=source))
+    _assert_inert(panel)
+    assert panel.select("a") == []
+    text = panel.get_text()
+    assert SCRIPT in text and IMG in text and "javascript:window.__xss=6" in text
 
 
 @pytest.mark.parametrize(
@@ -132,29 +216,28 @@ def test_sources_panel_escapes_text_and_metadata() -> None:
 )
 def test_unsafe_urls_are_never_linked(url: str) -> None:
     assert safe_url(url) is None
-    panel = render_sources(fake_result(source=fake_source(url=url)))
-    assert "href=" not in panel
+    assert "href=" not in render_sources([_turn(fake_result(source=fake_source(url=url)))])
 
 
 def test_http_urls_are_linked_escaped_with_noopener() -> None:
     url = 'https://acme.example/p?a=1&b="2"'
     assert safe_url(url) == url
-    panel = render_sources(fake_result(source=fake_source(url=url)))
-    assert 'href="https://acme.example/p?a=1&amp;b=&quot;2&quot;"' in panel
-    assert 'rel="noopener noreferrer"' in panel
-    assert 'target="_blank"' in panel
+    link = _panel(fake_result(source=fake_source(url=url))).select_one(".fp-link a")
+    assert link["href"] == url
+    assert link["rel"] == ["noopener", "noreferrer"]
+    assert link["target"] == "_blank"
 
 
-def test_sources_panel_shows_metadata_fields() -> None:
-    panel = render_sources(fake_result(), turn=2)
+def test_sources_panel_shows_metadata_and_section() -> None:
+    panel = _panel(fake_result())
+    text = panel.get_text()
     for value in ("Acme Tracker notice", "Acme Inc", "policy", "2021-01-04", "English (en)"):
-        assert value in panel
-    assert "Retention" in panel
-    assert 'id="fp-t2-source-1"' in panel
+        assert value in text
+    assert "Section: Retention" in panel.select_one("#fp-t1-source-1").get_text()
 
 
 def test_highlight_uses_the_passage_offsets() -> None:
-    panel = render_sources(fake_result(sentence="Acme keeps data for ninety days."))
+    panel = render_sources([_turn(fake_result(sentence="Acme keeps data for ninety days."))])
     assert (
         'Acme Tracker notice.\n<mark class="fp-quote">Acme keeps data for ninety days.</mark>'
         "\nOther text." in panel
@@ -162,85 +245,125 @@ def test_highlight_uses_the_passage_offsets() -> None:
 
 
 def test_highlight_escapes_inside_and_outside_the_mark() -> None:
-    text = "a <b> c <i> d"
-    assert highlight_passage(text, [(2, 5)]) == (
+    assert highlight_passage("a <b> c <i> d", [(2, 5)]) == (
         'a <mark class="fp-quote">&lt;b&gt;</mark> c &lt;i&gt; d'
     )
 
 
 def test_highlight_merges_overlaps_and_ignores_bad_spans() -> None:
-    text = "0123456789"
-    marked = highlight_passage(text, [(1, 4), (3, 6), (8, 20), (-1, 2), (5, 5)])
+    marked = highlight_passage("0123456789", [(1, 4), (3, 6), (8, 20), (-1, 2), (5, 5)])
     assert marked == '0<mark class="fp-quote">12345</mark>6789'
 
 
 def test_quote_span_falls_back_to_finding_the_quote() -> None:
     result = fake_result(sentence="Acme keeps data.")
-    citation = result.citations[0].model_copy(
+    citation: Citation = result.citations[0].model_copy(
         update={"passage_quote_start": 0, "passage_quote_end": 5}
     )
     text = result.passages[0].text
     start, end = quote_span(text, citation) or (0, 0)
     assert text[start:end] == "Acme keeps data."
-    missing = citation.model_copy(update={"quote": "not there"})
-    assert quote_span(text, missing) is None
-
-
-def test_several_quotes_of_one_passage_are_all_highlighted() -> None:
-    result = fake_result(sentence="First claim.")
-    text = result.passages[0].text + " Second claim."
-    second = text.index("Second claim.")
-    view = result.passages[0].model_copy(update={"text": text})
-    extra = result.citations[0].model_copy(
-        update={
-            "quote": "Second claim.",
-            "passage_quote_start": second,
-            "passage_quote_end": second + len("Second claim."),
-        }
-    )
-    result = result.model_copy(update={"passages": [view], "citations": [*result.citations, extra]})
-    panel = render_sources(result)
-    assert panel.count("<mark") == 2
-    assert panel.count("<article") == 1
+    assert quote_span(text, citation.model_copy(update={"quote": "not there"})) is None
 
 
 def test_abstention_panel_is_labelled_not_an_answer() -> None:
-    result = fake_result(
-        abstained=True, citations=[], answer="The indexed documents do not answer."
-    )
-    panel = render_sources(result)
-    assert "Not an answer." in panel
-    assert "Closest passages (not an answer)" in panel
-    assert 'class="fp-source fp-closest"' in panel
-    assert "<mark" not in panel
+    result = fake_result(abstained=True, citations=[], answer="The indexed documents do not.")
+    panel = _panel(result)
+    assert panel.select_one(".fp-not-answer strong").get_text() == "Not an answer."
+    assert "Closest passages (not an answer)" in panel.get_text()
+    assert panel.select("article.fp-doc.fp-closest")
+    assert panel.select("mark") == []
 
 
 def test_abstention_panel_gives_the_chain_reason() -> None:
     reason = "No indexed document matches the filters you chose."
-    result = fake_result(abstained=True, citations=[], passages=[], answer=f"{reason}\n")
-    panel = render_sources(result)
-    assert f"<strong>Not an answer.</strong> {reason}" in panel
-    assert "<article" not in panel
+    panel = _panel(fake_result(abstained=True, citations=[], passages=[], answer=f"{reason}\n"))
+    assert panel.select_one(".fp-not-answer").get_text() == f"Not an answer. {reason}"
+    assert panel.select("article") == []
 
 
-def test_invalid_input_panel_shows_the_message_only() -> None:
+def test_invalid_input_gets_the_message_and_no_sources() -> None:
     result = AnswerResult(
         question="x" * 10,
         answer="The question is too long (900 characters); the limit is 500.",
         abstained=True,
         invalid_input=True,
     )
-    panel = render_sources(result)
-    assert "too long" in panel
-    assert "<article" not in panel
+    assert "too long" in render_conversation([_turn(result)])
+    assert "<article" not in render_sources([_turn(result)])
 
 
 def test_panel_names_active_filters() -> None:
-    panel = render_sources(
-        fake_result(), filters=SearchFilters(kind="policy", date_from="2021-01-01")
-    )
+    panel = _panel_with_filters("kind = policy, from 2021-01-01")
     assert "Filters: kind = policy, from 2021-01-01" in panel
 
 
+def _panel_with_filters(described: str) -> str:
+    return render_sources([Turn(question="q", result=fake_result(), filters=described)])
+
+
 def test_empty_panel_before_the_first_question() -> None:
-    assert "Ask a question" in render_sources(None)
+    assert "Ask a question" in render_sources([])
+
+
+# -- the empty page and progress -----------------------------------------------------------------
+
+
+DOCS = [
+    IndexedDocument(
+        "a.md",
+        title="Acme Privacy Policy",
+        publisher="Acme Inc",
+        kind="policy",
+        date="2021-01-04",
+        language="en",
+        sections=("3.1. Cookies and Beacons", "Contact"),
+        passages=9,
+    ),
+    IndexedDocument(
+        "b.md",
+        title="Kabar Acme menunda pembaruan",
+        publisher="Kabar Tegal",
+        kind="news",
+        date="2021-01-16",
+        language="id",
+        passages=2,
+    ),
+    IndexedDocument("c.md", title=f"Beacon {SCRIPT}", publisher="Acme Inc", passages=1),
+]
+
+
+def test_examples_are_drawn_from_the_indexed_documents() -> None:
+    examples = example_questions(DOCS)
+    assert examples == [
+        "Apa kata Kabar Tegal tentang “Kabar Acme menunda pembaruan”?",
+        "What does the Acme Privacy Policy say about cookies and beacons?",
+    ]  # one per publisher, an Indonesian document asked about in Indonesian
+    assert example_questions([]) == []
+
+
+def test_welcome_lists_documents_and_example_buttons_escaped() -> None:
+    soup = BeautifulSoup(render_welcome(DOCS, [f"Ask {SCRIPT}?"]), "html.parser")
+    _assert_inert(soup)
+    buttons = soup.select("button.fp-example")
+    assert [b["data-question"] for b in buttons] == [f"Ask {SCRIPT}?"]
+    rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in soup.select("tbody tr")]
+    assert ["Acme Privacy Policy", "Acme Inc", "policy", "2021-01-04", "English (en)"] in rows
+    assert [f"Beacon {SCRIPT}", "Acme Inc", "", "", ""] in rows
+    assert "Indexed documents (3)" in soup.get_text()
+
+
+def test_progress_shows_documents_passages_and_time_left() -> None:
+    soup = BeautifulSoup(render_progress(5, 15, 230, 42), "html.parser")
+    assert "5 of 15 documents, 230 passages indexed; about 42 s left." in soup.get_text()
+    assert soup.select_one("progress")["value"] == "33"  # by documents without a fraction
+    by_bytes = BeautifulSoup(render_progress(5, 15, 230, 42, fraction=0.04), "html.parser")
+    assert by_bytes.select_one("progress")["value"] == "4"
+    assert "estimating" in render_progress(0, 15, 0, None)
+    failed = render_progress(0, 0, 0, None, problem="disk full")
+    assert "could not be indexed: disk full" in failed
+
+
+def test_seconds_read_as_a_person_says_them() -> None:
+    assert format_seconds(0.2) == "1 s"
+    assert format_seconds(125) == "2 min"

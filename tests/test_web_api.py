@@ -87,7 +87,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterat
     write_corpus(root / "corpus", DOCS)
     settings = app_settings(root, free_port())
     log: list[str] = []
-    demo = serve(settings, prevent_thread_lock=True, echo=log.append)
+    demo = serve(settings, prevent_thread_lock=True, echo=log.append, wait_for_index=True)
     try:
         yield RunningApp(f"http://127.0.0.1:{settings.port}/", settings, log)
     finally:
@@ -96,22 +96,23 @@ def app(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterat
 
 @pytest.fixture(scope="module")
 def client(app: RunningApp) -> Client:
-    """A ``gradio_client`` connected to the module's app."""
+    """A ``gradio_client`` connected to the module's app (one conversation for all its uses)."""
     return Client(app.url, verbose=False)
 
 
-def _ask(client: Client, question: str, **filters: str) -> tuple[list[dict[str, Any]], str]:
+def _ask(client: Client, question: str, **filters: str) -> tuple[str, str]:
+    """Ask through the chat's endpoint; the conversation and sources panel HTML come back.
+
+    The conversation is kept per client session: a new ``Client`` starts a new one.
+    """
     values = {"publisher": "", "kind": "", "language": "", "date_from": "", "date_to": ""}
     values.update(filters)
-    history, sources, _box = client.predict(question, [], *values.values(), api_name="/ask")
-    return history, sources
+    chat, sources, _box, _welcome = client.predict(question, *values.values(), api_name="/ask")
+    return chat, sources
 
 
-def _text(message: dict[str, Any]) -> str:
-    content = message["content"]
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") for part in content)
+def _fresh(app: RunningApp) -> Client:
+    return Client(app.url, verbose=False)
 
 
 def test_first_start_builds_the_index_with_progress(app: RunningApp) -> None:
@@ -139,49 +140,49 @@ def test_skipped_files_do_not_stop_the_start(tmp_path: Path, free_port: FreePort
     assert log[-1].startswith("index ready: 1 added")
 
 
-def test_answer_cites_a_source(client: Client) -> None:
-    history, sources = _ask(client, CONTACTS_QUESTION)
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    answer = _text(history[-1])
-    assert 'class="fp-cite" href="#fp-t1-source-1"' in answer
+def test_answer_cites_a_source(app: RunningApp) -> None:
+    chat, sources = _ask(_fresh(app), CONTACTS_QUESTION)
+    assert chat.count('class="fp-turn"') == 1
+    assert 'class="fp-cite" href="#fp-t1-source-1"' in chat
     assert 'id="fp-t1-source-1"' in sources
     assert "WhatsApp and your contacts" in sources
     assert f'<mark class="fp-quote">{CONTACTS_SENTENCE}</mark>' in sources
     assert 'href="https://www.whatsapp.com/contacts-statement"' in sources
 
 
-def test_indonesian_question_finds_the_english_evidence(client: Client) -> None:
-    history, sources = _ask(client, "Apakah daftar kontak saya dibagikan ke Facebook?")
-    assert "fp-cite" in _text(history[-1])
+def test_indonesian_question_finds_the_english_evidence(app: RunningApp) -> None:
+    chat, sources = _ask(_fresh(app), "Apakah daftar kontak saya dibagikan ke Facebook?")
+    assert "fp-cite" in chat
     assert "WhatsApp and your contacts" in sources
+    assert "Penerbit" in sources  # the labels follow the answer's language
 
 
-def test_history_is_kept_and_each_answer_has_its_own_sources(client: Client) -> None:
-    history, _ = _ask(client, CONTACTS_QUESTION)
-    values = ["", "", "", "", ""]
-    history, sources, _box = client.predict(
-        "What does Signal store about me?", history, *values, api_name="/ask"
-    )
-    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
-    assert 'href="#fp-t2-source-1"' in _text(history[-1])
-    assert "Signal Privacy Policy" in sources
-    assert "WhatsApp and your contacts" not in sources
+def test_history_is_kept_and_each_answer_has_its_own_sources(app: RunningApp) -> None:
+    client = _fresh(app)
+    _ask(client, CONTACTS_QUESTION)
+    chat, sources = _ask(client, "What does Signal store about me?")
+    assert chat.count('class="fp-turn"') == 2
+    assert 'href="#fp-t2-source-1"' in chat and 'href="#fp-t1-source-1"' in chat
+    first, second = sources.split('data-turn="2"', 1)
+    assert "WhatsApp and your contacts" in first and "Signal Privacy Policy" not in first
+    assert "Signal Privacy Policy" in second and "WhatsApp and your contacts" not in second
 
 
-def test_filters_apply_to_the_question(client: Client) -> None:
-    _history, sources = _ask(client, CONTACTS_QUESTION, kind="policy")
+def test_filters_apply_to_the_question(app: RunningApp) -> None:
+    _chat, sources = _ask(_fresh(app), CONTACTS_QUESTION, kind="policy")
     assert "Filters: kind = policy" in sources
     assert "WhatsApp and your contacts" not in sources
 
 
-def test_bad_filters_get_a_message(client: Client) -> None:
-    history, _sources = _ask(client, CONTACTS_QUESTION, date_from="last week")
-    assert "Please fix the filters" in _text(history[-1])
+def test_bad_filters_get_a_message(app: RunningApp) -> None:
+    chat, _sources = _ask(_fresh(app), CONTACTS_QUESTION, date_from="last week")
+    assert "Please fix the filters: “Dated from” must be a date" in chat
+    assert "date_from" not in chat
 
 
-def test_an_over_long_question_gets_a_message(app: RunningApp, client: Client) -> None:
-    history, sources = _ask(client, "why " * app.settings.max_question_chars)
-    assert "too long" in _text(history[-1])
+def test_an_over_long_question_gets_a_message(app: RunningApp) -> None:
+    chat, sources = _ask(_fresh(app), "why " * app.settings.max_question_chars)
+    assert "too long" in chat
     assert "<article" not in sources
 
 
@@ -194,8 +195,8 @@ def test_json_endpoint_returns_the_typed_result(client: Client) -> None:
 
 def test_concurrent_questions_are_all_answered(app: RunningApp) -> None:
     def ask(_n: int) -> str:
-        history, _sources = _ask(Client(app.url, verbose=False), CONTACTS_QUESTION)
-        return _text(history[-1])
+        chat, _sources = _ask(Client(app.url, verbose=False), CONTACTS_QUESTION)
+        return chat
 
     with ThreadPoolExecutor(CONCURRENT_QUESTIONS) as pool:
         answers = list(pool.map(ask, range(CONCURRENT_QUESTIONS)))

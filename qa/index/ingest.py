@@ -332,11 +332,18 @@ def _ingest_one(
     (report.updated if previous else report.added).append(doc_id)
 
 
-def prepare_index(settings: Settings, echo: Echo = print) -> IngestReport | None:
+def prepare_index(
+    settings: Settings,
+    echo: Echo = print,
+    *,
+    on_file: ProgressCallback | None = None,
+    on_batch: ProgressCallback | None = None,
+) -> IngestReport | None:
     """Bring the index in step with the corpus before serving, reporting through ``echo``.
 
     Waits for an ingest that is already running. Inside a large document, a line says how many
-    of its texts are embedded at most every ``PROGRESS_SECONDS``.
+    of its texts are embedded at most every ``PROGRESS_SECONDS``. ``on_file`` and ``on_batch``
+    (the page's progress) are called like ``ingest``'s ``progress`` and ``embed_progress``.
 
     An index on a Chroma server is shared by every machine that serves it, so it is served as
     it is once it exists: a serving machine's own corpus folder (perhaps another version, or
@@ -368,10 +375,14 @@ def prepare_index(settings: Settings, echo: Echo = print) -> IngestReport | None
 
     def progress(done: int, total: int, doc_id: str) -> None:
         echo(f"  [{done}/{total}] {doc_id}")
+        if on_file:
+            on_file(done, total, doc_id)
 
     last = [time.monotonic()]
 
     def embedded(done: int, total: int, doc_id: str) -> None:
+        if on_batch:
+            on_batch(done, total, doc_id)
         now = time.monotonic()
         if done < total and now - last[0] >= PROGRESS_SECONDS:
             last[0] = now

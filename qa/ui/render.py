@@ -1,99 +1,185 @@
-"""Presenting an answer on the page: pure functions from ``AnswerResult`` to chat and HTML.
+"""Presenting the conversation: pure functions from answers to the page's HTML.
 
-The chat message is Markdown in which every piece of document text is inert (each character
-that means something to Markdown or HTML becomes a character reference); the sources panel is
-HTML built by hand, every piece of document text and metadata escaped, links only to http(s).
-Nothing here imports Gradio, so it is tested without a server.
+Every piece of document text, metadata and question is HTML-escaped here; links go only to
+http(s) URLs or to anchors inside the page. Each answer keeps its own sources: the panel holds a
+section per answer (``fp-t<turn>-...`` ids), and on a phone a copy follows each answer
+(``fp-m<turn>-...`` ids). Labels follow the answer's language (English or Indonesian). Nothing
+here imports Gradio, so it is tested without a server.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from qa.answer.phrases import LANGUAGE_NAMES, SUPPORTED, phrase
-from qa.answer.result import AnswerResult, Citation, Source
-from qa.retrieve.filters import SearchFilters
+from qa.answer.phrases import SUPPORTED, phrase
+from qa.answer.result import AnswerResult, Citation, PassageView, Source
+from qa.index.chunking import SECTION_SEPARATOR
 
 SAFE_URL_SCHEMES = frozenset({"http", "https"})
 CLOSEST_SHOWN = 3
-
-# Characters that mean something to Markdown, HTML or Gradio's LaTeX and autolink rendering;
-# document text is emitted with each of them as a numeric character reference, which Markdown
-# treats as literal text.
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:=^&\"'%@/;")
+EXAMPLES_SHOWN = 4
+# A question longer than this is shortened in the sources panel's heading.
+HEADING_QUESTION_CHARS = 90
+TITLE_CHARS = 70
 _MARKER = re.compile(r"\[(\d+)\]")
-_LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
+
+# The page's own words. Document text is never looked up here: it is shown as it is.
+_UI: dict[str, dict[str, str]] = {
+    "en": {
+        "publisher": "Publisher",
+        "kind": "Kind",
+        "date": "Date",
+        "language": "Language",
+        "region": "Region",
+        "section": "Section",
+        "page": "Page",
+        "title": "Title",
+        "open_original": "Open the original",
+        "original_unlinked": "Original (not linked)",
+        "sources": "Sources",
+        "sources_of": "Sources of answer {turn}",
+        "not_answer": "Not an answer.",
+        "closest": "Closest passages (not an answer)",
+        "no_passage": "No passage came close.",
+        "composing": "Composing the answer…",
+        "you": "You",
+        "fineprint": "Fineprint",
+        "show_source": "Source {marker}: {title}",
+        "show_document": "Show {title} in the sources panel",
+        "filters": "Filters",
+        "fix_filters": "Please fix the filters: {problem}",
+        "panel_empty": "Ask a question: the passages its answer cites appear here, with the "
+        "quoted sentences highlighted. Each answer keeps its own sources.",
+        "ask": "Ask",
+        "question": "Question",
+        "placeholder": "Ask in English or Indonesian…",
+        "new_conversation": "New conversation",
+        "failed": "Sorry, something went wrong while answering; the server's log has the details.",
+        "examples": "Try a question about these documents:",
+        "indexed": "Indexed documents ({count})",
+        "no_documents": "No documents are indexed yet.",
+        "welcome": "Ask about the privacy policies, terms and news below. Answers quote the "
+        "documents and cite them: a marker such as [1] shows its passage.",
+        "indexing": "Indexing the documents before the first answer",
+        "indexing_done": "{done} of {total} documents, {passages} passages indexed",
+        "time_left": "about {time} left",
+        "estimating": "estimating the time left",
+        "checking": "Checking the index against the documents…",
+        "index_failed": "The documents could not be indexed: {problem}",
+        "still_indexing": "The documents are still being indexed ({done} of {total}); "
+        "please ask again in a moment.",
+        "summary": "{count} documents are indexed.",
+        "summary_one": "1 document is indexed.",
+        "date_bad": "“{label}” must be a date written like 2021-01-31 (year-month-day); "
+        "“{value}” is not one",
+        "date_order": "the date range ends on {to} (“Dated to”), before it starts on {start} "
+        "(“Dated from”)",
+        "date_from": "Dated from",
+        "date_to": "Dated to",
+        "seconds": "{n} s",
+        "minutes": "{n} min",
+    },
+    "id": {
+        "publisher": "Penerbit",
+        "kind": "Jenis",
+        "date": "Tanggal",
+        "language": "Bahasa",
+        "region": "Wilayah",
+        "section": "Bagian",
+        "page": "Halaman",
+        "title": "Judul",
+        "open_original": "Buka dokumen asli",
+        "original_unlinked": "Dokumen asli (tanpa tautan)",
+        "sources": "Sumber",
+        "sources_of": "Sumber jawaban {turn}",
+        "not_answer": "Bukan jawaban.",
+        "closest": "Bagian yang paling mirip (bukan jawaban)",
+        "no_passage": "Tidak ada bagian yang cukup mirip.",
+        "composing": "Menyusun jawaban…",
+        "you": "Anda",
+        "fineprint": "Fineprint",
+        "show_source": "Sumber {marker}: {title}",
+        "show_document": "Tampilkan {title} di panel sumber",
+        "filters": "Filter",
+        "fix_filters": "Mohon perbaiki filter: {problem}",
+        "panel_empty": "Ajukan pertanyaan: bagian dokumen yang dikutip jawabannya muncul di "
+        "sini, dengan kalimat kutipan disorot. Setiap jawaban menyimpan sumbernya sendiri.",
+        "ask": "Tanya",
+        "question": "Pertanyaan",
+        "placeholder": "Tanyakan dalam bahasa Indonesia atau Inggris…",
+        "new_conversation": "Percakapan baru",
+        "failed": "Maaf, terjadi kesalahan saat menjawab; log server memuat rinciannya.",
+        "examples": "Coba pertanyaan tentang dokumen ini:",
+        "indexed": "Dokumen yang diindeks ({count})",
+        "no_documents": "Belum ada dokumen yang diindeks.",
+        "welcome": "Tanyakan tentang kebijakan privasi, ketentuan, dan berita di bawah. "
+        "Jawaban mengutip dokumen: penanda seperti [1] menampilkan bagiannya.",
+        "indexing": "Mengindeks dokumen sebelum jawaban pertama",
+        "indexing_done": "{done} dari {total} dokumen, {passages} bagian diindeks",
+        "time_left": "sekitar {time} lagi",
+        "estimating": "memperkirakan sisa waktu",
+        "checking": "Memeriksa indeks terhadap dokumen…",
+        "index_failed": "Dokumen tidak dapat diindeks: {problem}",
+        "still_indexing": "Dokumen masih diindeks ({done} dari {total}); silakan bertanya "
+        "lagi sebentar lagi.",
+        "summary": "{count} dokumen diindeks.",
+        "summary_one": "1 dokumen diindeks.",
+        "date_bad": "“{label}” harus berupa tanggal seperti 2021-01-31 (tahun-bulan-hari); "
+        "“{value}” bukan tanggal",
+        "date_order": "rentang tanggal berakhir pada {to} (“Sampai tanggal”), sebelum "
+        "dimulai pada {start} (“Dari tanggal”)",
+        "date_from": "Dari tanggal",
+        "date_to": "Sampai tanggal",
+        "seconds": "{n} detik",
+        "minutes": "{n} menit",
+    },
+}
+_LANGUAGE_NAMES = {
+    "en": {"en": "English", "id": "Indonesian"},
+    "id": {"en": "Inggris", "id": "Indonesia"},
+}
+_KIND_NAMES = {
+    "id": {"policy": "kebijakan", "terms": "ketentuan", "news": "berita", "statement": "pernyataan"}
+}
 
 
-def escape_markdown(text: str) -> str:
-    """Make ``text`` render literally in Markdown that may also contain HTML.
+def ui_language(language: str) -> str:
+    """The page language for an answer in ``language``: itself if supported, else English."""
+    return language if language in SUPPORTED else "en"
 
-    Every character with a meaning to Markdown or HTML becomes a numeric character reference
-    (``<`` -> ``&#60;``), which Markdown shows as the character itself and never parses as
-    syntax: no tags, no links, no emphasis, no autolinks. Leading indentation is dropped so
-    no line turns into a code block.
+
+def ui(language: str, key: str, **values: object) -> str:
+    """The page's word ``key`` in ``language`` (English when unsupported), filled in.
 
     Example:
-        >>> escape_markdown("[x](javascript:y)")
-        '&#91;x&#93;&#40;javascript&#58;y&#41;'
+        >>> ui("id", "publisher"), ui("fr", "publisher")
+        ('Penerbit', 'Publisher')
     """
-    return _entities(_LEADING_SPACE.sub("", text))
+    return _UI[ui_language(language)][key].format(**values)
 
 
-def _entities(text: str) -> str:
-    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SPECIAL else c for c in text)
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
 
 
-def anchor_id(turn: int, marker: int) -> str:
-    """The element id of source ``marker`` of answer ``turn`` in the sources panel."""
-    return f"fp-t{turn}-source-{marker}"
+def anchor_id(turn: int, marker: int, *, inline: bool = False) -> str:
+    """The id of cited passage ``marker`` of answer ``turn`` (panel, or the phone's copy)."""
+    return f"fp-{'m' if inline else 't'}{turn}-source-{marker}"
 
 
-def _phrase_language(result: AnswerResult) -> str:
-    return result.language if result.language in SUPPORTED else "en"
+def language_label(code: str, language: str = "en") -> str:
+    """``"id"`` -> ``"Indonesian (id)"`` (in ``language``); an unknown code stays as it is."""
+    name = _LANGUAGE_NAMES[ui_language(language)].get(code)
+    return f"{name} ({code})" if name else code
 
 
-def render_answer(result: AnswerResult, turn: int = 1) -> str:
-    """The chat message for ``result``: escaped answer text, markers linking to the sources.
-
-    Args:
-        result: An answer snapshot (partial while streaming, or final).
-        turn: The answer's number in the conversation; marker links point at that answer's
-            sources so an older answer never points at a newer one's passages.
-
-    Returns:
-        Markdown in which only the ``[n]`` marker links and Fineprint's own labels are markup.
-    """
-    markers = {c.marker for c in result.citations}
-    language = _phrase_language(result)
-    closest = phrase(language, "closest")
-    lines: list[str] = []
-    for line in _LEADING_SPACE.sub("", result.answer.rstrip("\n")).split("\n"):
-        if result.abstained and line.strip() == closest:
-            lines.append(f"**{escape_markdown(line.strip())}**")
-            continue
-        pieces: list[str] = []
-        position = 0
-        for match in _MARKER.finditer(line):
-            number = int(match.group(1))
-            if number not in markers:
-                continue
-            pieces.append(_entities(line[position : match.start()]))
-            pieces.append(
-                f'<a class="fp-cite" href="#{anchor_id(turn, number)}" '
-                f'title="Show source {number}">&#91;{number}&#93;</a>'
-            )
-            position = match.end()
-        pieces.append(_entities(line[position:]))
-        lines.append("".join(pieces))
-    text = "\n".join(lines)
-    if result.notes:
-        notes = "\n".join(f"_{escape_markdown(note)}_" for note in result.notes)
-        text = f"{text}\n\n{notes}"
-    return text
+def kind_label(kind: str, language: str = "en") -> str:
+    """A document kind in ``language`` (``"news"`` -> ``"berita"`` in Indonesian)."""
+    return _KIND_NAMES.get(ui_language(language), {}).get(kind, kind)
 
 
 def safe_url(url: str) -> str | None:
@@ -115,8 +201,21 @@ def safe_url(url: str) -> str | None:
     return candidate
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" if cut.
+
+    Example:
+        >>> shorten("one two three", 9)
+        'one two…'
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+# -- highlighting -----------------------------------------------------------------------------
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -165,120 +264,111 @@ def highlight_passage(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def language_label(code: str) -> str:
-    """``"id"`` -> ``"Indonesian (id)"``; an unknown code stays as it is."""
-    name = LANGUAGE_NAMES.get(code)
-    return f"{name} ({code})" if name else code
+# -- the sources of one answer ----------------------------------------------------------------
 
 
-def _source_meta(source: Source) -> str:
+@dataclass
+class _Cited:
+    """One passage shown inside a document card: its marker (or rank) and highlighted text."""
+
+    element_id: str
+    label: str
+    section: str
+    page: int | None
+    body: str
+
+
+@dataclass
+class _DocumentCard:
+    """One document of an answer's sources, with its passages."""
+
+    source: Source
+    element_id: str
+    passages: list[_Cited] = field(default_factory=list)
+
+
+def _section_label(section: str) -> str:
+    return section.split(SECTION_SEPARATOR)[-1].strip() if section else ""
+
+
+def _meta(source: Source, language: str) -> str:
     rows = [
-        ("Publisher", source.publisher),
-        ("Kind", source.kind),
-        ("Date", source.document_date),
-        ("Language", language_label(source.language) if source.language else ""),
-        ("Region", source.region),
-        ("Section", source.section),
-        ("Page", str(source.page) if source.page else ""),
+        (ui(language, "publisher"), source.publisher),
+        (ui(language, "kind"), kind_label(source.kind, language) if source.kind else ""),
+        (ui(language, "date"), source.document_date),
+        (ui(language, "language"), language_label(source.language, language)),
+        (ui(language, "region"), source.region),
     ]
     items = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows if v)
     return f'<dl class="fp-meta">{items}</dl>' if items else ""
 
 
-def _source_link(source: Source) -> str:
+def _link(source: Source, language: str) -> str:
     url = safe_url(source.url)
     if url is None:
         if source.url:
-            return f'<div class="fp-link">Original (not linked): {_esc(source.url)}</div>'
-        return ""
-    return (
-        f'<div class="fp-link"><a href="{_esc(url)}" target="_blank" '
-        f'rel="noopener noreferrer">Open the original</a></div>'
-    )
-
-
-def _card(element_id: str, label: str, source: Source, body: str, *, extra_class: str = "") -> str:
-    title = source.title or source.doc_id
-    classes = f"fp-source {extra_class}".strip()
-    return (
-        f'<article class="{classes}" id="{_esc(element_id)}">'
-        f'<div class="fp-source-head"><span class="fp-marker">{_esc(label)}</span>'
-        f'<span class="fp-title">{_esc(title)}</span></div>'
-        f"{_source_meta(source)}"
-        f'<blockquote class="fp-passage">{body}</blockquote>'
-        f"{_source_link(source)}</article>"
-    )
-
-
-def describe_filters(filters: SearchFilters | None) -> str:
-    """The active filters in words, e.g. ``kind = policy, from 2021-01-01``; ``""`` if none."""
-    if filters is None or not filters.active:
-        return ""
-    parts = []
-    for name in ("publisher", "kind", "language", "region"):
-        value = getattr(filters, name)
-        if value:
-            parts.append(f"{name} = {value}")
-    if filters.date_from:
-        parts.append(f"from {filters.date_from}")
-    if filters.date_to:
-        parts.append(f"to {filters.date_to}")
-    return ", ".join(parts)
-
-
-def render_sources(
-    result: AnswerResult | None, turn: int = 1, filters: SearchFilters | None = None
-) -> str:
-    """The sources panel for ``result``: each cited passage with its quote highlighted.
-
-    An abstention shows the closest passages instead, under a label saying they are no answer.
-    Every piece of document text and metadata is HTML-escaped; only http(s) URLs are linked.
-
-    Args:
-        result: The latest answer (or ``None`` before the first question).
-        turn: The answer's number in the conversation (see ``render_answer``).
-        filters: The filters the question was asked with, shown above the sources.
-    """
-    if result is None:
-        return (
-            '<div class="fp-sources"><p class="fp-empty">Ask a question: the passages its '
-            "answer cites appear here, with the quoted sentences highlighted.</p></div>"
-        )
-    language = _phrase_language(result)
-    parts = ['<div class="fp-sources">']
-    described = describe_filters(filters)
-    if described:
-        parts.append(f'<p class="fp-filters">Filters: {_esc(described)}</p>')
-    if result.invalid_input:
-        parts.append(f'<p class="fp-empty">{_esc(result.answer.strip())}</p></div>')
-        return "".join(parts)
-    if result.abstained:
-        reason = result.answer.strip().split("\n", 1)[0] or phrase(language, "abstention")
-        closest = phrase(language, "closest") if result.passages else ""
-        parts.append(
-            '<p class="fp-not-answer" role="note"><strong>Not an answer.</strong> '
-            f"{_esc(reason)} {_esc(closest)}</p>"
-        )
-        for view in result.passages[:CLOSEST_SHOWN]:
-            parts.append(
-                _card(
-                    f"fp-t{turn}-closest-{view.rank}",
-                    f"#{view.rank}",
-                    view.source,
-                    highlight_passage(view.text, []),
-                    extra_class="fp-closest",
-                )
+            return (
+                f'<p class="fp-link">{_esc(ui(language, "original_unlinked"))}: '
+                f"{_esc(source.url)}</p>"
             )
-        if not result.passages:
-            parts.append('<p class="fp-empty">No passage came close.</p>')
-        parts.append("</div>")
-        return "".join(parts)
+        return ""
+    title = source.title or source.doc_id
+    return (
+        f'<p class="fp-link"><a href="{_esc(url)}" target="_blank" rel="noopener noreferrer" '
+        f'aria-label="{_esc(ui(language, "open_original"))}: {_esc(title)}">'
+        f"{_esc(ui(language, 'open_original'))}</a></p>"
+    )
 
-    parts.append(f"<h3>{_esc(phrase(language, 'sources'))}</h3>")
+
+def _card_html(card: _DocumentCard, language: str, extra_class: str = "") -> str:
+    source = card.source
+    title = source.title or source.doc_id
+    parts = [
+        f'<article class="{" ".join(["fp-doc", extra_class]).strip()}" '
+        f'id="{_esc(card.element_id)}" tabindex="-1" aria-label="{_esc(title)}">',
+        f'<h4 class="fp-title">{_esc(title)}</h4>',
+        _meta(source, language),
+    ]
+    for cited in card.passages:
+        where = []
+        section = _section_label(cited.section)
+        if section:
+            where.append(f"{ui(language, 'section')}: {section}")
+        if cited.page:
+            where.append(f"{ui(language, 'page')} {cited.page}")
+        parts.append(
+            f'<div class="fp-cited" id="{_esc(cited.element_id)}" tabindex="-1">'
+            f'<p class="fp-cited-head"><span class="fp-marker">{_esc(cited.label)}</span> '
+            f'<span class="fp-where">{_esc(" · ".join(where))}</span></p>'
+            f'<blockquote class="fp-passage">{cited.body}</blockquote></div>'
+        )
+    parts.append(_link(source, language))
+    parts.append("</article>")
+    return "".join(parts)
+
+
+def _group(items: Iterable[tuple[Source, _Cited]], doc_id_prefix: str) -> list[_DocumentCard]:
+    cards: dict[str, _DocumentCard] = {}
+    for source, cited in items:
+        card = cards.get(source.doc_id)
+        if card is None:
+            card = cards[source.doc_id] = _DocumentCard(
+                source, f"{doc_id_prefix}-doc-{len(cards) + 1}"
+            )
+        card.passages.append(cited)
+    return list(cards.values())
+
+
+def cited_documents(
+    result: AnswerResult, turn: int, *, inline: bool = False
+) -> list[_DocumentCard]:
+    """The documents ``result`` cites, in order of their first marker, passages inside."""
+    prefix = f"fp-{'m' if inline else 't'}{turn}"
     views = {view.passage_id: view for view in result.passages}
     by_marker: dict[int, list[Citation]] = {}
     for citation in result.citations:
         by_marker.setdefault(citation.marker, []).append(citation)
+    items: list[tuple[Source, _Cited]] = []
     for marker in sorted(by_marker):
         citations = by_marker[marker]
         view = views.get(citations[0].passage_id)
@@ -289,8 +379,404 @@ def render_sources(
             spans = [span for c in citations if (span := quote_span(view.text, c))]
             body = highlight_passage(view.text, spans)
             source = view.source
-        parts.append(_card(anchor_id(turn, marker), f"[{marker}]", source, body))
-    if not by_marker:
-        parts.append('<p class="fp-empty">Composing the answer…</p>')
+        section = citations[0].source.section or source.section
+        cited = _Cited(
+            anchor_id(turn, marker, inline=inline), f"[{marker}]", section, source.page, body
+        )
+        items.append((source, cited))
+    return _group(items, prefix)
+
+
+def _closest_documents(
+    passages: list[PassageView], turn: int, *, inline: bool
+) -> list[_DocumentCard]:
+    prefix = f"fp-{'m' if inline else 't'}{turn}"
+    items = [
+        (
+            view.source,
+            _Cited(
+                f"{prefix}-closest-{view.rank}",
+                f"#{view.rank}",
+                view.source.section,
+                view.source.page,
+                highlight_passage(view.text, []),
+            ),
+        )
+        for view in passages[:CLOSEST_SHOWN]
+    ]
+    return _group(items, prefix)
+
+
+def describe_filters(filters: object | None) -> str:
+    """The active filters in words, e.g. ``kind = policy, from 2021-01-01``; ``""`` if none."""
+    if filters is None or not getattr(filters, "active", False):
+        return ""
+    parts = []
+    for name in ("publisher", "kind", "language", "region"):
+        value = getattr(filters, name, None)
+        if value:
+            parts.append(f"{name} = {value}")
+    if getattr(filters, "date_from", None):
+        parts.append(f"from {filters.date_from}")  # type: ignore[attr-defined]
+    if getattr(filters, "date_to", None):
+        parts.append(f"to {filters.date_to}")  # type: ignore[attr-defined]
+    return ", ".join(parts)
+
+
+@dataclass
+class Turn:
+    """One question and what the page says to it: an answer, or a message instead."""
+
+    question: str
+    result: AnswerResult | None = None
+    message: str = ""
+    language: str = "en"
+    filters: str = ""
+    pending: bool = False
+
+    @property
+    def page_language(self) -> str:
+        """The language of this turn's labels."""
+        return ui_language(self.result.language if self.result else self.language)
+
+
+def turn_sources(turn: Turn, number: int, *, inline: bool = False) -> str:
+    """The sources of answer ``number``: one card per document, the cited passages inside.
+
+    An abstention shows the closest passages, under a label saying they are no answer.
+    """
+    language = turn.page_language
+    result = turn.result
+    parts: list[str] = []
+    if turn.filters:
+        parts.append(
+            f'<p class="fp-filters">{_esc(ui(language, "filters"))}: {_esc(turn.filters)}</p>'
+        )
+    if result is None or result.invalid_input:
+        if turn.pending:
+            parts.append(f'<p class="fp-empty">{_esc(ui(language, "composing"))}</p>')
+        return "".join(parts)
+    if result.abstained:
+        reason = result.answer.strip().split("\n", 1)[0] or phrase(language, "abstention")
+        parts.append(
+            f'<p class="fp-not-answer"><strong>{_esc(ui(language, "not_answer"))}</strong> '
+            f"{_esc(reason)}</p>"
+        )
+        cards = _closest_documents(result.passages, number, inline=inline)
+        if cards:
+            parts.append(f'<h4 class="fp-closest-label">{_esc(ui(language, "closest"))}</h4>')
+        parts.extend(_card_html(card, language, "fp-closest") for card in cards)
+        if not cards:
+            parts.append(f'<p class="fp-empty">{_esc(ui(language, "no_passage"))}</p>')
+        return "".join(parts)
+    cards = cited_documents(result, number, inline=inline)
+    parts.extend(_card_html(card, language) for card in cards)
+    if not cards:
+        parts.append(f'<p class="fp-empty">{_esc(ui(language, "composing"))}</p>')
+    return "".join(parts)
+
+
+def render_sources(turns: Sequence[Turn], active: int | None = None) -> str:
+    """The sources panel: a section per answer, only answer ``active`` (default: the last) shown.
+
+    The page's script shows another answer's section when one of its markers is followed.
+    """
+    if not turns:
+        return (
+            '<div class="fp-sources" data-active="0"><p class="fp-empty">'
+            f"{_esc(ui('en', 'panel_empty'))}</p></div>"
+        )
+    active = active or len(turns)
+    parts = [f'<div class="fp-sources" data-active="{active}">']
+    for number, turn in enumerate(turns, start=1):
+        language = turn.page_language
+        hidden = "" if number == active else " hidden"
+        heading = ui(language, "sources_of", turn=number)
+        question = shorten(turn.question, HEADING_QUESTION_CHARS)
+        parts.append(
+            f'<section class="fp-turn-sources" data-turn="{number}" lang="{language}"'
+            f' aria-label="{_esc(heading)}"{hidden}>'
+            f'<header class="fp-turn-head"><h3>{_esc(heading)}</h3>'
+            f'<p class="fp-asked">{_esc(question)}</p></header>'
+            f"{turn_sources(turn, number)}</section>"
+        )
     parts.append("</div>")
     return "".join(parts)
+
+
+# -- the conversation --------------------------------------------------------------------------
+
+
+def _answer_lines(result: AnswerResult) -> list[str]:
+    """The answer's own text: without the source list (the chips and panel show it) or, for an
+    abstention, the closest-passage lines (the panel shows those passages)."""
+    language = ui_language(result.language)
+    lines = result.answer.rstrip("\n").split("\n")
+    stop = f"{phrase(language, 'sources')}:"
+    if result.abstained:
+        stop = phrase(language, "closest")
+    for i, line in enumerate(lines):
+        if line.strip() == stop:
+            return lines[:i]
+    return lines
+
+
+def _marker_links(line: str, result: AnswerResult, turn: int) -> str:
+    language = ui_language(result.language)
+    titles = {c.marker: c.source.title or c.source.doc_id for c in result.citations}
+    pieces: list[str] = []
+    position = 0
+    for match in _MARKER.finditer(line):
+        number = int(match.group(1))
+        if number not in titles:
+            continue
+        pieces.append(_esc(line[position : match.start()]))
+        label = ui(language, "show_source", marker=number, title=titles[number])
+        pieces.append(
+            f'<a class="fp-cite" href="#{anchor_id(turn, number)}" data-turn="{turn}" '
+            f'data-marker="{number}" aria-label="{_esc(label)}">[{number}]</a>'
+        )
+        position = match.end()
+    pieces.append(_esc(line[position:]))
+    return "".join(pieces)
+
+
+def _chips(cards: list[_DocumentCard], language: str, label: str, turn: int) -> str:
+    if not cards:
+        return ""
+    chips = []
+    for card in cards:
+        source = card.source
+        title = shorten(source.title or source.doc_id, 48)
+        text = f"{title} · {source.document_date}" if source.document_date else title
+        aria = ui(language, "show_document", title=source.title or source.doc_id)
+        chips.append(
+            f'<li><a class="fp-chip" href="#{_esc(card.element_id)}" data-turn="{turn}" '
+            f'title="{_esc(aria)}">{_esc(text)}</a></li>'
+        )
+    return (
+        f'<div class="fp-chips"><span class="fp-chips-label">{_esc(label)}:</span>'
+        f"<ul>{''.join(chips)}</ul></div>"
+    )
+
+
+def render_answer(turn: Turn, number: int) -> str:
+    """The answer of ``turn`` as HTML: its text with ``[n]`` marker links, then source chips."""
+    language = turn.page_language
+    result = turn.result
+    if result is None:
+        text = turn.message or ("…" if turn.pending else "")
+        return f'<p class="fp-message">{_esc(text)}</p>'
+    if result.invalid_input:
+        return f'<p class="fp-message">{_esc(result.answer.strip())}</p>'
+    paragraphs = []
+    lines = _answer_lines(result)
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        css = "fp-line"
+        if result.abstained and i == 0:
+            css = "fp-line fp-abstain"
+        paragraphs.append(f'<p class="{css}">{_marker_links(line.strip(), result, number)}</p>')
+    if result.notes:
+        paragraphs.extend(f'<p class="fp-note">{_esc(note)}</p>' for note in result.notes)
+    if result.abstained:
+        cards = _closest_documents(result.passages, number, inline=False)
+        chips = _chips(cards, language, ui(language, "closest"), number)
+    else:
+        cards = cited_documents(result, number)
+        chips = _chips(cards, language, ui(language, "sources"), number)
+    return "".join(paragraphs) + chips
+
+
+def render_conversation(turns: Sequence[Turn]) -> str:
+    """Every turn: the question, the answer, and (shown on a phone) that answer's sources."""
+    if not turns:
+        return '<div class="fp-conversation" data-turns="0"></div>'
+    parts = [f'<div class="fp-conversation" data-turns="{len(turns)}">']
+    for number, turn in enumerate(turns, start=1):
+        language = turn.page_language
+        inline = turn_sources(turn, number, inline=True)
+        inline_html = (
+            f'<section class="fp-inline-sources" aria-label="'
+            f'{_esc(ui(language, "sources_of", turn=number))}">{inline}</section>'
+            if inline
+            else ""
+        )
+        busy = ' aria-busy="true"' if turn.pending else ""
+        parts.append(
+            f'<section class="fp-turn" id="fp-turn-{number}" data-turn="{number}" '
+            f'lang="{language}"{busy}>'
+            f'<div class="fp-q"><span class="fp-who">{_esc(ui(language, "you"))}</span>'
+            f"<p>{_esc(turn.question)}</p></div>"
+            f'<div class="fp-a"><span class="fp-who">{_esc(ui(language, "fineprint"))}</span>'
+            f"{render_answer(turn, number)}{inline_html}</div></section>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# -- the empty page and first-start progress --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the empty page says about one indexed document."""
+
+    doc_id: str
+    title: str = ""
+    publisher: str = ""
+    kind: str = ""
+    date: str = ""
+    language: str = ""
+    # Section headings in document order, most passages first when equal.
+    sections: tuple[str, ...] = ()
+    passages: int = 0
+
+
+def example_questions(
+    documents: Sequence[IndexedDocument], limit: int = EXAMPLES_SHOWN
+) -> list[str]:
+    """Questions drawn from the indexed documents: their titles, publishers and sections.
+
+    One question per document, documents with more passages first and one per publisher, an
+    Indonesian document asked about in Indonesian; at most ``limit``.
+
+    Example:
+        >>> example_questions([IndexedDocument("a.md", title="Acme Privacy Policy",
+        ...     publisher="Acme", sections=("Cookie Choices",), passages=3)])
+        ['What does the Acme Privacy Policy say about cookie choices?']
+    """
+    chosen: list[str] = []
+    publishers: set[str] = set()
+    ranked = sorted(documents, key=lambda d: (-d.passages, d.title.casefold(), d.doc_id))
+    # An Indonesian document first in line, so the examples show both languages when they can.
+    ranked.sort(key=lambda d: d.language != "id")
+    for doc in ranked:
+        key = (doc.publisher or doc.title).casefold()
+        if key in publishers:
+            continue
+        question = _question_about(doc)
+        if question and question not in chosen:
+            chosen.append(question)
+            publishers.add(key)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+_NUMBERING = re.compile(r"^\s*(?:\d+[.)]?)+\s*")
+
+
+def _topic(section: str) -> str:
+    """A section heading as the topic of a question: numbering and a leading "about" gone."""
+    topic = _NUMBERING.sub("", section).strip().rstrip(":")
+    if topic.lower().startswith("about "):
+        topic = topic[6:]
+    return topic if topic.isupper() else topic.lower()
+
+
+def _question_about(doc: IndexedDocument) -> str:
+    title = shorten(doc.title or doc.doc_id, TITLE_CHARS)
+    sections = [_topic(s) for s in doc.sections if not s.endswith("?")]
+    section = next((s for s in sections if len(s.split()) >= 2 and len(s) <= 60), "")
+    if doc.language == "id":
+        who = doc.publisher or "dokumen"
+        return f"Apa kata {who} tentang “{shorten(doc.title or doc.doc_id, 50)}”?"
+    if section:
+        article = "" if title.lower().startswith("the ") else "the "
+        return f"What does {article}{title} say about {section}?"
+    return f"What does “{title}” say?"
+
+
+def render_welcome(documents: Sequence[IndexedDocument], examples: Sequence[str]) -> str:
+    """The empty page: what to ask (examples that ask when clicked) and what is indexed."""
+    language = "en"
+    parts = ['<div class="fp-welcome">', f"<p>{_esc(ui(language, 'welcome'))}</p>"]
+    if examples:
+        parts.append(f'<p class="fp-examples-label">{_esc(ui(language, "examples"))}</p>')
+        parts.append('<ul class="fp-examples">')
+        for question in examples:
+            parts.append(
+                f'<li><button type="button" class="fp-example" data-question="{_esc(question)}">'
+                f"{_esc(question)}</button></li>"
+            )
+        parts.append("</ul>")
+    if not documents:
+        parts.append(f'<p class="fp-empty">{_esc(ui(language, "no_documents"))}</p></div>')
+        return "".join(parts)
+    heading = ui(language, "indexed", count=len(documents))
+    columns = ("title", "publisher", "kind", "date", "language")
+    head = "".join(f'<th scope="col">{_esc(ui(language, c))}</th>' for c in columns)
+    rows = []
+    for doc in sorted(documents, key=lambda d: (d.kind, d.date, d.title.casefold())):
+        cells = (
+            doc.title or doc.doc_id,
+            doc.publisher,
+            kind_label(doc.kind, language),
+            doc.date,
+            language_label(doc.language, language),
+        )
+        first, *rest = cells
+        rows.append(
+            f'<tr><th scope="row">{_esc(first)}</th>'
+            + "".join(f"<td>{_esc(c)}</td>" for c in rest)
+            + "</tr>"
+        )
+    parts.append(
+        f'<details class="fp-documents" open><summary>{_esc(heading)}</summary>'
+        f'<div class="fp-table-wrap" tabindex="0" role="region" aria-label="{_esc(heading)}">'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</div></details></div>"
+    )
+    return "".join(parts)
+
+
+def format_seconds(seconds: float, language: str = "en") -> str:
+    """A duration as a reader says it: ``"40 s"``, ``"3 min"``.
+
+    Example:
+        >>> format_seconds(42), format_seconds(200), format_seconds(200, "id")
+        ('42 s', '3 min', '3 menit')
+    """
+    if seconds < 90:
+        return ui(language, "seconds", n=max(1, round(seconds)))
+    return ui(language, "minutes", n=round(seconds / 60))
+
+
+def render_progress(
+    done: int,
+    total: int,
+    passages: int,
+    seconds_left: float | None,
+    problem: str = "",
+    fraction: float | None = None,
+) -> str:
+    """First-start indexing progress: documents and passages done, the time left.
+
+    ``fraction`` (0..1) fills the bar; without it, the share of documents done does.
+    """
+    language = "en"
+    if problem:
+        return (
+            '<div class="fp-progress fp-failed" role="alert">'
+            f"<p>{_esc(ui(language, 'index_failed', problem=problem))}</p></div>"
+        )
+    if total <= 0:
+        return (
+            f'<div class="fp-progress" role="status"><p>{_esc(ui(language, "checking"))}</p></div>'
+        )
+    left = (
+        ui(language, "time_left", time=format_seconds(seconds_left, language))
+        if seconds_left is not None
+        else ui(language, "estimating")
+    )
+    label = ui(language, "indexing")
+    share = round(100 * (fraction if fraction is not None else done / total))
+    counts = ui(language, "indexing_done", done=done, total=total, passages=passages)
+    return (
+        '<div class="fp-progress" role="status">'
+        f"<p><strong>{_esc(label)}</strong></p>"
+        f'<progress max="100" value="{share}" aria-label="{_esc(label)}"></progress>'
+        f'<p class="fp-progress-counts">{_esc(counts)}; {_esc(left)}.</p></div>'
+    )

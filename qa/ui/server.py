@@ -1,19 +1,27 @@
-"""Serving the web chat: bind address and login checks, the index brought up to date, launch.
+"""Serving the web chat: bind address and login checks, launch, the index brought up to date.
 
-Analytics, sharing, server-side rendering and the MCP server are off: nothing calls out. The page
-has no upload, so Gradio's upload route is closed, login or not.
+The page comes up at once; the index is brought in step with the corpus in a background thread,
+and the page shows its progress. A first start answers once the index is built; a restart
+answers from the existing index while it is checked. Analytics, sharing, server-side rendering
+and the MCP server are off: nothing calls out. The page has no upload, so Gradio's upload route
+is closed, login or not.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import FineprintError, ServeError
-from qa.index.ingest import prepare_index
+from qa.index.ingest import index_config, prepare_index
+from qa.index.manifest import Manifest
+from qa.load import scan_corpus
 from qa.settings import Settings
 from qa.ui.app import build_app, page_css, page_js, theme
+from qa.ui.progress import IndexStatus
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -25,6 +33,7 @@ UPLOAD_ROUTES = frozenset({"upload", "process_recording"})
 LOGIN_ROUTE = "login"
 # Waiting requests beyond the ones being answered; more than this are turned away.
 QUEUE_MAX_SIZE = 64
+_log = logging.getLogger(__name__)
 
 
 class RefuseUploads:
@@ -101,29 +110,90 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def check_index(settings: Settings) -> bool:
+    """Whether an index exists; refuses what indexing would refuse, before the page starts.
+
+    Raises:
+        ServeError: Neither the corpus nor an index exists, or the index was built with other
+            settings (embedding model or chunking) than ``settings``.
+    """
+    try:
+        manifest = Manifest.read(settings.index_dir)
+    except FineprintError as exc:
+        raise ServeError(str(exc)) from exc
+    if not settings.corpus_dir.is_dir():
+        if manifest is None:
+            msg = f"corpus folder {settings.corpus_dir} does not exist and there is no index yet"
+            raise ServeError(msg)
+        return True
+    wanted = index_config(settings)
+    if manifest is not None and manifest.config != wanted:
+        msg = (
+            f"the index at {settings.index_dir} was built with {manifest.config.describe()}, "
+            f"but {wanted.describe()} was asked for; run 'fineprint ingest --rebuild' to "
+            "re-index, or use the index's settings"
+        )
+        raise ServeError(msg)
+    return manifest is not None
+
+
+def index_in_background(
+    settings: Settings, status: IndexStatus, echo: Callable[[str], None]
+) -> threading.Thread:
+    """Bring the index in step with the corpus in a daemon thread, reporting to ``status``."""
+
+    def run() -> None:
+        try:
+            if settings.corpus_dir.is_dir():
+                scan = scan_corpus(settings.corpus_dir)
+                status.start({doc_id: _size(path) for doc_id, path in scan.files})
+            prepare_index(settings, echo, on_file=status.file_done, on_batch=status.batch_embedded)
+        except FineprintError as exc:
+            echo(f"Error: {exc}")
+            status.failed(str(exc))
+        except Exception as exc:
+            # A bug: the log gets the traceback, the page a plain message.
+            _log.exception("indexing failed")
+            status.failed(f"an unexpected error ({type(exc).__name__}); see the server's log")
+        else:
+            status.ready()
+
+    thread = threading.Thread(target=run, name="fineprint-index", daemon=True)
+    thread.start()
+    return thread
+
+
+def _size(path: Any) -> int:
+    try:
+        return int(path.stat().st_size)
+    except OSError:
+        return 0
+
+
 def serve(
     settings: Settings,
     *,
     prevent_thread_lock: bool = False,
     echo: Callable[[str], None] = print,
+    wait_for_index: bool = False,
 ) -> gr.Blocks:
-    """Update the index, build the page and serve it.
+    """Build the page, serve it, and bring the index up to date while it is up.
 
     Args:
         settings: Corpus, index, bind address, port, login and concurrency.
         prevent_thread_lock: Return once the server runs (tests) instead of blocking.
         echo: Where progress lines go.
+        wait_for_index: Return (or block) only once indexing has ended (tests).
 
     Raises:
         ServeError: The configuration cannot be served: the address or login
             (``check_bind``), no corpus and no index, or an index built with other settings.
     """
     auth = check_bind(settings)
+    had_index = check_index(settings)
+    status = IndexStatus(settings.index_dir, had_index=had_index)
     try:
-        prepare_index(settings, echo)
-        demo = build_app(settings)
-    except ServeError:
-        raise
+        demo = build_app(settings, status=status)
     except FineprintError as exc:
         raise ServeError(str(exc)) from exc
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=QUEUE_MAX_SIZE)
@@ -159,6 +229,9 @@ def serve(
         msg = f"cannot listen on {settings.host}:{settings.port}: {' '.join(str(exc).split())}"
         raise ServeError(msg) from exc
     echo(f"serving on http://{settings.host}:{settings.port} (Ctrl+C stops)")
+    index_in_background(settings, status, echo)
+    if wait_for_index:
+        status.wait()
     if not prevent_thread_lock:
         demo.block_thread()
     return demo

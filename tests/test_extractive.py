@@ -175,3 +175,19 @@ def test_a_reason_replaces_the_standard_abstention_line() -> None:
 def test_source_line_in_indonesian() -> None:
     source = Source(doc_id="x.md", title="Kebijakan", section="Data", page=3, url="https://x.id")
     assert describe_source(source, "id") == "Kebijakan · bagian: Data · p. 3 · https://x.id"
+
+
+def test_the_lead_line_gives_the_date_once_when_the_title_has_it() -> None:
+    item = passage(
+        "a#0",
+        "a.md",
+        0,
+        1,
+        title="Acme's clarification (12 January 2021)",
+        publisher="Acme",
+        document_date="2021-01-12",
+    )
+    citations, _ = cite([evidence(item, "We never sell your data.", 0.9)])
+    assert lead_line(citations, "en") == (
+        "Acme's clarification (12 January 2021) (Acme) addresses this:"
+    )

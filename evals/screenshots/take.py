@@ -29,7 +29,7 @@ QUESTIONS = (
     "Is my contact list shared with Facebook?",
     "What does Signal store about me?",
     "Apakah daftar kontak saya dibagikan ke Facebook?",
-    "Does WhatsApp sell my data to advertisers on Mars?",
+    "What is the weather in Paris today?",
 )
 
 

@@ -103,8 +103,13 @@ def lead_line(citations: list[Citation], language: str) -> str:
         'Privacy Policy (Acme, 2021-01-04) addresses this:'
     """
     first = citations[0].source
-    details = ", ".join(v for v in (first.publisher, first.document_date) if v and v != "unknown")
-    where = (first.title or first.doc_id) + (f" ({details})" if details else "")
+    title = first.title or first.doc_id
+    # A title that already carries the date ("... (12 January 2021)") needs it only once.
+    date = (
+        "" if first.document_date[:4] and first.document_date[:4] in title else first.document_date
+    )
+    details = ", ".join(v for v in (first.publisher, date) if v and v != "unknown")
+    where = title + (f" ({details})" if details else "")
     others = len({c.source.doc_id for c in citations} - {first.doc_id})
     more = ""
     if others:

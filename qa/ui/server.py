@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import FineprintError, ServeError
-from qa.index.ingest import index_config, prepare_index
-from qa.index.manifest import Manifest
+from qa.index.ingest import index_config, prepare_index, settings_location
+from qa.index.location import ServerIndex
 from qa.load import scan_corpus
 from qa.settings import Settings
 from qa.ui.app import build_app, page_css, page_js, theme
@@ -118,9 +118,14 @@ def check_index(settings: Settings) -> bool:
             settings (embedding model or chunking) than ``settings``.
     """
     try:
-        manifest = Manifest.read(settings.index_dir)
+        location = settings_location(settings)
+        manifest = location.read_manifest()
     except FineprintError as exc:
         raise ServeError(str(exc)) from exc
+    if isinstance(location, ServerIndex) and manifest is not None:
+        # A shared index on a server is served as it is (``prepare_index``); the chain checks
+        # that questions are embedded by the index's model.
+        return True
     if not settings.corpus_dir.is_dir():
         if manifest is None:
             msg = f"corpus folder {settings.corpus_dir} does not exist and there is no index yet"
@@ -129,7 +134,7 @@ def check_index(settings: Settings) -> bool:
     wanted = index_config(settings)
     if manifest is not None and manifest.config != wanted:
         msg = (
-            f"the index at {settings.index_dir} was built with {manifest.config.describe()}, "
+            f"{location.where} was built with {manifest.config.describe()}, "
             f"but {wanted.describe()} was asked for; run 'fineprint ingest --rebuild' to "
             "re-index, or use the index's settings"
         )

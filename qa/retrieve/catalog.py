@@ -76,6 +76,7 @@ class Catalog:
         self.documents: dict[str, dict[str, Any]] = {
             doc: ps[0].metadata for doc, ps in by_doc.items()
         }
+        self.passages_of = by_doc
         # Series of more than one version; a document alone in its series is always current.
         self.timelines = {
             key: versions

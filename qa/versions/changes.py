@@ -35,9 +35,9 @@ def format_key(text: str) -> str:
 
     Example:
         >>> format_key("- See our [Terms](https://x.com) “here”.")
-        "see our terms here"
+        'see our terms here'
         >>> format_key("See our Terms 'here'")
-        "see our terms here"
+        'see our terms here'
     """
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = _URL.sub(" ", text.translate(_QUOTES))

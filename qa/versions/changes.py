@@ -232,16 +232,21 @@ def first_appearance(
 ) -> tuple[Version, Document] | None:
     """The first version of ``series`` with a sentence saying ``text``, and that sentence.
 
-    A sentence says it when its ``format_key`` is equal or at least ``SAME_RATIO`` similar.
+    A sentence with the same ``format_key`` wins; only when no version has one does a sentence
+    at least ``SAME_RATIO`` similar count (so "WhatsApp LLC provides" is not found in the
+    version that said "WhatsApp Inc. provides").
     """
     key = format_key(text)
-    for version in catalog.timelines.get(series, []):
-        sentences, _ = version_sentences(catalog, store, version.doc_id)
+    versions = catalog.timelines.get(series, [])
+    texts = [(v, version_sentences(catalog, store, v.doc_id)[0]) for v in versions]
+    for version, sentences in texts:
+        for sentence in sentences:
+            if format_key(sentence.page_content) == key:
+                return version, sentence
+    for version, sentences in texts:
         for sentence in sentences:
             other = format_key(sentence.page_content)
-            if other == key or (
-                other and difflib.SequenceMatcher(None, key, other).ratio() >= SAME_RATIO
-            ):
+            if other and difflib.SequenceMatcher(None, key, other).ratio() >= SAME_RATIO:
                 return version, sentence
     return None
 

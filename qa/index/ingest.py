@@ -55,6 +55,9 @@ BROKEN_NEIGHBOURS = 3
 CONTENTS_MAX_WORDS = 8
 # Metadata key of the hash of the text a vector was computed from.
 VECTOR_KEY = "vector_key"
+# Vectors kept in memory during one ingest, by store and collection (about 150 MB at most).
+RUN_CACHE_LIMIT = 100_000
+_RUN_VECTORS: dict[tuple[int, bool], dict[str, list[float]]] = {}
 
 
 @dataclass
@@ -203,7 +206,12 @@ def _ingest_locked(
         location.destroy()
     config = index_config(settings)
     with PassageStore.open_at(location, config, create=True, index_dir=settings.index_dir) as store:
-        report = _sync(store, settings, progress, embed_progress)
+        try:
+            report = _sync(store, settings, progress, embed_progress)
+        finally:
+            # The run's vectors belong to this store; another may get its id later.
+            for sentences in (False, True):
+                _RUN_VECTORS.pop((id(store), sentences), None)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -352,29 +360,55 @@ def _embed(
 
 def _vectors(
     store: PassageStore,
-    texts: list[str],
-    items: list[Document],
+    groups: list[tuple[list[str], list[Document], bool]],
     settings: Settings,
     doc_id: str,
     progress: ProgressCallback | None,
-    *,
-    sentences: bool = False,
-) -> tuple[list[list[float]], int]:
-    """One vector per text, reusing the store's vector of an identical text; and how many
-    were computed.
+) -> list[tuple[list[list[float]], int]]:
+    """Vectors for each group ``(texts, items, sentences)``, reusing those of identical texts.
 
     Each item's metadata gets ``VECTOR_KEY``, the hash of its text, so later documents can
-    reuse its vector: a new version with one changed paragraph embeds that paragraph.
+    reuse its vector: a new version with one changed paragraph embeds that paragraph. The texts
+    no vector exists for are embedded in one run (so progress counts all of them).
+
+    Returns:
+        Per group, one vector per text and how many of them were computed.
     """
-    keys = [content_hash(text.encode("utf-8")) for text in texts]
-    for item, key in zip(items, keys, strict=True):
-        item.metadata[VECTOR_KEY] = key
-    known = store.vectors_by_key(sorted(set(keys)), sentences=sentences)
-    missing = list(dict.fromkeys(key for key in keys if key not in known))
-    text_of = dict(zip(keys, texts, strict=True))
-    computed = _embed([text_of[key] for key in missing], settings.embedding_model, doc_id, progress)
-    known.update(zip(missing, computed, strict=True))
-    return [known[key] for key in keys], len(missing)
+    found: list[dict[str, list[float]]] = []
+    wanted: list[list[str]] = []
+    missing: dict[str, str] = {}
+    for texts, items, sentences in groups:
+        keys = [content_hash(text.encode("utf-8")) for text in texts]
+        for item, key in zip(items, keys, strict=True):
+            item.metadata[VECTOR_KEY] = key
+        # Vectors seen this run first: successive versions share most of their text, and
+        # asking Chroma for thousands of keys per version grows slow as the index grows.
+        cache = _RUN_VECTORS.setdefault((id(store), sentences), {})
+        known = {key: cache[key] for key in keys if key in cache}
+        asked = sorted(set(keys) - set(known))
+        known.update(store.vectors_by_key(asked, sentences=sentences) if asked else {})
+        missing.update(
+            (key, text) for key, text in zip(keys, texts, strict=True) if key not in known
+        )
+        found.append(known)
+        wanted.append(keys)
+    computed = dict(
+        zip(
+            missing,
+            _embed(list(missing.values()), settings.embedding_model, doc_id, progress),
+            strict=True,
+        )
+    )
+    out = []
+    for (_, _, sentences), known, keys in zip(groups, found, wanted, strict=True):
+        new = {key: computed[key] for key in keys if key in computed}
+        known.update(new)
+        cache = _RUN_VECTORS[(id(store), sentences)]
+        if len(cache) > RUN_CACHE_LIMIT:
+            cache.clear()
+        cache.update(known)
+        out.append(([known[key] for key in keys], len(new)))
+    return out
 
 
 def _forget(store: PassageStore, settings: Settings, doc_id: str) -> None:
@@ -485,22 +519,17 @@ def _index_document(
         report.skipped.append(Skipped(doc_id, reason))
         return False
     sentences = document_sentences(document, settings.chunk_size)
-    vectors, computed = _vectors(
-        store, [embedding_text(p) for p in passages], passages, settings, doc_id, embed_progress
+    groups = [
+        ([embedding_text(p) for p in passages], passages, False),
+        ([s.page_content for s in sentences], sentences, True),
+    ]
+    (vectors, computed), (sentence_vectors, computed_sentences) = _vectors(
+        store, groups, settings, doc_id, embed_progress
     )
     report.passages_embedded += computed
     report.passages_reused += len(passages) - computed
-    sentence_vectors, computed = _vectors(
-        store,
-        [s.page_content for s in sentences],
-        sentences,
-        settings,
-        doc_id,
-        embed_progress,
-        sentences=True,
-    )
-    report.sentences_embedded += computed
-    report.sentences_reused += len(sentences) - computed
+    report.sentences_embedded += computed_sentences
+    report.sentences_reused += len(sentences) - computed_sentences
     # Forget the document before touching its passages: if we die now, the next run redoes it.
     if previous:
         del manifest.documents[doc_id]

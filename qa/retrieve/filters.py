@@ -115,7 +115,7 @@ class SearchFilters:
         Example:
             >>> SearchFilters.from_values({"kind": " policy ", "language": "Any"})
             SearchFilters(publisher=None, kind='policy', language=None, region=None, \
-date_from=None, date_to=None)
+date_from=None, date_to=None, as_of=None, versions=None)
         """
         given = {**(values or {}), **more}
         unknown = sorted(set(given) - set(cls.names()))

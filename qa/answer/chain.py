@@ -45,7 +45,7 @@ from qa.retrieve.catalog import catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
-from qa.versions.dates import question_dates
+from qa.versions.dates import question_dates, without_dates
 
 # Passages looked at to find the series a version question is about.
 SERIES_CANDIDATES = 3
@@ -182,14 +182,17 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                 yield routed
                 return
 
+        # The date phrase chose the versions; searched for, its words match nothing.
+        searched = without_dates(question) if filters.as_of else question
+
         clock = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, filters, k)
+        retrieval = self.retriever.retrieve(searched, filters, k)
         result.timings_ms["retrieve"] = elapsed_ms(clock)
         result.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = self.evidence.score(retrieval.passages, retrieval.sentences, question)
+        scored = self.evidence.score(retrieval.passages, retrieval.sentences, searched)
         evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
@@ -199,7 +202,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
             abstain = True
         else:
-            result.signals = compute_signals(question, retrieval, evidence, language, self._rule)
+            result.signals = compute_signals(searched, retrieval, evidence, language, self._rule)
             abstain = should_abstain(result.signals) or not evidence
         result.timings_ms["decide"] = elapsed_ms(clock)
 

@@ -107,3 +107,22 @@ def _period(match: re.Match[str]) -> str:
     month = _MONTHS[month_name.rstrip(".").casefold()]
     day = match.group("d1") or match.group("d2")
     return f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+
+
+_DATE_PHRASE = re.compile(
+    r"(?:\b(?:as\s+of|as\s+at|in|on|per|pada|sejak|before|prior\s+to|sebelum)\s+(?:the\s+)?"
+    r"(?:pembaruan\s+)?)?" + _DATE.pattern + r"(?:\s+(?:update|pembaruan))?,?",
+    re.IGNORECASE,
+)
+
+
+def without_dates(question: str) -> str:
+    """``question`` without its date phrases, for searching: the words that say when are not
+    words a passage says ("As of 15 July 2020, how long ..." searches "how long ...").
+
+    Example:
+        >>> without_dates("As of 15 July 2020, how long are messages kept?")
+        'how long are messages kept?'
+    """
+    stripped = " ".join(_DATE_PHRASE.sub(" ", question).split())
+    return stripped if any(c.isalpha() for c in stripped) else question

@@ -68,7 +68,7 @@ def judge(question: Question, result: AnswerResult) -> Outcome:
                 doc_id=citation.source.doc_id,
                 supports=bool(holds),
                 quote=citation.quote,
-                covers=holds,
+                covers=tuple(sorted(holds)),
             )
         )
     return Outcome(

@@ -67,7 +67,7 @@ class CitedPassage:
     supports: bool
     quote: str = ""
     # Indexes of the evidence quotes the cited passage holds (for "requires": "all").
-    covers: frozenset[int] = frozenset()
+    covers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Outcome:
         if self.abstained:
             return False
         if self.requires:
-            held = frozenset().union(*(c.covers for c in self.citations))
+            held = {index for c in self.citations for index in c.covers}
             return len(held) >= self.requires
         return any(c.supports for c in self.citations)
 

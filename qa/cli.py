@@ -237,6 +237,16 @@ def inspect(ctx: click.Context, path: Path, as_json: bool, **options: Any) -> No
 @click.option("--region", help="Only documents whose region contains this.")
 @click.option("--date-from", help="Only documents dated on or after (YYYY-MM-DD).")
 @click.option("--date-to", help="Only documents dated on or before (YYYY-MM-DD).")
+@click.option(
+    "--as-of",
+    help="Answer from the versions in force on this day, month or year (2020-07-15, 2020-12, "
+    "2019); dates in the question do the same.",
+)
+@click.option(
+    "--versions",
+    type=click.Choice(["current", "previous", "all"]),
+    help="Which versions of each document to search (default: current, or as of --as-of).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole typed result as JSON.")
 @click.pass_context
 def ask(
@@ -264,6 +274,83 @@ def ask(
             click.secho(f"note: {note}", fg="yellow", err=True)
     if result.invalid_input:
         sys.exit(1)  # an empty or over-long question is the user's to fix, like a bad option
+
+
+def _version_store(index_dir: Path | None, chroma_url: str | None, ctx: click.Context) -> Any:
+    from qa.index.store import PassageStore
+
+    return PassageStore.from_settings(_settings(ctx, index_dir=index_dir, chroma_url=chroma_url))
+
+
+@main.command()
+@click.argument("series")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@chroma_option
+@click.pass_context
+def history(
+    ctx: click.Context, series: str, index_dir: Path | None, chroma_url: str | None
+) -> None:
+    """List the versions of SERIES (e.g. "WhatsApp/Privacy Policy") with their dates."""
+    from qa.retrieve.catalog import catalog_of
+    from qa.versions.changes import find_series
+    from qa.versions.changes import history as series_history
+
+    with _version_store(index_dir, chroma_url, ctx) as store:
+        catalog = catalog_of(store)
+        key = find_series(catalog, series)
+        click.echo(f"{key}: {len(catalog.timelines[key])} versions")
+        for version, comparison in series_history(catalog, store, key):
+            until = version.valid_to or "now"
+            change = comparison.summary() if comparison else "first recorded version"
+            click.echo(f"  {version.valid_from} to {until:<10}  {_shown(version.doc_id)}  {change}")
+
+
+@main.command()
+@click.argument("series")
+@click.option(
+    "--from", "date_from", required=True, help="The older version: in force on this date."
+)
+@click.option("--to", "date_to", required=True, help="The newer version: in force on this date.")
+@click.option("--about", help="Rank the changes by how close they are to this text.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Changes to show.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@chroma_option
+@click.pass_context
+def changes(
+    ctx: click.Context,
+    series: str,
+    date_from: str,
+    date_to: str,
+    about: str | None,
+    limit: int,
+    index_dir: Path | None,
+    chroma_url: str | None,
+) -> None:
+    """Show what changed in SERIES between the versions in force on two dates, both cited."""
+    import numpy as np
+
+    from qa.answer.changes import compose_changes
+    from qa.index.embeddings import get_embeddings
+    from qa.retrieve.catalog import catalog_of
+    from qa.versions.changes import compare, find_series, version_on
+
+    with _version_store(index_dir, chroma_url, ctx) as store:
+        catalog = catalog_of(store)
+        key = find_series(catalog, series)
+        versions = catalog.timelines[key]
+        old, new = version_on(versions, date_from), version_on(versions, date_to)
+        if old == new:
+            click.echo(
+                f"{key}: the same version was in force on both dates (from {old.valid_from})"
+            )
+            return
+        query = None
+        if about:
+            model = get_embeddings(store.manifest.config.embedding_model)
+            query = np.asarray(model.embed_query(about), dtype=np.float32)
+        comparison = compare(catalog, store, key, old, new, about=query)
+        text, _ = compose_changes(catalog, comparison, "en", limit=limit)
+        click.echo(text.rstrip())
 
 
 @main.command("eval-policyqa")

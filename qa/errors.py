@@ -66,3 +66,7 @@ class ServeError(FineprintError):
 
 class EvaluationError(FineprintError):
     """A question file or benchmark is malformed or cannot be run as asked."""
+
+
+class VersionError(FineprintError):
+    """A series or version asked for does not exist (no such series, no version on a date)."""

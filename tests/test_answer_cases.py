@@ -124,7 +124,14 @@ def test_a_sentence_two_versions_share_is_quoted_once_citing_both(tmp_path: Path
     (corpus / "fernleaf-2022.md").write_text(VERSION_2022)
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     ingest(settings)
-    result = AnswerChain.from_settings(settings).invoke("Does Fernleaf sell my data?")
+    chain = AnswerChain.from_settings(settings)
+    # By default only the current version of the series answers.
+    current = chain.invoke("Does Fernleaf sell my data?")
+    assert {c.source.doc_id for c in current.citations} == {"fernleaf-2022.md"}
+    assert not any(c.source.superseded for c in current.citations)
+    result = chain.invoke(
+        {"question": "Does Fernleaf sell my data?", "filters": {"versions": "all"}}
+    )
     sentence = "We never sell your personal data to advertisers or data brokers."
     assert not result.abstained
     assert result.answer.count(sentence) == 1
@@ -133,3 +140,8 @@ def test_a_sentence_two_versions_share_is_quoted_once_citing_both(tmp_path: Path
     assert quote.versions == ["2020-03-01", "2022-06-01"]
     cited = {c.passage_id for c in result.citations}
     assert cited <= {p.passage_id for p in result.passages}  # every citation is shown
+    old = next(c.source for c in result.citations if c.source.doc_id == "fernleaf-2020.md")
+    assert (old.superseded, old.valid_from, old.valid_to) == (True, "2020-03-01", "2022-06-01")
+    assert "[2] in force 2020-03-01 to 2022-06-01 (superseded)" in result.answer or (
+        "[1] in force 2020-03-01 to 2022-06-01 (superseded)" in result.answer
+    )

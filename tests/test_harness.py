@@ -23,6 +23,7 @@ METRICS_LAYOUT = {
     "latency_ms": {"p50", "p95"},
     "by_language": None,
     "by_tag": None,
+    "by_kind": None,
 }
 BREAKDOWN_KEYS = {"hit@1", "hit@5", "citation_recall"}
 

@@ -9,13 +9,21 @@ text is composed, the last one complete; ``batch`` comes from ``Runnable``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from qa.answer.abstention import compute_signals, should_abstain
+from qa.answer.changes import (
+    answer_changes,
+    answer_first_seen,
+    asks_first_seen,
+    asks_what_changed,
+)
 from qa.answer.evidence import Evidence, EvidenceSelector
 from qa.answer.extractive import (
     cite,
@@ -27,15 +35,24 @@ from qa.answer.extractive import (
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.result import AnswerResult, Citation
-from qa.errors import IndexMismatchError, QuestionError
+from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
 from qa.index.ingest import index_config
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.load.question import clean_question, has_words
-from qa.retrieve.filters import SearchFilters
+from qa.retrieve.catalog import catalog_of
+from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
+from qa.versions.dates import question_dates, without_dates
+
+# Passages looked at to find the series a version question is about.
+SERIES_CANDIDATES = 3
+_VERSION_LABELS = {
+    "en": ("Versions", "answered from the versions in force on {dates}"),
+    "id": ("Versi", "dijawab dari versi yang berlaku pada {dates}"),
+}
 
 ChainInput = str | dict[str, Any]
 
@@ -154,15 +171,28 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             return
         if language not in SUPPORTED:
             result.notes.append(phrase("en", "other_language"))
+        filters = _with_question_dates(filters, question)
+        if filters.as_of:
+            label = _VERSION_LABELS.get(phrase_language, _VERSION_LABELS["en"])[1]
+            result.notes.append(label.format(dates=filters.as_of.replace("<", "before ")))
+        if asks_what_changed(question) or asks_first_seen(question):
+            routed = self._versions_answer(result, question, filters, k)
+            if routed is not None:
+                routed.timings_ms["total"] = elapsed_ms(started)
+                yield routed
+                return
+
+        # The date phrase chose the versions; searched for, its words match nothing.
+        searched = without_dates(question) if filters.as_of else question
 
         clock = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, filters, k)
+        retrieval = self.retriever.retrieve(searched, filters, k)
         result.timings_ms["retrieve"] = elapsed_ms(clock)
         result.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = self.evidence.score(retrieval.passages, retrieval.sentences, question)
+        scored = self.evidence.score(retrieval.passages, retrieval.sentences, searched)
         evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
@@ -172,7 +202,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
             abstain = True
         else:
-            result.signals = compute_signals(question, retrieval, evidence, language, self._rule)
+            result.signals = compute_signals(searched, retrieval, evidence, language, self._rule)
             abstain = should_abstain(result.signals) or not evidence
         result.timings_ms["decide"] = elapsed_ms(clock)
 
@@ -188,9 +218,45 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             yield from self._generate(result, question, retrieval, evidence, phrase_language)
         else:
             yield from self._extract(result, evidence, phrase_language)
+        result.answer += _version_lines(result, phrase_language)
         result.timings_ms["compose"] = elapsed_ms(clock)
         result.timings_ms["total"] = elapsed_ms(started)
         yield result
+
+    def _versions_answer(
+        self, result: AnswerResult, question: str, filters: SearchFilters, k: int | None
+    ) -> AnswerResult | None:
+        """A what-changed or first-seen answer; ``None`` when the question is about no series.
+
+        The series is the one of the best passages among all versions; the question's dates
+        (in ``filters``) pick the versions.
+        """
+        every = dataclasses.replace(filters, as_of=None, versions=ALL_VERSIONS)
+        retrieval = self.retriever.retrieve(question, every, k)
+        catalog = catalog_of(self.store)
+        series = next(
+            (
+                str(p.metadata.get("series"))
+                for p in retrieval.passages[:SERIES_CANDIDATES]
+                if p.metadata.get("series") in catalog.timelines
+            ),
+            None,
+        )
+        if series is None:
+            return None
+        result.passages = passage_views(retrieval.passages)
+        try:
+            if asks_what_changed(question):
+                query = np.asarray(retrieval.query_vector, dtype=np.float32)
+                return answer_changes(result, catalog, self.store, series, filters, query)
+            scored = self.evidence.score(retrieval.passages, retrieval.sentences, question)
+            evidence = self.evidence.select(scored)
+            if not evidence:
+                return None
+            return answer_first_seen(result, catalog, self.store, series, evidence[0].text)
+        except VersionError as exc:
+            result.notes.append(str(exc))
+            return None
 
     def _extract(
         self, result: AnswerResult, evidence: list[Evidence], language: str
@@ -250,6 +316,31 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.mode = "extractive"
         result.answer = ""
         yield from self._extract(result, evidence, language)
+
+
+def _with_question_dates(filters: SearchFilters, question: str) -> SearchFilters:
+    """``filters`` with the dates the question names, unless versions were chosen already."""
+    if filters.as_of or filters.versions:
+        return filters
+    dates = question_dates(question)
+    if not dates.found:
+        return filters
+    return dataclasses.replace(filters, as_of=dates.as_of or None, versions=dates.versions or None)
+
+
+def _version_lines(result: AnswerResult, language: str) -> str:
+    """Lines saying when each cited version was in force; superseded ones are marked so."""
+    lines = []
+    seen: set[int] = set()
+    for citation in result.citations:
+        when = citation.source.in_force()
+        if when and citation.marker not in seen:
+            seen.add(citation.marker)
+            lines.append(f"[{citation.marker}] {when}")
+    if not lines:
+        return ""
+    title = _VERSION_LABELS.get(language, _VERSION_LABELS["en"])[0]
+    return f"\n{title}:\n" + "\n".join(lines) + "\n"
 
 
 def _generative_citation(number: int, retrieval: Retrieval, evidence: list[Evidence]) -> Citation:

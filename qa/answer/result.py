@@ -20,13 +20,32 @@ class Source(BaseModel):
     section: str = ""
     url: str = ""
     page: int | None = None
+    # Versions (qa.versions): the series, the days this version was in force (``valid_to``
+    # exclusive, empty while current), and whether a later version replaced it.
+    series: str = ""
+    valid_from: str = ""
+    valid_to: str = ""
+    superseded: bool = False
 
     @classmethod
     def from_metadata(cls, metadata: dict[str, Any]) -> Source:
         """Build from passage metadata (missing fields become empty)."""
         fields = {name: metadata.get(name) for name in cls.model_fields}
         clean = {k: v for k, v in fields.items() if v is not None}
-        return cls(**{k: (v if k == "page" else str(v)) for k, v in clean.items()})
+        return cls(
+            **{k: (v if k in _TYPED_FIELDS else str(v)) for k, v in clean.items()},
+        )
+
+    def in_force(self) -> str:
+        """When this version was in force, e.g. ``in force 2020-07-13 to 2020-07-20``."""
+        if not self.valid_from:
+            return ""
+        if self.valid_to:
+            return f"in force {self.valid_from} to {self.valid_to} (superseded)"
+        return f"in force since {self.valid_from} (current)"
+
+
+_TYPED_FIELDS = ("page", "superseded")
 
 
 class PassageView(BaseModel):

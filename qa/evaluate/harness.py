@@ -22,9 +22,9 @@ from langchain_core.documents import Document
 from qa.answer.result import AnswerResult
 from qa.evaluate.metrics import CitedPassage, Outcome, RankedPassage, compute_metrics
 from qa.evaluate.metrics import retrieval_per_question as retrieval_scores
-from qa.evaluate.questions import Question, load_questions
+from qa.evaluate.questions import MATCH_DOCUMENT, REQUIRES_ALL, Question, load_questions
 from qa.evaluate.report import write_report
-from qa.evaluate.support import holds_split_quote, normalise, supports
+from qa.evaluate.support import covered, holds_split_quote, normalise
 from qa.settings import Settings
 
 METRICS_NAME = "metrics.json"
@@ -41,24 +41,34 @@ Unmatched = dict[str, list[tuple[str, str, str]]]
 def judge(question: Question, result: AnswerResult) -> Outcome:
     """Score one chain result against the question's gold quotes (``qa.evaluate.support``)."""
     gold = question.evidence
+    same = question.match == MATCH_DOCUMENT
+    need = frozenset(range(len(gold))) if question.requires == REQUIRES_ALL else None
     texts = {p.passage_id: (p.text, p.source.doc_id) for p in result.passages}
-    ranked = tuple(
-        RankedPassage(
-            p.passage_id, p.source.doc_id, p.rank, supports(p.text, p.source.doc_id, gold)
-        )
-        for p in result.passages
-    )
+    ranked_list = []
+    seen: frozenset[int] = frozenset()
+    for p in result.passages:
+        holds = covered(p.text, p.source.doc_id, gold, same_document=same)
+        if need is None:
+            ok = bool(holds)
+        else:
+            # Retrieved at the rank where the passages so far hold every quote.
+            ok = bool(holds) and not need <= seen and need <= (seen | holds)
+            seen |= holds
+        ranked_list.append(RankedPassage(p.passage_id, p.source.doc_id, p.rank, ok))
+    ranked = tuple(ranked_list)
     citations = []
     for citation in result.citations:
         # A citation points at a retrieved passage; judge that passage's whole text.
         text, doc_id = texts.get(citation.passage_id, (citation.quote, citation.source.doc_id))
+        holds = covered(text, doc_id, gold, same_document=same)
         citations.append(
             CitedPassage(
                 marker=citation.marker,
                 passage_id=citation.passage_id,
                 doc_id=citation.source.doc_id,
-                supports=supports(text, doc_id, gold),
+                supports=bool(holds),
                 quote=citation.quote,
+                covers=tuple(sorted(holds)),
             )
         )
     return Outcome(
@@ -73,6 +83,8 @@ def judge(question: Question, result: AnswerResult) -> Outcome:
         latency_ms=float(result.timings_ms.get("total", 0.0)),
         answer=result.answer,
         signals=dict(result.signals),
+        kind=question.kind,
+        requires=len(gold) if need is not None else 0,
     )
 
 

@@ -66,6 +66,8 @@ class CitedPassage:
     doc_id: str
     supports: bool
     quote: str = ""
+    # Indexes of the evidence quotes the cited passage holds (for "requires": "all").
+    covers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ class Outcome:
     latency_ms: float = 0.0
     answer: str = ""
     signals: dict[str, float] = field(default_factory=dict)
+    kind: str = ""
+    # With "requires": "all", how many evidence quotes the citations must cover together.
+    requires: int = 0
 
     @property
     def first_support_rank(self) -> int | None:
@@ -92,7 +97,12 @@ class Outcome:
     @property
     def cites_support(self) -> bool:
         """Whether the answer did not abstain and cites at least one supporting passage."""
-        return not self.abstained and any(c.supports for c in self.citations)
+        if self.abstained:
+            return False
+        if self.requires:
+            held = {index for c in self.citations for index in c.covers}
+            return len(held) >= self.requires
+        return any(c.supports for c in self.citations)
 
     @property
     def margin(self) -> float | None:
@@ -266,7 +276,37 @@ def compute_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         },
         "by_language": _breakdown(by_language, per_question),
         "by_tag": _breakdown(by_tag, per_question),
+        "by_kind": _by_kind(outcomes, per_question),
     }
+
+
+def _by_kind(
+    outcomes: Sequence[Outcome], per_question: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    """Figures per question ``kind``: retrieval and citation recall over its answerable
+    questions, citation precision over its answers, and how many of each were refused.
+    """
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.kind:
+            groups[outcome.kind].append(outcome)
+    result: dict[str, dict[str, float]] = {}
+    for kind in sorted(groups):
+        members = groups[kind]
+        answerable = [o for o in members if o.answerable]
+        cited = [c.supports for o in members if not o.abstained for c in o.citations]
+        figures: dict[str, float] = {"questions": len(members), "answerable": len(answerable)}
+        figures.update(
+            _retrieval_means(per_question, (o.question_id for o in answerable), BREAKDOWN_HITS)
+        )
+        figures["citation_recall"] = ratio(
+            sum(o.cites_support for o in answerable), len(answerable)
+        )
+        figures["citation_precision"] = ratio(sum(cited), len(cited))
+        figures["answerable_refused"] = sum(o.abstained for o in answerable)
+        figures["unanswerable_refused"] = sum(o.abstained for o in members if not o.answerable)
+        result[kind] = figures
+    return result
 
 
 def quote_faults(outcomes: Sequence[Outcome]) -> dict[str, int]:

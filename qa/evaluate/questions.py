@@ -21,7 +21,11 @@ from qa.errors import EvaluationError
 
 QUESTION_SUFFIX = ".jsonl"
 REQUIRED_FIELDS = ("id", "question", "language", "answerable", "evidence")
-OPTIONAL_FIELDS = ("answer", "tags")
+OPTIONAL_FIELDS = ("answer", "tags", "match", "requires", "kind")
+# "match": "document": a passage supports a quote only if it is from the quote's own document.
+MATCH_DOCUMENT = "document"
+# "requires": "all": retrieved or cited only when every evidence quote is covered.
+REQUIRES_ALL = "all"
 EVIDENCE_FIELDS = ("doc", "quote")
 
 
@@ -45,6 +49,10 @@ class Question:
     answer: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     origin: str = ""  # "file:line", for messages
+    # Versions (evals/README.md): quotes count only in their own document; every quote needed.
+    match: str = ""
+    requires: str = ""
+    kind: str = ""
 
 
 def _require_text(record: dict[str, Any], name: str, where: str) -> str:
@@ -111,7 +119,22 @@ def parse_question(record: Any, where: str) -> Question:
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
         msg = f"{where}: field 'tags' must be a list of non-empty strings, got {tags!r}"
         raise EvaluationError(msg)
+    choices = {"match": (MATCH_DOCUMENT,), "requires": (REQUIRES_ALL,)}
+    for name, allowed in choices.items():
+        value = record.get(name, "")
+        if value and value not in allowed:
+            msg = (
+                f"{where}: field {name!r} must be {' or '.join(map(repr, allowed))}, got {value!r}"
+            )
+            raise EvaluationError(msg)
+    kind = record.get("kind", "")
+    if not isinstance(kind, str):
+        msg = f"{where}: field 'kind' must be a string, got {type(kind).__name__}"
+        raise EvaluationError(msg)
     return Question(
+        match=str(record.get("match", "")),
+        requires=str(record.get("requires", "")),
+        kind=kind,
         id=_require_text(record, "id", where),
         question=_require_text(record, "question", where),
         language=_require_text(record, "language", where),

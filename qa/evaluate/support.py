@@ -100,6 +100,32 @@ def supports_quote(passage_text: str, passage_doc: str, evidence: EvidenceQuote)
     )
 
 
+def covered(
+    passage_text: str,
+    passage_doc: str,
+    evidence: Iterable[EvidenceQuote],
+    *,
+    same_document: bool = False,
+) -> frozenset[int]:
+    """The indexes of the evidence quotes a passage holds.
+
+    With ``same_document`` (a question's ``"match": "document"``), only a passage of the
+    quote's own document (that version) counts.
+
+    Example:
+        >>> same = "We keep logs."
+        >>> gold = [EvidenceQuote("v1.md", same), EvidenceQuote("v2.md", same)]
+        >>> sorted(covered("We keep logs.", "v2.md", gold, same_document=True))
+        [1]
+    """
+    return frozenset(
+        index
+        for index, item in enumerate(evidence)
+        if (not same_document or passage_doc == item.doc)
+        and supports_quote(passage_text, passage_doc, item)
+    )
+
+
 def supports(passage_text: str, passage_doc: str, evidence: Iterable[EvidenceQuote]) -> bool:
     """Whether a passage supports a question with gold ``evidence`` (the rule above).
 

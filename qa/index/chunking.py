@@ -27,7 +27,8 @@ _MIN_PASSAGE_CHARS = 160
 _MAX_MERGED_SHARE = 1.5
 _HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
 # Metadata of the document that every passage carries (Chroma keeps only scalars).
-_INHERITED = ("doc_id", *FRONT_MATTER_FIELDS, "content_hash", "format")
+# The version fields let retrieval pick the versions in force on a date (qa.versions).
+_INHERITED = ("doc_id", *FRONT_MATTER_FIELDS, "content_hash", "format", "recorded", "stated_date")
 
 
 @dataclass(frozen=True)

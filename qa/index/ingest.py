@@ -13,6 +13,7 @@ for it or stops with a message. Readers never take the lock.
 from __future__ import annotations
 
 import re
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from qa.index.store import PassageStore
 from qa.load import Skipped, load_file, scan_corpus
 from qa.load.corpus import content_hash, read_bytes
 from qa.settings import Settings
+from qa.versions.series import RECORDED_FIELD, SERIES_FIELD, ota_metadata
 
 ProgressCallback = Callable[[int, int, str], None]
 Echo = Callable[[str], None]
@@ -44,6 +46,18 @@ EMBED_BATCH = 64
 # How often progress inside one large document is reported to the server's log.
 PROGRESS_SECONDS = 5.0
 NO_TEXT = "no text to index: nothing is left after headings, links and page furniture are removed"
+# A recorded version under this share of the median size of its neighbours in the series is a
+# broken capture (a page that failed to load, a menu, a truncated text), not a new version.
+BROKEN_SHARE = 0.4
+# Neighbours on each side a version's size is compared with.
+BROKEN_NEIGHBOURS = 3
+# A recorded version none of whose lines has more words than this is a table of contents.
+CONTENTS_MAX_WORDS = 8
+# Metadata key of the hash of the text a vector was computed from.
+VECTOR_KEY = "vector_key"
+# Vectors kept in memory during one ingest, by store and collection (about 150 MB at most).
+RUN_CACHE_LIMIT = 100_000
+_RUN_VECTORS: dict[tuple[int, bool], dict[str, list[float]]] = {}
 
 
 @dataclass
@@ -57,7 +71,11 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     # Files with the same text as an indexed one: reported, indexed once, not a failure.
     copies: list[Skipped] = field(default_factory=list)
+    # Vectors computed this run; the rest were reused from identical texts already indexed.
     passages_embedded: int = 0
+    passages_reused: int = 0
+    sentences_embedded: int = 0
+    sentences_reused: int = 0
     seconds: float = 0.0
     # Text dropped from the documents read this run (hidden, furniture, ...), counted by reason.
     dropped: Counter[str] = field(default_factory=Counter)
@@ -71,6 +89,11 @@ class IngestReport:
             f"{self.passages_embedded} passages embedded "
             f"in {self.seconds:.1f} s"
         )
+        if self.passages_reused or self.sentences_embedded or self.sentences_reused:
+            line += (
+                f" ({self.passages_reused} passages reused; {self.sentences_embedded} sentences "
+                f"embedded, {self.sentences_reused} reused)"
+            )
         if self.dropped:
             counts = ", ".join(f"{count} {reason}" for reason, count in self.dropped.items())
             line += f"; left out of the text: {counts}"
@@ -183,7 +206,12 @@ def _ingest_locked(
         location.destroy()
     config = index_config(settings)
     with PassageStore.open_at(location, config, create=True, index_dir=settings.index_dir) as store:
-        report = _sync(store, settings, progress, embed_progress)
+        try:
+            report = _sync(store, settings, progress, embed_progress)
+        finally:
+            # The run's vectors belong to this store; another may get its id later.
+            for sentences in (False, True):
+                _RUN_VECTORS.pop((id(store), sentences), None)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -206,9 +234,11 @@ def _sync(
     by_text = {
         entry.text_hash: doc_id
         for doc_id, entry in manifest.documents.items()
-        if entry.text_hash and doc_id in on_disk
+        if entry.text_hash and doc_id in on_disk and not ota_metadata(doc_id)
     }
     files = sorted(files, key=lambda item: (original_name(item[0]), len(item[0]), item[0]))
+    broken = _broken_captures(files)
+    series = _SeriesState(previous=_previous_versions(files, broken))
 
     if manifest.ingest_in_progress:
         # The last run died mid-way: drop passages of documents the manifest does not vouch for.
@@ -218,7 +248,12 @@ def _sync(
     store.save_manifest()
 
     for done, (doc_id, path) in enumerate(files, start=1):
-        _ingest_one(store, settings, doc_id, path, report, by_text, embed_progress)
+        if doc_id in broken:
+            if doc_id in manifest.documents:
+                _forget(store, settings, doc_id)
+            report.skipped.append(Skipped(doc_id, broken[doc_id]))
+        else:
+            _ingest_one(store, settings, doc_id, path, report, by_text, embed_progress, series)
         if progress:
             progress(done, len(files), doc_id)
 
@@ -235,6 +270,75 @@ def _sync(
     report.skipped.sort(key=lambda item: item.doc_id)
     report.copies.sort(key=lambda item: item.doc_id)
     return report
+
+
+@dataclass
+class _SeriesState:
+    """What deciding whether a recorded version continues the one before it needs."""
+
+    # Each recorded version's predecessor in its series (broken captures left out).
+    previous: dict[str, str]
+    # The text hash of every version seen so far this run.
+    text_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def _ota_series(files: list[tuple[str, Path]]) -> dict[str, list[tuple[str, Path]]]:
+    """The files in the Open Terms Archive layout, by series, in recording order."""
+    grouped: dict[str, list[tuple[str, Path]]] = {}
+    for doc_id, path in files:
+        meta = ota_metadata(doc_id)
+        if meta:
+            grouped.setdefault(meta[SERIES_FIELD], []).append((doc_id, path))
+    for items in grouped.values():
+        items.sort(key=lambda item: ota_metadata(item[0])[RECORDED_FIELD])
+    return grouped
+
+
+def _broken_captures(files: list[tuple[str, Path]]) -> dict[str, str]:
+    """Recorded versions far shorter than their neighbours in the series, with the reason.
+
+    Sizes are compared on disk (no file is read): a capture of a menu or of half a page is a
+    fraction of the versions around it, which differ from each other by a few per cent.
+    """
+    broken: dict[str, str] = {}
+    for items in _ota_series(files).values():
+        sizes: list[int | None] = []
+        for _, path in items:
+            try:
+                sizes.append(path.stat().st_size)
+            except OSError:
+                sizes.append(None)  # reported when it is read
+        for index, (doc_id, _) in enumerate(items):
+            size = sizes[index]
+            around = [
+                other
+                for other in sizes[max(0, index - BROKEN_NEIGHBOURS) : index]
+                + sizes[index + 1 : index + 1 + BROKEN_NEIGHBOURS]
+                if other is not None
+            ]
+            if size is None or not around:
+                continue
+            median = statistics.median(around)
+            if size < BROKEN_SHARE * median:
+                broken[doc_id] = (
+                    f"broken capture: {size} bytes where the versions recorded around it have "
+                    f"about {median:.0f}; the version before it stays in force"
+                )
+    return broken
+
+
+def _previous_versions(files: list[tuple[str, Path]], broken: dict[str, str]) -> dict[str, str]:
+    """Each recorded version's predecessor in its series, broken captures left out."""
+    previous: dict[str, str] = {}
+    for items in _ota_series(files).values():
+        kept = [doc_id for doc_id, _ in items if doc_id not in broken]
+        previous.update(zip(kept[1:], kept[:-1], strict=True))
+    return previous
+
+
+def _looks_like_contents(text: str) -> bool:
+    """Whether a text is only short lines: headings and links, a table of contents."""
+    return all(len(line.split()) <= CONTENTS_MAX_WORDS for line in text.splitlines())
 
 
 def _under(doc_id: str, paths: list[str]) -> bool:
@@ -254,6 +358,59 @@ def _embed(
     return vectors
 
 
+def _vectors(
+    store: PassageStore,
+    groups: list[tuple[list[str], list[Document], bool]],
+    settings: Settings,
+    doc_id: str,
+    progress: ProgressCallback | None,
+) -> list[tuple[list[list[float]], int]]:
+    """Vectors for each group ``(texts, items, sentences)``, reusing those of identical texts.
+
+    Each item's metadata gets ``VECTOR_KEY``, the hash of its text, so later documents can
+    reuse its vector: a new version with one changed paragraph embeds that paragraph. The texts
+    no vector exists for are embedded in one run (so progress counts all of them).
+
+    Returns:
+        Per group, one vector per text and how many of them were computed.
+    """
+    found: list[dict[str, list[float]]] = []
+    wanted: list[list[str]] = []
+    missing: dict[str, str] = {}
+    for texts, items, sentences in groups:
+        keys = [content_hash(text.encode("utf-8")) for text in texts]
+        for item, key in zip(items, keys, strict=True):
+            item.metadata[VECTOR_KEY] = key
+        # Vectors seen this run first: successive versions share most of their text, and
+        # asking Chroma for thousands of keys per version grows slow as the index grows.
+        cache = _RUN_VECTORS.setdefault((id(store), sentences), {})
+        known = {key: cache[key] for key in keys if key in cache}
+        asked = sorted(set(keys) - set(known))
+        known.update(store.vectors_by_key(asked, sentences=sentences) if asked else {})
+        missing.update(
+            (key, text) for key, text in zip(keys, texts, strict=True) if key not in known
+        )
+        found.append(known)
+        wanted.append(keys)
+    computed = dict(
+        zip(
+            missing,
+            _embed(list(missing.values()), settings.embedding_model, doc_id, progress),
+            strict=True,
+        )
+    )
+    out = []
+    for (_, _, sentences), known, keys in zip(groups, found, wanted, strict=True):
+        new = {key: computed[key] for key in keys if key in computed}
+        known.update(new)
+        cache = _RUN_VECTORS[(id(store), sentences)]
+        if len(cache) > RUN_CACHE_LIMIT:
+            cache.clear()
+        cache.update(known)
+        out.append(([known[key] for key in keys], len(new)))
+    return out
+
+
 def _forget(store: PassageStore, settings: Settings, doc_id: str) -> None:
     """Drop a document from the manifest first, then from the store (a crash redoes it)."""
     del store.manifest.documents[doc_id]
@@ -270,12 +427,15 @@ def _ingest_one(
     report: IngestReport,
     by_text: dict[str, str],
     embed_progress: ProgressCallback | None = None,
+    series: _SeriesState | None = None,
 ) -> None:
     manifest = store.manifest
     previous = manifest.documents.get(doc_id)
+    series = series or _SeriesState(previous={})
     try:
         data = read_bytes(path)
         if previous and previous.content_hash == content_hash(data):
+            series.text_hashes[doc_id] = previous.text_hash
             report.unchanged.append(doc_id)
             return
         document = load_file(path, doc_id, data)
@@ -286,6 +446,10 @@ def _ingest_one(
         report.skipped.append(Skipped(doc_id, reason))
         return
     text_hash = document.metadata["text_hash"]
+    series.text_hashes[doc_id] = text_hash
+    if RECORDED_FIELD in document.metadata:
+        _ingest_version(store, settings, document, previous, report, series, embed_progress)
+        return
     if previous and by_text.get(previous.text_hash) == doc_id:
         del by_text[previous.text_hash]
     twin = by_text.get(text_hash)
@@ -295,6 +459,55 @@ def _ingest_one(
             _forget(store, settings, doc_id)
         report.copies.append(Skipped(doc_id, reason))
         return
+    if _index_document(store, settings, document, previous, report, embed_progress):
+        by_text[text_hash] = doc_id
+
+
+def _ingest_version(
+    store: PassageStore,
+    settings: Settings,
+    document: Document,
+    previous: DocumentEntry | None,
+    report: IngestReport,
+    series: _SeriesState,
+    embed_progress: ProgressCallback | None,
+) -> None:
+    """Index one recorded version, unless it repeats the one before it or is a contents page.
+
+    A version with the text of the one recorded before it is that version continuing (it is
+    reported as a copy); the same text coming back after another one is a new version.
+    """
+    doc_id = str(document.id)
+    before = series.previous.get(doc_id)
+    reason = ""
+    if before is not None and series.text_hashes.get(before) == document.metadata["text_hash"]:
+        reason = f"the same text as {before}, recorded before it: the same version continuing"
+        report.copies.append(Skipped(doc_id, reason))
+    elif _looks_like_contents(document.page_content):
+        reason = "broken capture: only headings and links (a table of contents), no text"
+        report.skipped.append(Skipped(doc_id, reason))
+    if reason:
+        if previous:
+            _forget(store, settings, doc_id)
+        return
+    _index_document(store, settings, document, previous, report, embed_progress)
+
+
+def _index_document(
+    store: PassageStore,
+    settings: Settings,
+    document: Document,
+    previous: DocumentEntry | None,
+    report: IngestReport,
+    embed_progress: ProgressCallback | None,
+) -> bool:
+    """Chunk, embed (reusing stored vectors of identical texts) and store one document.
+
+    Returns whether it was indexed (``False``: no text was left, and it is reported).
+    """
+    doc_id = str(document.id)
+    manifest = store.manifest
+    text_hash = document.metadata["text_hash"]
     report.dropped.update(reason for reason, _ in document.metadata.get("removed", []))
     passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
     if not passages:
@@ -304,12 +517,19 @@ def _ingest_one(
             _forget(store, settings, doc_id)
             reason += " (the previously indexed version was removed)"
         report.skipped.append(Skipped(doc_id, reason))
-        return
+        return False
     sentences = document_sentences(document, settings.chunk_size)
-    texts = [embedding_text(p) for p in passages] + [s.page_content for s in sentences]
-    vectors = _embed(texts, settings.embedding_model, doc_id, embed_progress)
-    sentence_vectors = vectors[len(passages) :]
-    vectors = vectors[: len(passages)]
+    groups = [
+        ([embedding_text(p) for p in passages], passages, False),
+        ([s.page_content for s in sentences], sentences, True),
+    ]
+    (vectors, computed), (sentence_vectors, computed_sentences) = _vectors(
+        store, groups, settings, doc_id, embed_progress
+    )
+    report.passages_embedded += computed
+    report.passages_reused += len(passages) - computed
+    report.sentences_embedded += computed_sentences
+    report.sentences_reused += len(sentences) - computed_sentences
     # Forget the document before touching its passages: if we die now, the next run redoes it.
     if previous:
         del manifest.documents[doc_id]
@@ -325,11 +545,10 @@ def _ingest_one(
         kind=str(meta.get("kind", "")),
         text_hash=text_hash,
     )
-    by_text[text_hash] = doc_id
     manifest.generation += 1
     store.save_manifest()
-    report.passages_embedded += len(passages)
     (report.updated if previous else report.added).append(doc_id)
+    return True
 
 
 def prepare_index(

@@ -41,6 +41,8 @@ __all__ = ["CHROMA_DIR", "PassageStore", "ScoredPassage"]
 _GET_PAGE = 5000
 # Records per write: under Chroma's batch limit, and a few MB per request to a server.
 _WRITE_BATCH = 1000
+# Text hashes looked up per request when reusing vectors.
+_KEY_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -407,6 +409,25 @@ class PassageStore:
             return {}
         page = self._collection.get(ids=passage_ids, include=["embeddings"])
         return {pid: list(v) for pid, v in zip(page["ids"], page["embeddings"], strict=True)}
+
+    @_locked
+    def vectors_by_key(self, keys: list[str], *, sentences: bool = False) -> dict[str, list[float]]:
+        """Stored vectors by the hash of the text they were computed from (``vector_key``).
+
+        Passages (or, with ``sentences``, sentences) of any document count: the same text gets
+        the same vector, whichever version or document it was first indexed from.
+        """
+        collection = self._sentences if sentences else self._collection
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(keys), _KEY_BATCH):
+            page = collection.get(
+                where={"vector_key": {"$in": keys[start : start + _KEY_BATCH]}},
+                include=["metadatas", "embeddings"],
+            )
+            for meta, vector in zip(page["metadatas"], page["embeddings"], strict=True):
+                if meta is not None and vector is not None:
+                    found.setdefault(str(meta.get("vector_key")), list(vector))
+        return found
 
     @_locked
     def sentences_of(self, doc_ids: list[str]) -> tuple[list[Document], list[list[float]]]:

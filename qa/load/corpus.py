@@ -18,6 +18,7 @@ from qa.load.pdf import load_pdf
 from qa.load.plaintext import load_plaintext
 from qa.load.rawtext import decode_text
 from qa.load.text import normalise_text
+from qa.versions.series import SERIES_FIELD, STATED_FIELD, ota_metadata, series_key, stated_date
 
 FORMATS = {
     ".md": "markdown",
@@ -207,7 +208,15 @@ def _document(
     meta["language"] = normalise_language(language) if language else detect_language(text)
     if meta["language"] == UNKNOWN_LANGUAGE:
         meta["language"] = detect_language(text)
+    # An Open Terms Archive folder names the service, the terms type and the series; its first
+    # heading ("General Privacy Policy") does not say whose document it is.
+    given = {key for key in metadata if key != "title"}
+    meta.update({k: v for k, v in ota_metadata(doc_id).items() if k not in given})
     meta.setdefault("title", path.stem.replace("-", " ").replace("_", " "))
+    meta[SERIES_FIELD] = series_key(meta)
+    stated = stated_date(text)
+    if stated:
+        meta[STATED_FIELD] = stated
     meta.update(
         doc_id=doc_id,
         source=str(path),

@@ -22,6 +22,7 @@ FRONT_MATTER_FIELDS = (
     "language",
     "region",
     "document_date",
+    "series",
     "captured",
     "url",
     "license",

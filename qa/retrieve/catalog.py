@@ -18,7 +18,9 @@ from langchain_core.embeddings import Embeddings
 
 from qa.index.store import PassageStore
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms
+from qa.retrieve.filters import ALL_VERSIONS, PREVIOUS_VERSION, SearchFilters
 from qa.retrieve.lexical import LexicalIndex
+from qa.versions.series import Version, build_timelines, in_force, version_index
 
 # Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
 SENTENCE_CACHE_LIMIT = 100_000
@@ -43,6 +45,17 @@ def title_text(metadata: dict[str, Any]) -> str:
     return ". ".join(part for part in parts if part and part != "unknown")
 
 
+def version_labels(version: Version | None) -> dict[str, Any]:
+    """The metadata that says which version a passage is from and when it was in force."""
+    if version is None:
+        return {}
+    return {
+        "valid_from": version.valid_from,
+        "valid_to": version.valid_to,
+        "superseded": not version.current,
+    }
+
+
 @dataclass(frozen=True)
 class ScoredSentence:
     """A stored sentence of a candidate document and its cosine to the question (-1..1)."""
@@ -63,6 +76,16 @@ class Catalog:
         self.documents: dict[str, dict[str, Any]] = {
             doc: ps[0].metadata for doc, ps in by_doc.items()
         }
+        self.passages_of = by_doc
+        # Series of more than one version; a document alone in its series is always current.
+        self.timelines = {
+            key: versions
+            for key, versions in build_timelines(self.documents).items()
+            if len(versions) > 1
+        }
+        self.versions: dict[str, Version] = version_index(self.timelines)
+        for passage in lexical.passages:
+            passage.metadata.update(version_labels(self.versions.get(passage.metadata["doc_id"])))
         # Every word of the corpus: a question naming something no document mentions is rarely
         # answerable from it.
         self.vocabulary = frozenset(
@@ -79,6 +102,27 @@ class Catalog:
         self._sentence_count = 0
         self._titles: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def allowed(self, filters: SearchFilters) -> set[str] | None:
+        """The documents a question with ``filters`` may be answered from; ``None``: all.
+
+        The current version of each series unless ``filters`` asks for other versions (see
+        ``SearchFilters``), and only documents matching its other filters.
+        """
+        docs = set(self.documents)
+        if filters.restricts_documents:
+            docs = {doc for doc in docs if filters.matches(self.documents[doc])}
+        if filters.versions != ALL_VERSIONS:
+            periods = filters.periods()
+            for versions in self.timelines.values():
+                if periods:
+                    kept = in_force(versions, periods)
+                elif filters.versions == PREVIOUS_VERSION:
+                    kept = versions[-2:-1]
+                else:
+                    kept = versions[-1:]
+                docs -= {v.doc_id for v in versions} - {v.doc_id for v in kept}
+        return None if docs == set(self.documents) else docs
 
     def title_scores(
         self, embeddings: Embeddings, doc_ids: list[str], query: np.ndarray

@@ -12,9 +12,16 @@ from datetime import date
 from typing import Any
 
 from qa.errors import FilterError
+from qa.versions.series import period
 
 # What a form or API sends for "no filter" besides a blank value.
 ANY_VALUE = "any"
+# ``versions`` values: every version of every series, or the one before the current one.
+ALL_VERSIONS = "all"
+PREVIOUS_VERSION = "previous"
+_VERSION_CHOICES = (ALL_VERSIONS, PREVIOUS_VERSION, "current")
+# An ``as_of`` part "<2021-01" means the day before that period starts.
+BEFORE = "<"
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,12 @@ class SearchFilters:
     value ("WhatsApp" matches "WhatsApp LLC"), ``kind`` and ``language`` the whole value.
     Dates are ISO strings (``YYYY-MM-DD``, normalised from any form ``date.fromisoformat``
     reads); documents without a date pass date filters only when no date filter is set.
+
+    Versions (``qa.versions``): by default only the current version of each series is searched.
+    ``as_of`` picks the versions in force on a day, month or year (``2020-07-15``, ``2020-12``,
+    ``2019``; several joined by commas; ``<2021-01`` for the day before a period), and
+    ``versions`` is ``all`` (every version), ``previous`` (the one before the current one) or
+    ``current``. A document alone in its series is always searched.
 
     Raises:
         FilterError: A date is not a date, or the range ends before it starts.
@@ -44,9 +57,19 @@ class SearchFilters:
     region: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    as_of: str | None = None
+    versions: str | None = None
 
     def __post_init__(self) -> None:
         """Validate the dates so a typo fails loudly instead of filtering everything out."""
+        if self.as_of:
+            object.__setattr__(self, "as_of", _checked_as_of(str(self.as_of)))
+        if self.versions:
+            value = str(self.versions).strip().casefold()
+            if value not in _VERSION_CHOICES:
+                msg = f"versions must be one of {', '.join(_VERSION_CHOICES)}, not {value!r}"
+                raise FilterError(msg)
+            object.__setattr__(self, "versions", value)
         for name, label in (("date_from", "start date"), ("date_to", "end date")):
             value = getattr(self, name)
             if value:
@@ -60,6 +83,18 @@ class SearchFilters:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             msg = f"the date range ends ({self.date_to}) before it starts ({self.date_from})"
             raise FilterError(msg)
+
+    def periods(self) -> list[tuple[str, str]]:
+        """The ``(first, last)`` days of ``as_of``; ``[]`` when it is not set."""
+        spans: list[tuple[str, str]] = []
+        for part in (self.as_of or "").split(","):
+            if part.startswith(BEFORE):
+                first = date.fromisoformat(period(part[1:])[0])
+                day = date.fromordinal(first.toordinal() - 1).isoformat()
+                spans.append((day, day))
+            elif part:
+                spans.append(period(part))
+        return spans
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -80,7 +115,7 @@ class SearchFilters:
         Example:
             >>> SearchFilters.from_values({"kind": " policy ", "language": "Any"})
             SearchFilters(publisher=None, kind='policy', language=None, region=None, \
-date_from=None, date_to=None)
+date_from=None, date_to=None, as_of=None, versions=None)
         """
         given = {**(values or {}), **more}
         unknown = sorted(set(given) - set(cls.names()))
@@ -120,3 +155,33 @@ date_from=None, date_to=None)
         if self.date_from and (not when or when < self.date_from):
             return False
         return not (self.date_to and (not when or when[: len(self.date_to)] > self.date_to))
+
+    @property
+    def restricts_documents(self) -> bool:
+        """Whether a filter other than the version choice is set."""
+        return any(getattr(self, name) for name in self.names() if name not in _VERSION_FIELDS)
+
+
+_VERSION_FIELDS = ("as_of", "versions")
+
+
+def _checked_as_of(value: str) -> str:
+    """``value`` with each period checked and normalised.
+
+    Raises:
+        FilterError: A part is not a year, month or day.
+    """
+    parts = []
+    for raw in value.split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        bare = part.removeprefix(BEFORE).strip()
+        try:
+            first, _last = period(bare)
+        except ValueError as exc:
+            msg = f"as-of must be a date like 2020-07-15, 2020-12 or 2019, not {part!r}"
+            raise FilterError(msg) from exc
+        normal = bare if len(bare) in (4, 7) else first
+        parts.append(f"{BEFORE}{normal}" if part.startswith(BEFORE) else normal)
+    return ",".join(parts)

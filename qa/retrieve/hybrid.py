@@ -193,11 +193,9 @@ class HybridRetriever(BaseRetriever):
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         catalog = catalog_of(self.store)
-        allowed: set[str] | None = None
-        where: dict[str, Any] | None = None
-        if filters.active:
-            allowed = {doc for doc, meta in catalog.documents.items() if filters.matches(meta)}
-            where = {"doc_id": {"$in": sorted(allowed)}} if allowed else None
+        # The filters and the version choice (current, as of a date): qa.retrieve.catalog.
+        allowed = catalog.allowed(filters)
+        where: dict[str, Any] | None = {"doc_id": {"$in": sorted(allowed)}} if allowed else None
         timings["catalog"] = elapsed_ms(clock)
         if allowed is not None and not allowed:
             return Retrieval([], [], timings_ms=timings)

@@ -1,0 +1,263 @@
+"""Answers about versions: "what changed?" and "when did X first appear?", both sides cited.
+
+A what-changed question names its series through retrieval (the best passage among all
+versions) and its versions through its dates (``qa.versions.dates``): two periods compare the
+version in force at the end of each; one period compares the first version that took effect in
+it with the one before; none compares the current version with the one before it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from langchain_core.documents import Document
+
+from qa.answer.evidence import Evidence
+from qa.answer.extractive import cite, describe_source
+from qa.answer.result import AnswerResult, Citation
+from qa.errors import VersionError
+from qa.retrieve.catalog import Catalog
+from qa.retrieve.filters import SearchFilters
+from qa.versions.changes import (
+    ADDED,
+    MODIFIED,
+    REMOVED,
+    Change,
+    Comparison,
+    compare,
+    first_appearance,
+)
+from qa.versions.series import Version
+
+# Changed sentences an answer quotes, most relevant first.
+MAX_CHANGES = 6
+# A change must be at least this close to the question to be quoted (when any is).
+MIN_RELEVANCE = 0.78
+_CHANGED = re.compile(
+    r"\b(?:what(?:'s|\s+has|\s+have|\s+did)?\s+(?:\w+\s+){0,6}?chang\w*|what\s+changes|"
+    r"how\s+did\s+(?:\w+\s+){0,8}?change|what\s+(?:is|was)\s+(?:new|different)|differences?\s+between|"
+    r"apa\s+(?:saja\s+)?yang\s+(?:berubah|diubah|baru)|perubahan\s+apa|apa\s+(?:saja\s+)?perubahan|"
+    r"apa\s+bedanya|perbedaan\s+antara)",
+    re.IGNORECASE,
+)
+_FIRST_SEEN = re.compile(
+    r"\b(?:when\s+did\s+.+\s+first\s+appear|when\s+was\s+.+\s+(?:first\s+)?(?:added|introduced)|"
+    r"(?:since|from)\s+when|kapan\s+(?:pertama\s+kali|mulai)|sejak\s+kapan)",
+    re.IGNORECASE,
+)
+_LABELS = {
+    "en": {
+        ADDED: "Added",
+        REMOVED: "Removed",
+        MODIFIED: "Changed",
+        "to": "became",
+        "lead": "Between the version in force from {old} and the one in force from {new} "
+        "({series}): {summary}.",
+        "none": "No sentence changed between these versions, apart from formatting.",
+        "top": "The changes closest to the question:",
+        "first": "This first appears in the version in force from {start} ({series}):",
+        "earliest": "It is already in the earliest recorded version.",
+        "not_found": "No version of {series} says this.",
+        "sources": "Sources",
+    },
+    "id": {
+        ADDED: "Ditambahkan",
+        REMOVED: "Dihapus",
+        MODIFIED: "Diubah",
+        "to": "menjadi",
+        "lead": "Antara versi yang berlaku sejak {old} dan versi yang berlaku sejak {new} "
+        "({series}): {summary}.",
+        "none": "Tidak ada kalimat yang berubah di antara kedua versi ini, selain format.",
+        "top": "Perubahan yang paling terkait dengan pertanyaan:",
+        "first": "Ini pertama kali muncul dalam versi yang berlaku sejak {start} ({series}):",
+        "earliest": "Ini sudah ada dalam versi tercatat paling awal.",
+        "not_found": "Tidak ada versi {series} yang menyatakan ini.",
+        "sources": "Sumber",
+    },
+}
+
+
+def asks_what_changed(question: str) -> bool:
+    """Whether ``question`` asks what changed between versions (English or Indonesian).
+
+    Example:
+        >>> asks_what_changed("What changed in WhatsApp's privacy policy in January 2021?")
+        True
+        >>> asks_what_changed("Apa saja yang berubah dalam kebijakan privasi WhatsApp?")
+        True
+        >>> asks_what_changed("Does WhatsApp share my contacts?")
+        False
+    """
+    return bool(_CHANGED.search(question))
+
+
+def asks_first_seen(question: str) -> bool:
+    """Whether ``question`` asks when something first appeared ("sejak kapan ...").
+
+    Example:
+        >>> asks_first_seen("When did the age requirement of 16 first appear?")
+        True
+    """
+    return bool(_FIRST_SEEN.search(question))
+
+
+def pick_versions(versions: list[Version], filters: SearchFilters) -> tuple[Version, Version]:
+    """The two versions a what-changed question compares (see the module docstring).
+
+    Raises:
+        VersionError: The series has fewer than two versions, or its dates pick one.
+    """
+    if len(versions) < 2:
+        msg = "this document has only one version"
+        raise VersionError(msg)
+    periods = filters.periods()
+    if len(periods) >= 2:
+        old = _latest_by(versions, periods[0][1])
+        new = _latest_by(versions, periods[-1][1])
+    elif periods:
+        first, last = periods[0]
+        starting = [v for v in versions if first <= v.valid_from <= last]
+        new = starting[0] if starting else versions[-1]
+        old = versions[max(versions.index(new) - 1, 0)] if starting else _latest_by(versions, first)
+    else:
+        old, new = versions[-2], versions[-1]
+    if old is None or new is None or old == new:
+        msg = "the question's dates pick one version, so there is nothing to compare"
+        raise VersionError(msg)
+    return old, new
+
+
+def _latest_by(versions: list[Version], day: str) -> Version | None:
+    kept = [v for v in versions if v.valid_from <= day]
+    return kept[-1] if kept else None
+
+
+def passage_of(catalog: Catalog, sentence: Document) -> Document | None:
+    """The stored passage of the sentence's document that holds the whole sentence."""
+    start, end = int(sentence.metadata["start"]), int(sentence.metadata["end"])
+    for passage in catalog.passages_of.get(str(sentence.metadata["doc_id"]), []):
+        if int(passage.metadata["start"]) <= start and end <= int(passage.metadata["end"]):
+            return passage
+    return None
+
+
+def _evidence(catalog: Catalog, sentence: Document) -> Evidence | None:
+    passage = passage_of(catalog, sentence)
+    if passage is None:
+        return None
+    start, end = int(sentence.metadata["start"]), int(sentence.metadata["end"])
+    return Evidence(passage, sentence.page_content, start, end, 1.0)
+
+
+def cite_changes(
+    catalog: Catalog, changes: list[Change], language: str
+) -> tuple[list[Citation], list[str]]:
+    """Citations for both sides of ``changes`` and one answer line per change.
+
+    Each side is quoted from its own version with its own marker.
+    """
+    labels = _LABELS.get(language, _LABELS["en"])
+    evidence: list[Evidence] = []
+    sides: list[tuple[Change, list[int]]] = []
+    for change in changes:
+        items = [_evidence(catalog, doc) for doc in (change.old, change.new) if doc is not None]
+        kept = [item for item in items if item is not None]
+        if len(kept) != len(items):
+            continue
+        sides.append((change, list(range(len(evidence), len(evidence) + len(kept)))))
+        evidence.extend(kept)
+    citations, _ = cite(evidence)
+    lines = []
+    for change, indexes in sides:
+        quoted = [f"“{citations[i].quote}” [{citations[i].marker}]" for i in indexes]
+        joined = f" {labels['to']} ".join(quoted)
+        lines.append(f"- {labels[change.kind]}: {joined}")
+    return citations, lines
+
+
+def compose_changes(
+    catalog: Catalog,
+    comparison: Comparison,
+    language: str,
+    limit: int = MAX_CHANGES,
+) -> tuple[str, list[Citation]]:
+    """The answer text and citations for ``comparison``'s first ``limit`` changes."""
+    labels = _LABELS.get(language, _LABELS["en"])
+    text = labels["lead"].format(
+        old=comparison.old.valid_from,
+        new=comparison.new.valid_from,
+        series=comparison.series,
+        summary=comparison.summary(),
+    )
+    if not comparison.changes:
+        return f"{text}\n{labels['none']}\n", []
+    citations, lines = cite_changes(catalog, comparison.changes[:limit], language)
+    body = "\n".join([text, "", labels["top"], *lines])
+    return body + "\n" + _sources(citations, language), citations
+
+
+def _sources(citations: list[Citation], language: str) -> str:
+    labels = _LABELS.get(language, _LABELS["en"])
+    lines = [f"\n{labels['sources']}:"]
+    shown: set[int] = set()
+    for citation in citations:
+        if citation.marker in shown:
+            continue
+        shown.add(citation.marker)
+        source = citation.source
+        when = f" · {source.in_force()}" if source.in_force() else ""
+        lines.append(f"[{citation.marker}] {describe_source(source, language)}{when}")
+    return "\n".join(lines) + "\n"
+
+
+def answer_changes(
+    result: AnswerResult,
+    catalog: Catalog,
+    store: object,
+    series: str,
+    filters: SearchFilters,
+    query: np.ndarray,
+) -> AnswerResult:
+    """Fill ``result`` with what changed in ``series`` between the versions ``filters`` name.
+
+    Raises:
+        VersionError: The series has one version, or the dates pick only one.
+    """
+    old, new = pick_versions(catalog.timelines[series], filters)
+    comparison = compare(catalog, store, series, old, new, about=query)
+    relevant = [c for c in comparison.changes if c.relevance >= MIN_RELEVANCE]
+    comparison.changes = relevant or comparison.changes
+    result.answer, result.citations = compose_changes(catalog, comparison, result.language)
+    result.lead = result.answer.split("\n", 1)[0]
+    return result
+
+
+def answer_first_seen(
+    result: AnswerResult, catalog: Catalog, store: object, series: str, statement: str
+) -> AnswerResult:
+    """Fill ``result`` with the first version of ``series`` that says ``statement``."""
+    labels = _LABELS.get(result.language, _LABELS["en"])
+    found = first_appearance(catalog, store, series, statement)
+    if found is None:
+        result.abstained = True
+        result.answer = labels["not_found"].format(series=series) + "\n"
+        return result
+    version, sentence = found
+    item = _evidence(catalog, sentence)
+    if item is None:
+        result.abstained = True
+        result.answer = labels["not_found"].format(series=series) + "\n"
+        return result
+    citations, _ = cite([item])
+    lines = [
+        labels["first"].format(start=version.valid_from, series=series),
+        "",
+        f"“{citations[0].quote}” [1]",
+    ]
+    if version == catalog.timelines[series][0]:
+        lines += ["", labels["earliest"]]
+    result.citations = citations
+    result.lead = lines[0]
+    result.answer = "\n".join(lines) + "\n" + _sources(citations, result.language)
+    return result

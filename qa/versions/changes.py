@@ -1,0 +1,263 @@
+"""What changed between two versions of a series, sentence by sentence.
+
+Sentences are compared on a key that ignores formatting (case, spacing, bullets, Markdown marks,
+typographic quotes, links and URLs), so a version that only moved a link or a bullet has no
+changes. ``difflib`` aligns the two sequences: equal keys are unchanged sentences; inside a
+changed block a removed and an added sentence this similar (``MODIFIED_RATIO``) are one modified
+sentence; a sentence removed in one place and added unchanged in another has moved, not changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.documents import Document
+
+from qa.errors import VersionError
+from qa.retrieve.catalog import Catalog, same_text_key
+from qa.versions.series import Version, period
+
+# Two sentences at least this similar (difflib's ratio of their keys) are one sentence edited.
+MODIFIED_RATIO = 0.6
+# Two sentences at least this similar say the same (for "when did X first appear?").
+SAME_RATIO = 0.9
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
+_PUNCTUATION = re.compile(r"[\s\"'()\[\].,;:!?]+")
+ADDED, REMOVED, MODIFIED = "added", "removed", "modified"
+
+
+def format_key(text: str) -> str:
+    """A key equal for sentences that differ only in formatting: links, bullets, quotes, case.
+
+    Example:
+        >>> format_key("- See our [Terms](https://x.com) “here”.")
+        'see our terms here'
+        >>> format_key("See our Terms 'here'")
+        'see our terms here'
+    """
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = _URL.sub(" ", text.translate(_QUOTES))
+    return _PUNCTUATION.sub(" ", same_text_key(text)).strip()
+
+
+@dataclass
+class Change:
+    """One changed sentence: ``old`` (removed or before), ``new`` (added or after), or both."""
+
+    kind: str
+    old: Document | None = None
+    new: Document | None = None
+    similarity: float = 0.0
+    relevance: float = 0.0
+
+    @property
+    def position(self) -> int:
+        """Where the change sits in the newer version (the older one for a removal)."""
+        doc = self.new or self.old
+        return int(doc.metadata.get("start", 0)) if doc is not None else 0
+
+
+@dataclass
+class Comparison:
+    """Two versions of one series and the sentences that changed between them."""
+
+    series: str
+    old: Version
+    new: Version
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """How many sentences were added, removed and modified."""
+        return {
+            kind: sum(c.kind == kind for c in self.changes) for kind in (ADDED, REMOVED, MODIFIED)
+        }
+
+    def summary(self) -> str:
+        """One line, e.g. ``+3 added, -1 removed, ~2 modified, 120 unchanged``."""
+        counts = self.counts()
+        return (
+            f"+{counts[ADDED]} added, -{counts[REMOVED]} removed, ~{counts[MODIFIED]} modified, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def align(old: list[Document], new: list[Document]) -> tuple[list[Change], int]:
+    """The changes between two versions' sentences (in text order), and how many are unchanged.
+
+    Formatting-only differences are no change (``format_key``); sentences empty once formatting
+    is removed (a lone bullet or link) are left out.
+    """
+    old = [s for s in old if format_key(s.page_content)]
+    new = [s for s in new if format_key(s.page_content)]
+    old_keys = [format_key(s.page_content) for s in old]
+    new_keys = [format_key(s.page_content) for s in new]
+    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+    changes: list[Change] = []
+    unchanged = 0
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            unchanged += i2 - i1
+            continue
+        changes.extend(_pair(old[i1:i2], old_keys[i1:i2], new[j1:j2], new_keys[j1:j2]))
+    return _without_moves(changes), unchanged
+
+
+def _pair(
+    old: list[Document], old_keys: list[str], new: list[Document], new_keys: list[str]
+) -> list[Change]:
+    """Pair removed and added sentences of one changed block by similarity, best pairs first."""
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(), i, j)
+            for i, a in enumerate(old_keys)
+            for j, b in enumerate(new_keys)
+        ),
+        reverse=True,
+    )
+    paired_old: dict[int, tuple[int, float]] = {}
+    used_new: set[int] = set()
+    for ratio, i, j in scored:
+        if ratio < MODIFIED_RATIO:
+            break
+        if i not in paired_old and j not in used_new:
+            paired_old[i] = (j, ratio)
+            used_new.add(j)
+    changes = [
+        Change(MODIFIED, old[i], new[j], similarity=ratio) for i, (j, ratio) in paired_old.items()
+    ]
+    changes += [Change(REMOVED, old=s) for i, s in enumerate(old) if i not in paired_old]
+    changes += [Change(ADDED, new=s) for j, s in enumerate(new) if j not in used_new]
+    return changes
+
+
+def _without_moves(changes: list[Change]) -> list[Change]:
+    """Drop a removal and an addition of the same sentence: it moved, it did not change."""
+    removed = {format_key(c.old.page_content) for c in changes if c.kind == REMOVED and c.old}
+    added = {format_key(c.new.page_content) for c in changes if c.kind == ADDED and c.new}
+    moved = removed & added
+    return [
+        c
+        for c in changes
+        if not (c.kind in (ADDED, REMOVED) and format_key((c.new or c.old).page_content) in moved)  # type: ignore[union-attr]
+    ]
+
+
+def find_series(catalog: Catalog, name: str) -> str:
+    """The series ``name`` means: its exact key, else the one key containing it (any case).
+
+    Raises:
+        VersionError: No series or several match; the message lists the candidates.
+    """
+    if name in catalog.timelines:
+        return name
+    wanted = name.casefold().strip()
+    matches = [key for key in catalog.timelines if wanted in key.casefold()]
+    exact = [key for key in matches if key.casefold() == wanted]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    known = ", ".join(sorted(catalog.timelines)) or "none: no document has two versions"
+    if matches:
+        msg = f"'{name}' names several series: {', '.join(sorted(matches))}"
+    else:
+        msg = f"no series '{name}' in the index; series with versions: {known}"
+    raise VersionError(msg)
+
+
+def version_on(versions: list[Version], day: str) -> Version:
+    """The version in force on ``day`` (a year or month means its last day).
+
+    Raises:
+        VersionError: ``day`` is not a date, or is before the first version.
+    """
+    try:
+        last = period(day)[1]
+    except ValueError as exc:
+        msg = f"a date must look like 2020-10-28, 2020-10 or 2020, not {day!r}"
+        raise VersionError(msg) from exc
+    kept = [v for v in versions if v.valid_from <= last]
+    if not kept:
+        msg = (
+            f"no version of {versions[0].series} was in force on {day}; the first recorded one "
+            f"is in force from {versions[0].valid_from}"
+        )
+        raise VersionError(msg)
+    return kept[-1]
+
+
+def version_sentences(
+    catalog: Catalog, store: object, doc_id: str
+) -> tuple[list[Document], np.ndarray]:
+    """A version's stored sentences in text order, with their vectors."""
+    return catalog.sentences(store, [doc_id])[0]  # type: ignore[arg-type]
+
+
+def compare(
+    catalog: Catalog,
+    store: object,
+    series: str,
+    old: Version,
+    new: Version,
+    about: np.ndarray | None = None,
+) -> Comparison:
+    """Align two versions of ``series``; with ``about`` (a query vector), rank the changes by it.
+
+    Changes come in text order, or most relevant first when ``about`` is given.
+    """
+    old_sentences, old_vectors = version_sentences(catalog, store, old.doc_id)
+    new_sentences, new_vectors = version_sentences(catalog, store, new.doc_id)
+    changes, unchanged = align(old_sentences, new_sentences)
+    if about is not None:
+        rows_old = {id(s): i for i, s in enumerate(old_sentences)}
+        rows_new = {id(s): i for i, s in enumerate(new_sentences)}
+        for change in changes:
+            scores = []
+            if change.old is not None and len(old_vectors):
+                scores.append(float(old_vectors[rows_old[id(change.old)]] @ about))
+            if change.new is not None and len(new_vectors):
+                scores.append(float(new_vectors[rows_new[id(change.new)]] @ about))
+            change.relevance = max(scores, default=0.0)
+        changes.sort(key=lambda c: -c.relevance)
+    else:
+        changes.sort(key=lambda c: c.position)
+    return Comparison(series, old, new, changes, unchanged)
+
+
+def first_appearance(
+    catalog: Catalog, store: object, series: str, text: str
+) -> tuple[Version, Document] | None:
+    """The first version of ``series`` with a sentence saying ``text``, and that sentence.
+
+    A sentence with the same ``format_key`` wins; only when no version has one does a sentence
+    at least ``SAME_RATIO`` similar count (so "WhatsApp LLC provides" is not found in the
+    version that said "WhatsApp Inc. provides").
+    """
+    key = format_key(text)
+    versions = catalog.timelines.get(series, [])
+    texts = [(v, version_sentences(catalog, store, v.doc_id)[0]) for v in versions]
+    for version, sentences in texts:
+        for sentence in sentences:
+            if format_key(sentence.page_content) == key:
+                return version, sentence
+    for version, sentences in texts:
+        for sentence in sentences:
+            other = format_key(sentence.page_content)
+            if other and difflib.SequenceMatcher(None, key, other).ratio() >= SAME_RATIO:
+                return version, sentence
+    return None
+
+
+def history(
+    catalog: Catalog, store: object, series: str
+) -> list[tuple[Version, Comparison | None]]:
+    """Every version of ``series``, oldest first, with what changed from the one before."""
+    versions = catalog.timelines.get(series, [])
+    rows: list[tuple[Version, Comparison | None]] = []
+    for index, version in enumerate(versions):
+        before = versions[index - 1] if index else None
+        rows.append((version, compare(catalog, store, series, before, version) if before else None))
+    return rows

@@ -1,0 +1,347 @@
+"""Document series: effective dates, as-of selection, vector reuse, alignment, changes, CLI.
+
+Small series are written in the Open Terms Archive layout under ``tmp_path``; ingest embeds with
+the fake embedder (``FakeEmbeddings``), since these tests check bookkeeping and alignment logic,
+not retrieval quality.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import FakeEmbeddings
+from langchain_core.documents import Document
+
+import qa.index.ingest as ingest_module
+from qa.answer.changes import compose_changes, pick_versions
+from qa.cli import main
+from qa.evaluate.harness import judge
+from qa.evaluate.metrics import compute_metrics
+from qa.evaluate.questions import parse_question
+from qa.index.ingest import ingest
+from qa.index.store import PassageStore
+from qa.load.corpus import load_file
+from qa.retrieve.catalog import catalog_of
+from qa.retrieve.filters import SearchFilters
+from qa.settings import Settings
+from qa.versions.changes import ADDED, MODIFIED, REMOVED, align, compare, first_appearance
+from qa.versions.dates import question_dates
+from qa.versions.series import build_timelines, stated_date
+
+SERIES = "Acme/Privacy Policy"
+PARAGRAPHS = [
+    "## Retention\n\nWe keep undelivered messages for up to 30 days as we try to deliver them.",
+    "## Sharing\n\nWe share your phone number with our payment partner to process refunds.",
+    "## Contact\n\nWrite to our privacy team at privacy@acme.example with any question.",
+]
+
+
+def _version(stated: str, paragraphs: list[str]) -> str:
+    return f"# Acme Privacy Policy\n\nLast modified: {stated}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture
+def fake_models(monkeypatch: pytest.MonkeyPatch, fake_embeddings: FakeEmbeddings) -> None:
+    """Ingest embeds with the fake embedder for any model named ``fake-*``."""
+    real = ingest_module.get_embeddings
+
+    def pick(model: str) -> Any:
+        return fake_embeddings if model.startswith("fake-") else real(model)
+
+    monkeypatch.setattr(ingest_module, "get_embeddings", pick)
+
+
+@pytest.fixture
+def series_corpus(tmp_path: Path) -> Callable[[dict[str, str]], Settings]:
+    """Write versions ``{recorded stem: text}`` of ``SERIES``; settings for a fake-model index."""
+    corpus = tmp_path / "ota"
+
+    def write(versions: dict[str, str]) -> Settings:
+        folder = corpus / SERIES
+        folder.mkdir(parents=True, exist_ok=True)
+        for stem, text in versions.items():
+            (folder / f"{stem}.md").write_text(text, encoding="utf-8")
+        return Settings(
+            corpus_dir=corpus, index_dir=tmp_path / "index", embedding_model="fake-e5"
+        ).override(chunk_size=300)
+
+    return write
+
+
+def test_stated_dates_are_read_in_english_and_indonesian() -> None:
+    assert stated_date("Privacy\n\nLast modified: December 19, 2019 (archived)") == "2019-12-19"
+    assert stated_date("Kebijakan\n\nTerakhir diperbarui: 4 Januari 2021") == "2021-01-04"
+    assert stated_date("We were founded on 4 January 2009.") == ""
+
+
+def test_a_version_starts_on_its_stated_date_only_when_that_follows_the_one_before() -> None:
+    docs = {
+        "a": {"series": "S", "recorded": "2020-07-08T10:00:00Z", "stated_date": "2018-04-24"},
+        # States an older date than the version seen before it: it starts when recorded.
+        "b": {"series": "S", "recorded": "2020-07-13T10:00:00Z", "stated_date": "2018-01-01"},
+        # States a date between two recordings: it took effect then.
+        "c": {"series": "S", "recorded": "2021-02-01T10:00:00Z", "stated_date": "2021-01-04"},
+        "alone": {"document_date": "2020-01-01", "title": "Other"},
+    }
+    versions = build_timelines(docs)["S"]
+    assert [(v.doc_id, v.valid_from, v.valid_to) for v in versions] == [
+        ("a", "2018-04-24", "2020-07-13"),
+        ("b", "2020-07-13", "2021-01-04"),
+        ("c", "2021-01-04", ""),
+    ]
+
+
+def test_the_ota_layout_names_publisher_kind_title_and_series(tmp_path: Path) -> None:
+    path = tmp_path / "Acme" / "Privacy Policy" / "2020-07-08T17-30-23Z.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(_version("July 1, 2020", PARAGRAPHS), encoding="utf-8")
+    meta = load_file(path, "Acme/Privacy Policy/2020-07-08T17-30-23Z.md").metadata
+    assert (meta["publisher"], meta["kind"], meta["title"]) == (
+        "Acme",
+        "policy",
+        "Acme Privacy Policy",
+    )
+    assert (meta["series"], meta["recorded"], meta["stated_date"]) == (
+        SERIES,
+        "2020-07-08T17:30:23Z",
+        "2020-07-01",
+    )
+
+
+def test_a_second_version_with_one_changed_paragraph_embeds_that_paragraph(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    settings = series_corpus({"2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS)})
+    first = ingest(settings)
+    assert first.passages_embedded == 4  # the "Last modified" line and three sections
+
+    changed = [*PARAGRAPHS[:2], PARAGRAPHS[2].replace("any question", "any complaint")]
+    series_corpus({"2020-09-01T00-00-00Z": _version("July 1, 2020", changed)})
+    second = ingest(settings)
+    assert second.added == [f"{SERIES}/2020-09-01T00-00-00Z.md"]
+    assert (second.passages_embedded, second.passages_reused) == (1, 3)
+    assert second.sentences_embedded == 1
+
+    again = ingest(settings)
+    assert (again.passages_embedded, again.sentences_embedded) == (0, 0)
+
+
+def test_a_repeated_version_continues_and_a_broken_capture_is_skipped(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    text = _version("July 1, 2020", PARAGRAPHS)
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": text,
+            "2020-07-09T00-00-00Z": "# Legal\n\n- [Terms](https://acme.example/terms)\n",
+            "2020-07-10T00-00-00Z": text,
+            "2020-07-11T00-00-00Z": text.replace("30 days", "60 days"),
+        }
+    )
+    report = ingest(settings)
+    skipped = {s.doc_id: s.reason for s in report.skipped}
+    assert skipped[f"{SERIES}/2020-07-09T00-00-00Z.md"].startswith("broken capture")
+    # The capture after the broken one repeats the version before it: the same version.
+    assert [c.doc_id for c in report.copies] == [f"{SERIES}/2020-07-10T00-00-00Z.md"]
+    with PassageStore.open(settings.index_dir) as store:
+        versions = catalog_of(store).timelines[SERIES]
+    assert [(v.valid_from, v.valid_to) for v in versions] == [
+        ("2020-07-01", "2020-07-11"),
+        ("2020-07-11", ""),
+    ]
+
+
+def test_questions_are_answered_from_the_version_in_force(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", PARAGRAPHS[:2]),
+        }
+    )
+    ingest(settings)
+    old, new = f"{SERIES}/2020-07-08T00-00-00Z.md", f"{SERIES}/2021-02-01T00-00-00Z.md"
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        assert catalog.allowed(SearchFilters()) == {new}
+        assert catalog.allowed(SearchFilters(as_of="2020-12")) == {old}
+        assert catalog.allowed(SearchFilters(as_of="<2021-01")) == {old}
+        assert catalog.allowed(SearchFilters(as_of="2019")) == set()
+        assert catalog.allowed(SearchFilters(versions="all")) is None
+        labels = catalog.passages_of[old][0].metadata
+    assert (labels["valid_from"], labels["valid_to"], labels["superseded"]) == (
+        "2020-07-01",
+        "2021-01-04",
+        True,
+    )
+    assert question_dates("What did it say before the January 2021 update?").as_of == "<2021-01"
+
+
+def _sentences(doc_id: str, texts: list[str]) -> list[Document]:
+    out, start = [], 0
+    for text in texts:
+        out.append(Document(text, metadata={"doc_id": doc_id, "start": start}))
+        start += len(text) + 1
+    return out
+
+
+def test_formatting_only_changes_are_no_change() -> None:
+    old = _sentences(
+        "v1", ["- See our [Terms](https://a.example/t) for “details”.", "We sell nothing."]
+    )
+    new = _sentences("v2", ["See our Terms for 'details'", "*   We  sell **nothing**."])
+    changes, unchanged = align(old, new)
+    assert changes == []
+    assert unchanged == 2
+
+
+def test_an_edited_sentence_is_paired_and_a_moved_one_is_no_change() -> None:
+    old = _sentences("v1", ["We keep messages for 30 days.", "Contact us.", "We log IPs."])
+    new = _sentences(
+        "v2", ["We log IPs.", "We keep messages for 60 days.", "Contact us.", "We sell ads."]
+    )
+    changes, _ = align(old, new)
+    kinds = {(c.kind, c.old and c.old.page_content, c.new and c.new.page_content) for c in changes}
+    assert kinds == {
+        (MODIFIED, "We keep messages for 30 days.", "We keep messages for 60 days."),
+        (ADDED, None, "We sell ads."),
+    }
+    assert REMOVED not in {c.kind for c in changes}
+
+
+def test_what_changed_quotes_and_cites_both_sides(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    changed = [PARAGRAPHS[0].replace("30 days", "60 days"), *PARAGRAPHS[1:]]
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", changed),
+        }
+    )
+    ingest(settings)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        old, new = pick_versions(catalog.timelines[SERIES], SearchFilters(as_of="2021-01"))
+        comparison = compare(catalog, store, SERIES, old, new)
+        text, citations = compose_changes(catalog, comparison, "en")
+        found = first_appearance(
+            catalog,
+            store,
+            SERIES,
+            "We keep undelivered messages for up to 60 days as we try to deliver them.",
+        )
+    # The retention sentence and the "Last modified" line were edited; nothing else.
+    assert [c.kind for c in comparison.changes] == [MODIFIED, MODIFIED]
+    assert {c.source.doc_id for c in citations} == {old.doc_id, new.doc_id}
+    assert "up to 30 days" in text and "up to 60 days" in text
+    assert "in force 2020-07-01 to 2021-01-04 (superseded)" in text
+    assert found is not None and found[0] == new
+
+
+def test_history_and_changes_commands(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    changed = [*PARAGRAPHS, "## Ads\n\nWe show no ads in chats."]
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", changed),
+        }
+    )
+    ingest(settings)
+    runner = CliRunner()
+    index = str(settings.index_dir)
+    shown = runner.invoke(main, ["history", "acme/privacy", "--index", index])
+    assert shown.exit_code == 0, shown.output
+    assert "2021-01-04 to now" in shown.output and "+1 added" in shown.output
+    diff = runner.invoke(
+        main, ["changes", SERIES, "--from", "2020-08-01", "--to", "2021-03", "--index", index]
+    )
+    assert diff.exit_code == 0, diff.output
+    assert re.search(r"Added: “We show no ads in chats.” \[\d\]", diff.output)
+    missing = runner.invoke(
+        main, ["changes", "Nobody", "--from", "2020", "--to", "2021", "--index", index]
+    )
+    assert missing.exit_code == 1
+    assert (
+        missing.output.startswith("Error: no series 'Nobody'") and "Traceback" not in missing.output
+    )
+
+
+def test_requires_all_counts_a_question_cited_only_when_every_quote_is() -> None:
+    record = {
+        "id": "q",
+        "question": "What changed?",
+        "language": "en",
+        "answerable": True,
+        "evidence": [
+            {"doc": "v1.md", "quote": "We keep logs."},
+            {"doc": "v2.md", "quote": "We keep nothing."},
+        ],
+        "match": "document",
+        "requires": "all",
+        "kind": "what-changed",
+    }
+    question = parse_question(record, "t:1")
+    from qa.answer.result import AnswerResult, Citation, PassageView, Source
+
+    def view(pid: str, doc: str, text: str, rank: int) -> PassageView:
+        return PassageView(
+            passage_id=pid,
+            text=text,
+            start=0,
+            end=len(text),
+            rank=rank,
+            score=1.0,
+            source=Source(doc_id=doc),
+        )
+
+    def cited(pid: str, doc: str, text: str, marker: int) -> Citation:
+        return Citation(
+            marker=marker,
+            passage_id=pid,
+            quote=text,
+            quote_start=0,
+            quote_end=len(text),
+            passage_quote_start=0,
+            passage_quote_end=len(text),
+            score=1.0,
+            source=Source(doc_id=doc),
+        )
+
+    # The old quote from the wrong version does not count under "match": "document".
+    one = AnswerResult(
+        question="q",
+        passages=[
+            view("a", "v3.md", "We keep logs.", 1),
+            view("b", "v2.md", "We keep nothing.", 2),
+        ],
+        citations=[
+            cited("a", "v3.md", "We keep logs.", 1),
+            cited("b", "v2.md", "We keep nothing.", 2),
+        ],
+    )
+    both = AnswerResult(
+        question="q",
+        passages=[
+            view("a", "v1.md", "We keep logs.", 1),
+            view("b", "v2.md", "We keep nothing.", 2),
+        ],
+        citations=[
+            cited("a", "v1.md", "We keep logs.", 1),
+            cited("b", "v2.md", "We keep nothing.", 2),
+        ],
+    )
+    assert not judge(question, one).cites_support
+    assert judge(question, both).cites_support
+    metrics = compute_metrics([judge(question, both)])
+    assert metrics["by_kind"]["what-changed"]["citation_recall"] == 1.0
+    assert metrics["by_kind"]["what-changed"]["hit@1"] == 0.0  # both quotes need rank 2
+    assert metrics["by_kind"]["what-changed"]["hit@5"] == 1.0

@@ -195,7 +195,7 @@ def stats(
         "embedding_model": store.manifest.config.embedding_model,
         "chunk_size": store.manifest.config.chunk_size,
         "chunk_overlap": store.manifest.config.chunk_overlap,
-        # None for an index on a server: its disk is the server's.
+        # An index on a server: its disk is the server's (JSON null).
         "size_on_disk_mb": None if size is None else round(size / 1e6, 2),
     }
     if as_json:
@@ -204,6 +204,8 @@ def stats(
     for key, value in figures.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} ({v})" for k, v in value.items())
+        if key == "size_on_disk_mb" and value is None:
+            value = "on the Chroma server (not measured here)"
         click.echo(f"{key:<16} {value}")
 
 

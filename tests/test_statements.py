@@ -24,6 +24,11 @@ from qa.answer.statements import balanced_span, quotes_balance, same_statement, 
         ("Other instances where Signal may need to share your data", "heading"),
         ("Contacts.", "fragment"),
         ("and then shared with partners.", "fragment"),
+        (
+            "impermissible or unauthorized manner; (g) sell, resell, rent or charge for our "
+            "Services or data obtained from us in an unauthorized manner.",
+            "fragment",
+        ),
         ('Kami tidak membagikan daftar kontak Anda," kata WhatsApp.', "unbalanced quotes"),
         ("We never sell your personal data.", None),
         ("Sleep recordings — while open: 30 days; after you close your account: 90 days.", None),

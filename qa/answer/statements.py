@@ -26,8 +26,6 @@ _NAVIGATION = re.compile(
 NAVIGATION_MAX_WORDS = 25
 # Fewer words than this is a label or a fragment, never a statement.
 MIN_STATEMENT_WORDS = 4
-# A sentence starting in lower case is a fragment when it is this short.
-FRAGMENT_MAX_WORDS = 8
 # Title case: at least this share of the longer words capitalised, in a short sentence.
 TITLE_CASE_SHARE = 0.8
 TITLE_MAX_WORDS = 12
@@ -44,7 +42,7 @@ def statement_problem(text: str) -> str | None:
     Returns:
         ``"label"`` (ends with a colon, nothing after it), ``"navigation"``, ``"heading"``
         (no closing punctuation, or a short title-cased line), ``"fragment"`` (too few
-        words, or a short piece starting in lower case) or ``"unbalanced quotes"``.
+        words, or a piece starting in lower case) or ``"unbalanced quotes"``.
 
     Example:
         >>> statement_problem("WhatsApp blog post, 15 January 2021:")
@@ -67,7 +65,8 @@ def statement_problem(text: str) -> str | None:
         return "navigation"
     if len(words) < MIN_STATEMENT_WORDS:
         return "fragment"
-    if body[:1].islower() and len(words) <= FRAGMENT_MAX_WORDS:
+    if body[:1].islower():
+        # A sentence starts with a capital (or a digit, a quote): this is a piece of one.
         return "fragment"
     if not body.endswith(_ENDINGS) and len(_ROW_PAIR.findall(body)) < 2:
         return "heading"

@@ -26,7 +26,14 @@ from langchain_core.documents import Document
 from qa.errors import CorpusError, IndexBusyError, LoadError
 from qa.index.chunking import chunk_document, document_sentences
 from qa.index.embeddings import canonical_model_name, get_embeddings
-from qa.index.location import LOCK_NAME, LocalIndex, ServerIndex, folder_lock, index_location
+from qa.index.location import (
+    LEASE_SECONDS,
+    LOCK_NAME,
+    LocalIndex,
+    ServerIndex,
+    folder_lock,
+    index_location,
+)
 from qa.index.manifest import DocumentEntry, IndexConfig
 from qa.index.store import PassageStore
 from qa.load import Skipped, load_file, scan_corpus
@@ -85,7 +92,8 @@ class IngestReport:
         line = (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-            f"{len(self.skipped)} skipped, {len(self.copies)} copies; "
+            f"{len(self.skipped)} skipped, {len(self.copies)} "
+            f"{'copy' if len(self.copies) == 1 else 'copies'}; "
             f"{self.passages_embedded} passages embedded "
             f"in {self.seconds:.1f} s"
         )
@@ -184,6 +192,12 @@ def ingest(
                 f"another 'fineprint ingest'{holder} is writing to {location.where}; "
                 "run again when it is done, or add --wait to wait for it"
             )
+            if isinstance(location, ServerIndex):
+                # A killed writer cannot release its lease; it lapses on its own.
+                msg += (
+                    f" (if that ingest was stopped, its lease lapses within "
+                    f"{LEASE_SECONDS:.0f} s)"
+                )
             raise IndexBusyError(msg)
         if on_wait:
             on_wait(f"another ingest{holder} is writing to {location.where}; waiting for it …")

@@ -56,7 +56,9 @@ def main() -> None:
             if not question.answerable:
                 continue
             retrieval = retriever.retrieve(question.question)
-            scored = selector.score(retrieval.passages, retrieval.sentences, question.question)
+            scored = selector.score(
+                retrieval.passages, retrieval.sentences, question.question, retrieval.term_weights
+            )
             if not scored:
                 continue
             quotes = [normalise(e.quote) for e in question.evidence]

@@ -76,14 +76,15 @@ DEFAULT_MAX_EVIDENCE_SENTENCES = 4
 # regression) on the fitting half and the three fitting corpora; the threshold for quoting more
 # than the best sentence is the one with the best mean citation F1 over those sets.
 DEFAULT_EVIDENCE_WEIGHTS: dict[str, float] = {
-    "cosine_gap": -6.058,
-    "overlap": 3.6311,
-    "rank": -0.6346,
-    "passage_gap": -3.1842,
-    "log_chars": 0.0591,
+    "cosine_gap": -5.2272,
+    "overlap": 2.301,
+    "rare_overlap": 1.9559,
+    "rank": -0.7124,
+    "passage_gap": -3.1886,
+    "log_chars": 0.0526,
 }
-DEFAULT_EVIDENCE_BIAS = 0.7598
-DEFAULT_EVIDENCE_THRESHOLD = 1.0
+DEFAULT_EVIDENCE_BIAS = 0.845
+DEFAULT_EVIDENCE_THRESHOLD = 0.5
 DEFAULT_EVIDENCE_PER_PASSAGE = 1
 DEFAULT_EVIDENCE_WORD_BONUS = 0.04
 DEFAULT_EVIDENCE_RANK_PENALTY = 0.02
@@ -119,17 +120,17 @@ class AbstentionRule(BaseModel):
 DEFAULT_ABSTENTION_RULES: dict[str, AbstentionRule] = {
     E5_MODEL: AbstentionRule(
         weights={
-            "top_dense": 1.95,
-            "top_sentence": 2.3979,
-            "evidence": 2.5621,
-            "coverage": -0.1552,
-            "evidence_coverage": 2.681,
-            "rare_coverage": 1.8432,
-            "cross_lingual": 0.9717,
-            "unknown_names": -1.2036,
-            "indonesian": 0.0685,
+            "top_dense": 1.6378,
+            "top_sentence": 2.8083,
+            "evidence": 2.8479,
+            "coverage": 1.4308,
+            "evidence_coverage": 0.3927,
+            "rare_coverage": 1.7544,
+            "cross_lingual": 0.7997,
+            "unknown_names": -0.9996,
+            "indonesian": 0.1692,
         },
-        bias=-7.2358,
+        bias=-7.6037,
     ),
     MINILM_MODEL: AbstentionRule(
         weights={"top_dense": 1.0, "unknown_names": -0.5, "indonesian": 0.48}, bias=-0.58

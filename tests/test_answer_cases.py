@@ -70,7 +70,6 @@ def test_the_controls_are_answered(chains: dict[str, AnswerChain], question: str
         "Do you transfer my data to countries outside Europe?",
         "Do you collect data about children under 13?",
         "Can I opt out of marketing emails?",
-        "How long do you keep my fingerprint scans used for club entry?",
     ],
 )
 def test_on_topic_questions_the_policy_does_not_answer_are_refused(
@@ -91,6 +90,7 @@ def test_on_topic_questions_the_policy_does_not_answer_are_refused(
 @pytest.mark.parametrize(
     "question",
     [
+        "How long do you keep my fingerprint scans used for club entry?",
         "How long do you keep my email address after my membership ends?",
         "Who receives my date of birth?",
     ],

@@ -192,7 +192,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = self.evidence.score(retrieval.passages, retrieval.sentences, searched)
+        scored = self.evidence.score(
+            retrieval.passages, retrieval.sentences, searched, retrieval.term_weights
+        )
         evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
@@ -249,7 +251,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             if asks_what_changed(question):
                 query = np.asarray(retrieval.query_vector, dtype=np.float32)
                 return answer_changes(result, catalog, self.store, series, filters, query)
-            scored = self.evidence.score(retrieval.passages, retrieval.sentences, question)
+            scored = self.evidence.score(
+                retrieval.passages, retrieval.sentences, question, retrieval.term_weights
+            )
             evidence = self.evidence.select(scored)
             if not evidence:
                 return None

@@ -32,12 +32,13 @@ from qa.settings import (
 )
 
 # What the evidence rule weighs, per candidate sentence, relative to the question's best.
-EVIDENCE_FEATURES = ("cosine_gap", "overlap", "rank", "passage_gap", "log_chars")
+EVIDENCE_FEATURES = ("cosine_gap", "overlap", "rare_overlap", "rank", "passage_gap", "log_chars")
 
 
 def relative_features(scored: list[Evidence]) -> list[list[float]]:
     """Each candidate's ``EVIDENCE_FEATURES``: cosine and passage score below the best ones,
-    question words repeated (0..1), passage rank (1 = best) and the log of its length.
+    question words repeated (0..1) plainly and weighted by idf, passage rank (1 = best) and
+    the log of its length.
     """
     if not scored:
         return []
@@ -47,6 +48,7 @@ def relative_features(scored: list[Evidence]) -> list[list[float]]:
         [
             best_cosine - e.features.get("cosine", 0.0),
             e.features.get("overlap", 0.0),
+            e.features.get("rare_overlap", 0.0),
             e.features.get("rank", 1.0),
             best_passage - e.features.get("passage", 0.0),
             math.log(max(1.0, e.features.get("chars", 1.0))),
@@ -124,7 +126,11 @@ class EvidenceSelector:
         )
 
     def score(
-        self, passages: list[Document], sentences: list[ScoredSentence], question: str
+        self,
+        passages: list[Document],
+        sentences: list[ScoredSentence],
+        question: str,
+        term_weights: dict[str, float] | None = None,
     ) -> list[Evidence]:
         """Score the sentences inside ``passages`` for the question, best first.
 
@@ -132,6 +138,8 @@ class EvidenceSelector:
             passages: The ranked passages; ``rank`` metadata (1 = best) sets the penalty.
             sentences: Scored sentences of the passages' documents, from retrieval.
             question: The question, for the word-overlap bonus.
+            term_weights: The question's tokens with their idf (``Retrieval.term_weights``),
+                for the idf-weighted overlap; without them every word weighs 1.
 
         Returns:
             One ``Evidence`` per distinct sentence inside a passage, at least
@@ -141,6 +149,8 @@ class EvidenceSelector:
         if not passages or not sentences:
             return []
         question_tokens = set(tokenize(question))
+        weights = term_weights or dict.fromkeys(question_tokens, 1.0)
+        weight_total = sum(weights.values())
         scored: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
         for passage in passages:
@@ -173,6 +183,11 @@ class EvidenceSelector:
                 features = {
                     "cosine": item.score,
                     "overlap": overlap,
+                    "rare_overlap": (
+                        sum(w for t, w in weights.items() if t in tokens) / weight_total
+                        if weight_total
+                        else 0.0
+                    ),
                     "rank": float(rank),
                     "passage": float(passage.metadata.get("fused_score") or 0.0),
                     "chars": float(len(text)),

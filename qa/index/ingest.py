@@ -195,8 +195,7 @@ def ingest(
             if isinstance(location, ServerIndex):
                 # A killed writer cannot release its lease; it lapses on its own.
                 msg += (
-                    f" (if that ingest was stopped, its lease lapses within "
-                    f"{LEASE_SECONDS:.0f} s)"
+                    f" (if that ingest was stopped, its lease lapses within {LEASE_SECONDS:.0f} s)"
                 )
             raise IndexBusyError(msg)
         if on_wait:

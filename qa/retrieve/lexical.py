@@ -197,20 +197,21 @@ class LexicalIndex:
         self._bm25 = BM25Okapi(corpus) if passages else None
 
     def term_weights(self, query: str, language: str = "en") -> dict[str, float]:
-        """Each query token's BM25 idf; a token no passage holds gets the highest idf (0..).
+        """Each query token's weight: 1 plus its BM25 idf (floored at 0), so a word every
+        passage holds still counts once; a token no passage holds gets the highest idf (1..).
 
         Example:
             >>> index = LexicalIndex([Document(page_content="We share contacts", id="a#0"),
             ...                       Document(page_content="We keep logs", id="b#0"),
             ...                       Document(page_content="Cookies", id="c#0")])
             >>> weights = index.term_weights("share cookies or fingerprints")
-            >>> weights["fingerprint"] == max(weights.values()) > 0
+            >>> weights["fingerprint"] == max(weights.values()) >= weights["share"] >= 1
             True
         """
         tokens = tokenize(query, language)
         idf = self._bm25.idf if self._bm25 is not None else {}
         unseen = max(idf.values(), default=1.0)
-        return {token: max(0.0, idf.get(token, unseen)) for token in tokens}
+        return {token: 1.0 + max(0.0, idf.get(token, unseen)) for token in tokens}
 
     def search(
         self, query: str, k: int, allowed: set[str] | None = None, language: str = "en"

@@ -62,9 +62,7 @@ def test_ingest_indexes_the_corpus_and_prints_a_summary(
         r"2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 copies; 2 passages embedded in "
     )
     reuse = r" \(0 passages reused; 2 sentences embedded, 0 reused\)"
-    assert re.fullmatch(
-        summary + rf"\d+\.\d s{reuse} -> {re.escape(str(index_dir))}", lines[-1]
-    )
+    assert re.fullmatch(summary + rf"\d+\.\d s{reuse} -> {re.escape(str(index_dir))}", lines[-1])
     store = PassageStore.open(index_dir)
     assert store.count() == 2
     assert store.manifest.config.chunk_size == 300

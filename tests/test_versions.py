@@ -345,3 +345,63 @@ def test_requires_all_counts_a_question_cited_only_when_every_quote_is() -> None
     assert metrics["by_kind"]["what-changed"]["citation_recall"] == 1.0
     assert metrics["by_kind"]["what-changed"]["hit@1"] == 0.0  # both quotes need rank 2
     assert metrics["by_kind"]["what-changed"]["hit@5"] == 1.0
+
+
+def test_a_reworded_sentence_in_another_block_is_one_modification() -> None:
+    from langchain_core.documents import Document
+
+    from qa.versions.changes import MODIFIED, align
+
+    def sentences(*texts: str) -> list[Document]:
+        return [Document(page_content=t, metadata={"start": i}) for i, t in enumerate(texts)]
+
+    old = sentences(
+        "We also explain the steps we take to protect your privacy, like building WhatsApp so "
+        "delivered messages are not stored.",
+        "We keep logs for thirty days.",
+        "Contact us by post.",
+    )
+    new = sentences(
+        "We keep logs for thirty days.",
+        "Contact us by post.",
+        "It also explains the steps we take to protect your privacy, like building our Services "
+        "so delivered messages are not stored by us.",
+    )
+    changes, unchanged = align(old, new)
+    assert unchanged == 2
+    assert [c.kind for c in changes] == [MODIFIED]
+
+
+def test_a_what_changed_answer_quotes_statements_not_headings_or_links(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    import numpy as np
+
+    from qa.answer.changes import answer_changes
+    from qa.answer.result import AnswerResult
+
+    added = [
+        *PARAGRAPHS,
+        "## Key Updates\n\nPlease also read our Terms of Service.\n\n"
+        "We now share your city with delivery partners to plan routes.",
+    ]
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", added),
+        }
+    )
+    ingest(settings)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        result = answer_changes(
+            AnswerResult(question="What changed?"),
+            catalog,
+            store,
+            SERIES,
+            SearchFilters(as_of="2021-01"),
+            np.zeros(len(FakeEmbeddings().embed_query("x")), dtype=np.float32),
+        )
+    quotes = [c.quote for c in result.citations]
+    assert quotes == ["We now share your city with delivery partners to plan routes."]
+    assert "Please also read" not in result.answer

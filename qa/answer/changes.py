@@ -16,6 +16,7 @@ from langchain_core.documents import Document
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import cite, describe_source
 from qa.answer.result import AnswerResult, Citation
+from qa.answer.statements import statement_problem
 from qa.errors import VersionError
 from qa.retrieve.catalog import Catalog
 from qa.retrieve.filters import SearchFilters
@@ -181,8 +182,10 @@ def compose_changes(
     comparison: Comparison,
     language: str,
     limit: int = MAX_CHANGES,
+    quoted: list[Change] | None = None,
 ) -> tuple[str, list[Citation]]:
-    """The answer text and citations for ``comparison``'s first ``limit`` changes."""
+    """The answer text and citations: the comparison's counts, then the first ``limit`` of
+    ``quoted`` (default: every change), each quoted from its own version."""
     labels = _LABELS.get(language, _LABELS["en"])
     text = labels["lead"].format(
         old=comparison.old.valid_from,
@@ -190,9 +193,10 @@ def compose_changes(
         series=comparison.series,
         summary=comparison.summary(),
     )
-    if not comparison.changes:
+    changes = comparison.changes if quoted is None else quoted
+    if not changes:
         return f"{text}\n{labels['none']}\n", []
-    citations, lines = cite_changes(catalog, comparison.changes[:limit], language)
+    citations, lines = cite_changes(catalog, changes[:limit], language)
     body = "\n".join([text, "", labels["top"], *lines])
     return body + "\n" + _sources(citations, language), citations
 
@@ -226,9 +230,16 @@ def answer_changes(
     """
     old, new = pick_versions(catalog.timelines[series], filters)
     comparison = compare(catalog, store, series, old, new, about=query)
-    relevant = [c for c in comparison.changes if c.relevance >= MIN_RELEVANCE]
-    comparison.changes = relevant or comparison.changes
-    result.answer, result.citations = compose_changes(catalog, comparison, result.language)
+    # Headings, labels and navigation changed too, but they state nothing worth quoting.
+    quotable = [
+        c
+        for c in comparison.changes
+        if all(statement_problem(s.page_content) is None for s in (c.old, c.new) if s)
+    ]
+    relevant = [c for c in quotable if c.relevance >= MIN_RELEVANCE]
+    result.answer, result.citations = compose_changes(
+        catalog, comparison, result.language, quoted=relevant or quotable
+    )
     result.lead = result.answer.split("\n", 1)[0]
     return result
 

@@ -104,7 +104,31 @@ def align(old: list[Document], new: list[Document]) -> tuple[list[Change], int]:
             unchanged += i2 - i1
             continue
         changes.extend(_pair(old[i1:i2], old_keys[i1:i2], new[j1:j2], new_keys[j1:j2]))
-    return _without_moves(changes), unchanged
+    return _across_blocks(_without_moves(changes)), unchanged
+
+
+def _across_blocks(changes: list[Change]) -> list[Change]:
+    """Pair a removal and an addition left in different changed blocks when they are similar.
+
+    A reworded sentence that also moved ("We also explain …" becoming "It also explains …" a
+    paragraph later) is one modification, not a removal and an addition.
+    """
+    removed = [c for c in changes if c.kind == REMOVED and c.old is not None]
+    added = [c for c in changes if c.kind == ADDED and c.new is not None]
+    if not removed or not added:
+        return changes
+    pairs = _pair(
+        [c.old for c in removed],  # type: ignore[misc]
+        [format_key(c.old.page_content) for c in removed],  # type: ignore[union-attr]
+        [c.new for c in added],  # type: ignore[misc]
+        [format_key(c.new.page_content) for c in added],  # type: ignore[union-attr]
+    )
+    modified = [c for c in pairs if c.kind == MODIFIED]
+    if not modified:
+        return changes
+    paired = {id(c.old) for c in modified} | {id(c.new) for c in modified}
+    kept = [c for c in changes if not (c.kind in (ADDED, REMOVED) and id(c.old or c.new) in paired)]
+    return kept + modified
 
 
 def _pair(

@@ -24,12 +24,24 @@
     box.scrollTop += offset - covered - 8;
   };
 
+  // The panel ends at the window's bottom wherever it starts (below the header until the page
+  // scrolls and it sticks), so nothing it scrolls to is left below the window.
+  const fitPanel = () => {
+    const panel = document.getElementById("fp-sources");
+    if (!panel || !panelShown()) return;
+    const top = Math.max(panel.getBoundingClientRect().top, 0);
+    panel.style.setProperty("max-height", `${Math.max(240, window.innerHeight - top - 8)}px`, "important");
+  };
+  window.addEventListener("resize", fitPanel);
+  window.addEventListener("scroll", fitPanel, { passive: true });
+
   // Bring a cited passage into view inside `box` (the panel), or the window when `box` is
   // null (a phone): its document card's title and metadata and its highlighted quote together
   // when they fit, else the passage's head and quote, else the quote's start. Nothing moves
   // when all of that is in view already.
   const reveal = (box, target) => {
     if (!target) return;
+    if (box) fitPanel();
     const card = target.closest(".fp-doc") || target;
     const marks = target.querySelectorAll("mark.fp-quote");
     const first = marks.length ? marks[0] : target;
@@ -224,6 +236,7 @@
     const chat = document.getElementById("fp-chat");
     if (!chat) return false;
     new MutationObserver(() => {
+      fitPanel();
       const conversation = $(".fp-conversation", chat);
       const turns = conversation ? Number(conversation.dataset.turns || 0) : 0;
       if (turns > shownTurns) following = turns;
@@ -236,6 +249,7 @@
     }).observe(chat, { childList: true, subtree: true, characterData: true });
     return true;
   };
+  fitPanel();
   if (!watchChat()) {
     const wait = setInterval(() => { if (watchChat()) clearInterval(wait); }, 200);
   }

@@ -299,6 +299,21 @@ def test_a_followed_marker_shows_its_card_and_quote_beside_its_preview(
     page.close()
 
 
+def test_an_unanswered_turn_has_no_sources_heading(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    page.get_by_text("Filters (apply to the next question)").click()
+    page.locator("#fp-date-from textarea, #fp-date-from input").first.fill("01/02/2021")
+    page.locator("#fp-question textarea").fill(CONTACTS_QUESTION)
+    page.locator("#fp-ask").click()
+    turn = wait_answer(page, 1)
+    assert "Please fix the filters" in turn.inner_text()
+    section = page.locator("#fp-sources section[data-turn='1']")
+    assert section.locator("h3").count() == 0
+    assert section.inner_text().strip() == "No sources: question 1 got no answer."
+    assert turn.locator(".fp-inline-sources").count() == 0
+    page.close()
+
+
 def test_an_empty_question_adds_no_turn(browser: Any, app_url: str) -> None:
     page, _watch = _open(browser, app_url)
     page.locator("#fp-question textarea").fill("   ")
@@ -338,6 +353,16 @@ def test_examples_come_from_the_index_and_ask_when_clicked(browser: Any, app_url
     answer = wait_answer(page, 1)
     assert answer.locator(".fp-q p").inner_text().strip() == texts[0].strip()
     assert not page.locator("#fp-welcome .fp-welcome").is_visible()
+    # Every example was checked by asking it: it is answered, first from the document it names.
+    for number, text in enumerate(texts, start=1):
+        if number > 1:
+            ask(page, text, number)
+        turn = page.locator(f"#fp-turn-{number}")
+        assert turn.locator(".fp-abstain").count() == 0, text
+        first = page.locator(f"#fp-sources section[data-turn='{number}'] article.fp-doc").first
+        title = first.locator(".fp-title").inner_text().strip()
+        assert title in text, (text, title)
+        assert "…" not in text
     page.close()
 
 

@@ -838,8 +838,10 @@ def example_candidates(
     ``TITLE_CHARS`` is not asked about) and asks about a section heading that names a topic:
     every document's best heading first (an Indonesian document first, asked in Indonesian),
     then every document's next one. Questions about a whole document, by its title, come
-    last, but for an Indonesian document without such headings. Of documents sharing a title (versions), only the one with most passages is asked
-    about. Nothing here knows whether a question is answered: ``qa.ui.app`` asks them.
+    last, but for an Indonesian document without such headings (asked first, so both
+    languages can be shown). Of documents sharing a title (versions), only the one with most
+    passages is asked about. Nothing here knows whether a question is answered:
+    ``qa.ui.app`` asks them.
 
     Example:
         >>> docs = [IndexedDocument("a.md", title="Acme Privacy Policy", publisher="Acme",

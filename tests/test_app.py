@@ -7,6 +7,7 @@ chain behind a real server is tested in ``test_web_api.py`` and ``test_browser.p
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -15,15 +16,15 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from fake_answers import SCRIPT, fake_result
+from fake_answers import SCRIPT, fake_result, fake_source
 
 from qa.answer.result import AnswerResult
-from qa.errors import FilterError
+from qa.errors import FilterError, IndexUnreachableError
 from qa.retrieve.filters import SearchFilters
 from qa.settings import Settings
-from qa.ui.app import ChainHolder, form_filters, make_responder
+from qa.ui.app import ChainHolder, checked_examples, form_filters, make_index_view, make_responder
 from qa.ui.progress import IndexStatus
-from qa.ui.render import Turn
+from qa.ui.render import EXAMPLE_ASKS, IndexedDocument, Turn, example_candidates
 
 
 class _FakeChain:
@@ -152,3 +153,133 @@ def test_progress_estimates_time_left_from_bytes_done(tmp_path: Path) -> None:
     assert status.done == 1 and status.total == 2
     status.ready()
     assert status.answerable and status.finished and status.seconds_left() is None
+
+
+# -- example questions checked by asking ---------------------------------------------------------
+
+
+class _AnsweringChain:
+    """Answers each question from a table: (doc_id, section, quote) cited first, or abstains."""
+
+    def __init__(self, answers: dict[str, tuple[str, str, str] | None]) -> None:
+        self.answers = answers
+        self.settings = Settings()
+        self.asked: list[str] = []
+
+    def invoke(self, value: dict[str, Any]) -> AnswerResult:
+        question = value["question"]
+        self.asked.append(question)
+        answer = self.answers.get(question)
+        if answer is None:
+            return fake_result(abstained=True, citations=[])
+        doc_id, section, quote = answer
+        return fake_result(sentence=quote, source=fake_source(doc_id=doc_id, section=section))
+
+
+EXAMPLE_DOCS = [
+    IndexedDocument(
+        "eea.md",
+        title="Acme Privacy Policy (European Region)",
+        publisher="Acme Ireland",
+        sections=("Third-Party Information", "Information You Provide"),
+        passages=60,
+    ),
+    IndexedDocument(
+        "terms.md",
+        title="Acme Terms of Service",
+        publisher="Acme LLC",
+        sections=("About Our Services", "Acceptable Use Of Our Services", "Dispute Resolution"),
+        passages=40,
+    ),
+    IndexedDocument(
+        "telegram.md",
+        title="Telegram Privacy Policy",
+        publisher="Telegram",
+        sections=("3.3.5. Phone Number and Contacts",),
+        passages=30,
+    ),
+    IndexedDocument("gone.md", title="Gone Policy", sections=("Data Retention",), passages=5),
+]
+PREAMBLE = "Acme Ireland provides our Services to you under these Terms and this Policy."
+
+
+def test_examples_are_kept_only_when_answered_from_their_own_document() -> None:
+    candidates = example_candidates(EXAMPLE_DOCS)
+    by_topic = {e.topic: e.question for e in candidates}
+    chain = _AnsweringChain(
+        {
+            # The preamble of the right document: not about third-party information.
+            by_topic["third-party information"]: ("eea.md", "Acme Privacy Policy", PREAMBLE),
+            # Answered from the heading's own section.
+            by_topic["acceptable use of its services"]: (
+                "terms.md",
+                "Terms > Acceptable Use Of Our Services",
+                "You will not use our Services in ways that are illegal.",
+            ),
+            # From another document.
+            by_topic["data retention"]: ("eea.md", "Retention", "We keep data retention logs."),
+            # Elsewhere in its document, but saying what the heading says.
+            by_topic["phone number and contacts"]: (
+                "telegram.md",
+                "3. Data > 3.3. Your Messages",
+                "We use your phone number to find your contacts on Telegram.",
+            ),
+            by_topic["information you provide"]: ("eea.md", "Intro", PREAMBLE),
+        }
+    )
+    kept = checked_examples(chain, candidates)  # type: ignore[arg-type]
+    assert kept == [
+        by_topic["acceptable use of its services"],
+        by_topic["phone number and contacts"],
+    ]  # fewer examples rather than bad ones; one per document
+    assert by_topic["dispute resolution"] not in chain.asked  # its document has an example
+    assert len(chain.asked) <= EXAMPLE_ASKS
+
+
+def test_checking_examples_asks_at_most_eight_times() -> None:
+    docs = [
+        IndexedDocument(f"d{i}.md", title=f"Policy {i}", sections=(f"Topic Number {i}",))
+        for i in range(20)
+    ]
+    chain = _AnsweringChain({})  # abstains on everything
+    assert checked_examples(chain, example_candidates(docs)) == []  # type: ignore[arg-type]
+    assert len(chain.asked) == EXAMPLE_ASKS == 8
+
+
+class _UnreachableStore:
+    def refresh(self) -> None:
+        raise IndexUnreachableError(UNREACHABLE)
+
+
+class _UnreachableChain(_FakeChain):
+    def __init__(self) -> None:
+        super().__init__(fake_result())
+        self.store = _UnreachableStore()
+
+    def stream(self, value: dict[str, Any]) -> Iterator[AnswerResult]:
+        raise IndexUnreachableError(UNREACHABLE)
+
+
+UNREACHABLE = (
+    "cannot reach the Chroma server at http://127.0.0.1:9 ([Errno 111] Connection refused); "
+    "is it running ('chroma run --path DIR --port 9'), and is the address right?"
+)
+
+
+def test_an_unreachable_index_is_a_sentence_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    chain = _UnreachableChain()
+    holder = ChainHolder(chain.settings, chain, None)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING):
+        chat, panel, *_ = list(make_responder(holder)("Do they sell data?", []))[-1]
+        summary, *_rest, problem, _timer = make_index_view(holder)()
+    message = BeautifulSoup(chat, "html.parser").select_one(".fp-message").get_text()
+    assert message.startswith("Cannot reach the Chroma server at http://127.0.0.1:9")
+    assert message.endswith("is the address right?")
+    assert "Errno" not in message
+    assert BeautifulSoup(summary, "html.parser").get_text() == "The index cannot be reached."
+    assert "Cannot reach the Chroma server" in BeautifulSoup(problem, "html.parser").get_text()
+    assert "Sources of answer" not in panel
+    assert caplog.records, "the problem is logged"
+    assert all(r.exc_info is None and not r.exc_text for r in caplog.records)

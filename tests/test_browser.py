@@ -36,6 +36,8 @@ PHONE = {"width": 390, "height": 844}
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
 SIGNAL_QUESTION = "What does Signal store about me?"
 COOKIE_QUESTION = "How long does the Beacon cookie last?"
+# Cites two passages: its sources are longer than a short window's panel.
+TWO_SOURCES_QUESTION = "What does WhatsApp do with my phone numbers and messages?"
 INDONESIAN_QUESTION = "Apakah daftar kontak saya dibagikan ke Facebook?"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -223,6 +225,95 @@ def test_each_answer_keeps_its_own_sources(browser: Any, app_url: str) -> None:
     page.close()
 
 
+def _rect(page: Any, selector: str) -> dict[str, float]:
+    return dict(
+        page.evaluate(
+            """(selector) => {
+                const r = document.querySelector(selector).getBoundingClientRect();
+                return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+            }""",
+            selector,
+        )
+    )
+
+
+def _visible_in_panel(page: Any, selector: str) -> bool:
+    """Whether ``selector`` is wholly inside the sources panel, below its sticky heading."""
+    return bool(
+        page.evaluate(
+            """(selector) => {
+                const a = document.querySelector(selector).getBoundingClientRect();
+                const panel = document.querySelector('#fp-sources').getBoundingClientRect();
+                const section = document.querySelector(selector).closest('.fp-turn-sources');
+                const head = section.querySelector('.fp-turn-head').getBoundingClientRect();
+                return a.top >= head.bottom - 1 && a.bottom <= panel.bottom + 1
+                    && a.bottom <= window.innerHeight;
+            }""",
+            selector,
+        )
+    )
+
+
+def test_a_followed_marker_shows_its_card_and_quote_beside_its_preview(
+    browser: Any, app_url: str
+) -> None:
+    # A short window, so the panel scrolls: the card's title and metadata must stay in view
+    # with the highlighted quote, and the marker's preview must not cover the quote.
+    page, _watch = _open(browser, app_url, {"width": 1366, "height": 560})
+    ask(page, CONTACTS_QUESTION, 1)
+    ask(page, TWO_SOURCES_QUESTION, 2)
+    markers = page.locator("#fp-turn-2 a.fp-cite")
+    assert markers.count() >= 2
+    assert page.evaluate(
+        "() => { const s = document.querySelector('#fp-sources');"
+        " return s.scrollHeight > s.clientHeight; }"
+    )
+    last = markers.count()
+    for turn, marker in ((2, last), (1, 1)):
+        page.evaluate("document.querySelector('#fp-sources').scrollTop = 0")
+        link = page.locator(f'#fp-turn-{turn} a.fp-cite[data-marker="{marker}"]').first
+        link.scroll_into_view_if_needed()
+        page.mouse.move(5, 5)
+        link.click()
+        page.wait_for_timeout(300)
+        source = f"#fp-t{turn}-source-{marker}"
+        card = f"#fp-sources article.fp-doc:has({source})"
+        assert _visible_in_panel(page, f"{card} .fp-title"), (turn, marker)
+        assert _visible_in_panel(page, f"{card} dl.fp-meta"), (turn, marker)
+        assert _visible_in_panel(page, f"{source} mark.fp-quote"), (turn, marker)
+        for show in ("click", "hover"):
+            if show == "hover":
+                page.mouse.move(5, 5)
+                page.wait_for_timeout(300)
+                link.hover()
+            page.locator("#fp-preview").wait_for(state="visible", timeout=2_000)
+            tip = _rect(page, "#fp-preview")
+            quote = _rect(page, f"{source} mark.fp-quote")
+            covers = (
+                tip["left"] < quote["right"]
+                and quote["left"] < tip["right"]
+                and tip["top"] < quote["bottom"]
+                and quote["top"] < tip["bottom"]
+            )
+            assert not covers, (show, tip, quote)
+    page.close()
+
+
+def test_an_unanswered_turn_has_no_sources_heading(browser: Any, app_url: str) -> None:
+    page, _watch = _open(browser, app_url)
+    page.get_by_text("Filters (apply to the next question)").click()
+    page.locator("#fp-date-from textarea, #fp-date-from input").first.fill("01/02/2021")
+    page.locator("#fp-question textarea").fill(CONTACTS_QUESTION)
+    page.locator("#fp-ask").click()
+    turn = wait_answer(page, 1)
+    assert "Please fix the filters" in turn.inner_text()
+    section = page.locator("#fp-sources section[data-turn='1']")
+    assert section.locator("h3").count() == 0
+    assert section.inner_text().strip() == "No sources: question 1 got no answer."
+    assert turn.locator(".fp-inline-sources").count() == 0
+    page.close()
+
+
 def test_an_empty_question_adds_no_turn(browser: Any, app_url: str) -> None:
     page, _watch = _open(browser, app_url)
     page.locator("#fp-question textarea").fill("   ")
@@ -262,6 +353,16 @@ def test_examples_come_from_the_index_and_ask_when_clicked(browser: Any, app_url
     answer = wait_answer(page, 1)
     assert answer.locator(".fp-q p").inner_text().strip() == texts[0].strip()
     assert not page.locator("#fp-welcome .fp-welcome").is_visible()
+    # Every example was checked by asking it: it is answered, first from the document it names.
+    for number, text in enumerate(texts, start=1):
+        if number > 1:
+            ask(page, text, number)
+        turn = page.locator(f"#fp-turn-{number}")
+        assert turn.locator(".fp-abstain").count() == 0, text
+        first = page.locator(f"#fp-sources section[data-turn='{number}'] article.fp-doc").first
+        title = first.locator(".fp-title").inner_text().strip()
+        assert title in text, (text, title)
+        assert "…" not in text
     page.close()
 
 
@@ -322,12 +423,38 @@ def test_keyboard_reaches_markers_and_their_sources(browser: Any, app_url: str) 
 # -- the phone layout ----------------------------------------------------------------------------
 
 
+def _in_window(page: Any, selector: str, below: str = "") -> bool:
+    """Whether ``selector`` is wholly in the window (and above element ``below``, if given)."""
+    return bool(
+        page.evaluate(
+            """([selector, below]) => {
+                const a = document.querySelector(selector).getBoundingClientRect();
+                const floor = below
+                    ? document.querySelector(below).getBoundingClientRect().top
+                    : window.innerHeight;
+                return a.top >= 0 && a.bottom <= Math.min(floor, window.innerHeight)
+                    && a.left >= 0 && a.right <= window.innerWidth;
+            }""",
+            [selector, below],
+        )
+    )
+
+
 def test_phone_layout(browser: Any, app_url: str) -> None:
     page, _watch = _open(browser, app_url, PHONE)
     # The question box is on the first screen, above no empty chat.
     box = page.locator("#fp-question textarea").bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The documents table stacks its rows: every date and language is on the screen.
+    wrap = page.locator("#fp-welcome .fp-table-wrap")
+    assert wrap.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    for cell in page.locator("#fp-welcome tbody td").all():
+        if cell.inner_text().strip():
+            cell_box = cell.bounding_box()
+            assert cell_box is not None and cell_box["x"] + cell_box["width"] <= PHONE["width"]
+    date = page.locator("#fp-welcome tbody td", has_text="2021-01-12").first
+    assert date.get_attribute("data-label") == "Date"  # shown before the value on a phone
     ask(page, CONTACTS_QUESTION, 1)
     ask(page, SIGNAL_QUESTION, 2)
     # The panel beside the chat is gone; each answer's sources follow it.
@@ -338,11 +465,24 @@ def test_phone_layout(browser: Any, app_url: str) -> None:
     # The question box stays reachable below a conversation.
     box = page.locator("#fp-question textarea").bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
-    # A tapped marker leads to its own answer's copy, scrolling only that list.
-    before = _click_without_playwright_scrolling(page, "#fp-turn-1 a.fp-cite")
-    assert _scroll_y(page) == before
+    # The inline sources are part of the page, not a box of their own that clips its text.
+    clipped = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.fp-inline-sources')).filter(
+            (box) => box.scrollHeight > box.clientHeight + 1
+                || box.scrollWidth > box.clientWidth + 1
+        ).length"""
+    )
+    assert clipped == 0
+    # A tapped marker moves the page straight to its own answer's copy of the passage: the
+    # document card's title and the highlighted quote in view, above the question box.
+    page.locator("#fp-turn-1 a.fp-cite").first.scroll_into_view_if_needed()
+    page.locator("#fp-turn-1 a.fp-cite").first.click()
     page.wait_for_selector("#fp-m1-source-1.fp-flash", timeout=2_000, state="attached")
-    assert page.locator("#fp-preview").is_visible()  # the tap previews the quote
+    page.wait_for_timeout(300)
+    card = "article.fp-doc:has(#fp-m1-source-1)"
+    assert _in_window(page, f"{card} .fp-title", below="#fp-ask-row")
+    assert _in_window(page, "#fp-m1-source-1 mark.fp-quote", below="#fp-ask-row")
+    assert not page.locator("#fp-preview").is_visible()  # the passage itself shows the quote
     assert _axe(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone.png"))

@@ -11,14 +11,16 @@ import pytest
 from bs4 import BeautifulSoup
 from fake_answers import IMG, JS_LINK, SCRIPT, fake_result, fake_source
 
-from qa.answer.result import AnswerResult, Citation
+from qa.answer.result import AnswerResult, Citation, Quote
 from qa.ui.render import (
+    TITLE_CHARS,
     IndexedDocument,
     Turn,
     anchor_id,
-    example_questions,
+    example_candidates,
     format_seconds,
     highlight_passage,
+    human_message,
     quote_span,
     render_conversation,
     render_progress,
@@ -333,13 +335,39 @@ DOCS = [
 ]
 
 
-def test_examples_are_drawn_from_the_indexed_documents() -> None:
-    examples = example_questions(DOCS)
-    assert examples == [
+LONG_TITLE = (
+    "Guna Meningkatkan Transaksi di Platform Bisnis, WhatsApp Tunda Pembaruan Pada Fitur Bisnis"
+)
+
+
+def test_examples_ask_about_headings_by_whole_titles() -> None:
+    docs = [
+        *DOCS,
+        IndexedDocument("long.md", title=LONG_TITLE, publisher="Kabar Tegal", language="id"),
+        IndexedDocument(
+            "terms.md",
+            title="Acme Terms of Service",
+            publisher="Acme LLC",
+            sections=("About Our Services", "How We Use Information", "Acceptable Use Of Our "
+                      "Services", "What do we collect?", "Other", "Third-Party Information"),
+            passages=20,
+        ),
+    ]  # fmt: skip
+    examples = example_candidates(docs)
+    questions = [e.question for e in examples]
+    assert questions[:4] == [
         "Apa kata Kabar Tegal tentang “Kabar Acme menunda pembaruan”?",
+        "What does the Acme Terms of Service say about acceptable use of its services?",
         "What does the Acme Privacy Policy say about cookies and beacons?",
-    ]  # one per publisher, an Indonesian document asked about in Indonesian
-    assert example_questions([]) == []
+        "What does the Acme Terms of Service say about third-party information?",
+    ]  # headings first (an Indonesian document first); then whole documents by their titles
+    assert all("…" not in q for q in questions)  # never a shortened title
+    assert not any(LONG_TITLE[:20] in q for q in questions)  # too long to name whole: skipped
+    for generic in ("our services?", "use information", "collect", "other?", "contact"):
+        assert not any(q.lower().endswith(generic) or generic in q.lower() for q in questions)
+    assert examples[1].doc_id == "terms.md" and examples[1].section.startswith("Acceptable")
+    assert all(len(e.question) < TITLE_CHARS + 60 for e in examples)
+    assert example_candidates([]) == []
 
 
 def test_welcome_lists_documents_and_example_buttons_escaped() -> None:
@@ -349,6 +377,9 @@ def test_welcome_lists_documents_and_example_buttons_escaped() -> None:
     assert [b["data-question"] for b in buttons] == [f"Ask {SCRIPT}?"]
     rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in soup.select("tbody tr")]
     assert ["Acme Privacy Policy", "Acme Inc", "policy", "2021-01-04", "English (en)"] in rows
+    # A phone stacks the rows: each cell carries its column's name.
+    labels = [td["data-label"] for td in soup.select("tbody tr")[0].find_all("td")]
+    assert labels == ["Publisher", "Kind", "Date", "Language"]
     assert [f"Beacon {SCRIPT}", "Acme Inc", "", "", ""] in rows
     assert "Indexed documents (3)" in soup.get_text()
 
@@ -367,3 +398,62 @@ def test_progress_shows_documents_passages_and_time_left() -> None:
 def test_seconds_read_as_a_person_says_them() -> None:
     assert format_seconds(0.2) == "1 s"
     assert format_seconds(125) == "2 min"
+
+
+# -- turns without an answer, error messages, quotation marks -----------------------------------
+
+
+def test_a_turn_without_an_answer_has_no_sources_heading() -> None:
+    turns = [
+        Turn(question="Asked too early", message="The documents are still being indexed."),
+        Turn(question="Bad date", message="Please fix the filters: …", filters="from 2021"),
+        _turn(fake_result(sentence="Acme keeps data.")),
+    ]
+    panel = BeautifulSoup(render_sources(turns, active=1), "html.parser")
+    first = panel.select_one('section[data-turn="1"]')
+    assert first.find(["h3", "header"]) is None  # no "Sources of answer 1" over nothing
+    assert first.get_text(" ", strip=True) == "No sources: question 1 got no answer."
+    assert panel.select_one('section[data-turn="2"]').find("h3") is None
+    assert panel.select_one('section[data-turn="3"] h3').get_text() == "Sources of answer 3"
+    chat = BeautifulSoup(render_conversation(turns), "html.parser")
+    assert chat.select("#fp-turn-1 .fp-inline-sources, #fp-turn-2 .fp-inline-sources") == []
+    assert chat.select_one("#fp-turn-3 .fp-inline-sources") is not None
+    pending = BeautifulSoup(render_sources([Turn(question="q", pending=True)]), "html.parser")
+    assert pending.find("h3") is not None and "Composing" in pending.get_text()
+
+
+def test_error_messages_read_as_sentences() -> None:
+    raw = (
+        "cannot reach the Chroma server at http://127.0.0.1:9 ([Errno 111] Connection refused);"
+        " is it running ('chroma run --path DIR --port 9'), and is the address right?"
+    )
+    message = human_message(raw)
+    assert message.startswith("Cannot reach the Chroma server at http://127.0.0.1:9 (Connection")
+    assert message.endswith("is the address right?")
+    assert "Errno" not in message and "?." not in message
+    assert human_message("the date range ends on 2021-01-01.") == (
+        "The date range ends on 2021-01-01."
+    )
+    assert human_message("x <urlopen error [Errno -2] Name or service not known>") == (
+        "X Name or service not known."
+    )
+    assert human_message("a problem", capitalise=False) == "a problem."
+
+
+def test_quotes_are_set_off_alike_and_kept_verbatim() -> None:
+    plain = "Acme keeps data for ninety days."
+    own = '"We never sell your data," said Acme.'
+    result = fake_result(sentence=plain)
+    result.answer = (
+        f"Acme Tracker notice addresses this:\n\n“{plain}” [1]\n{own} [2]\n\nSources:\n[1] x\n"
+    )
+    result.citations.append(result.citations[0].model_copy(update={"marker": 2, "quote": own}))
+    result.quotes = [
+        Quote(text=plain, markers=[1], doc_id="acme.md"),
+        Quote(text=own, markers=[2], doc_id="acme.md"),
+    ]
+    soup = BeautifulSoup(render_conversation([_turn(result)]), "html.parser")
+    said = soup.select("#fp-turn-1 p.fp-said")
+    assert [p.select_one("q.fp-said-text").get_text() for p in said] == [plain, own]
+    assert [[a.get_text() for a in p.select("a.fp-cite")] for p in said] == [["[1]"], ["[2]"]]
+    assert "“" not in soup.select_one("#fp-turn-1 .fp-a").get_text()  # none added by the page

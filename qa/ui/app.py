@@ -9,6 +9,7 @@ shows its progress (``qa.ui.progress``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import Counter
@@ -18,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.errors import FilterError, FineprintError
+from qa.errors import FilterError, FineprintError, IndexUnreachableError
 from qa.index.chunking import SECTION_SEPARATOR
 from qa.load.language import question_language
 from qa.load.question import clean_question
@@ -26,15 +27,23 @@ from qa.retrieve.filters import SearchFilters
 from qa.settings import DOCUMENT_KINDS, Settings
 from qa.ui.progress import IndexStatus
 from qa.ui.render import (
+    EXAMPLE_ASKS,
+    EXAMPLES_SHOWN,
+    Example,
     IndexedDocument,
     Turn,
     describe_filters,
-    example_questions,
+    example_candidates,
+    human_message,
     language_label,
     render_conversation,
+    render_index_problem,
+    render_problem,
     render_progress,
     render_sources,
     render_welcome,
+    section_label,
+    topic_stems,
     ui,
     ui_language,
 )
@@ -43,6 +52,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from qa.answer.chain import AnswerChain
+    from qa.answer.result import AnswerResult
 
 _log = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ PAGE_DIR = Path(__file__).parent
 MAX_ECHO_CHARS = 600
 # The drop-downs' value for "no filter" (shown as "Any").
 NO_FILTER = ""
+ANY_CHOICE = ("Any", NO_FILTER)
 # Chat and JSON API share one limit: at most ``settings.concurrency`` answers at once in all.
 CONCURRENCY_ID = "fineprint-answer"
 # How often the page asks for indexing progress while the server indexes.
@@ -163,6 +174,82 @@ def indexed_documents(chain: AnswerChain) -> list[IndexedDocument]:
     return documents
 
 
+def answers_example(example: Example, result: AnswerResult) -> bool:
+    """Whether ``result`` answers ``example`` well enough to offer it on the empty page.
+
+    It must be an answer (no abstention), its first citation must come from the document the
+    example names, and, for a question about a heading, that first quote must come from the
+    heading's section, or carry all the heading's words but one when it has three or more
+    (``topic_stems``): a quote from the document's preamble does not answer a question about
+    "third-party information", though both say "information".
+    """
+    if result.abstained or result.invalid_input or not result.citations:
+        return False
+    first = min(result.citations, key=lambda c: c.marker)
+    if first.source.doc_id != example.doc_id:
+        return False
+    if example.section and section_label(first.source.section) == example.section:
+        return True
+    wanted = topic_stems(example.topic)
+    if not example.section or not wanted:
+        return True
+    return len(wanted) >= 3 and len(wanted - topic_stems(first.quote)) <= 1
+
+
+def checked_examples(
+    chain: AnswerChain,
+    candidates: list[Example],
+    limit: int = EXAMPLES_SHOWN,
+    asks: int = EXAMPLE_ASKS,
+) -> list[str]:
+    """The candidates the chain answers well (``answers_example``), one per group.
+
+    Asks the chain at most ``asks`` times, in the candidates' order, and stops at ``limit``
+    examples: fewer examples rather than bad ones. With a chat model configured, the check
+    asks for the extractive answer (the same retrieval and evidence) so it costs no model call.
+
+    Raises:
+        FineprintError: The index cannot be read (the page says so; nothing is kept).
+    """
+    checker = chain
+    if getattr(chain, "_chat", None) is not None:
+        checker = copy.copy(chain)
+        checker._chat = None
+    kept: list[str] = []
+    groups: set[str] = set()
+    asked = 0
+    for example in candidates:
+        if len(kept) >= limit or asked >= asks:
+            break
+        if example.group in groups:
+            continue
+        asked += 1
+        result = checker.invoke({"question": example.question})
+        if answers_example(example, result):
+            kept.append(example.question)
+            groups.add(example.group)
+    return kept
+
+
+class ExampleCache:
+    """The checked example questions of the index as it is, computed once per generation."""
+
+    def __init__(self) -> None:
+        """Start with nothing checked."""
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._examples: list[str] = []
+
+    def get(self, chain: AnswerChain, documents: list[IndexedDocument]) -> list[str]:
+        """The examples for ``documents``: checked again only when the documents changed."""
+        key = tuple(sorted((d.doc_id, d.title, d.passages, d.sections) for d in documents))
+        with self._lock:
+            if key != self._key:
+                self._examples = checked_examples(chain, example_candidates(documents))
+                self._key = key
+            return list(self._examples)
+
+
 class ChainHolder:
     """The answer chain, opened once the index can be answered from (``status``)."""
 
@@ -185,7 +272,10 @@ class ChainHolder:
             return self._chain
         if self.status is not None:
             if self.status.phase == "failed":
-                raise FineprintError(ui("en", "index_failed", problem=self.status.problem))
+                problem = ui("en", "index_failed", problem=self.status.problem)
+                if self.status.unreachable:
+                    raise IndexUnreachableError(problem)
+                raise FineprintError(problem)
             if not self.status.answerable:
                 return None
         from qa.answer.chain import AnswerChain
@@ -265,14 +355,16 @@ def make_responder(
         try:
             filters = form_filters(publisher, kind, language, date_from, date_to, words=words)
         except FineprintError as exc:
-            turn.message = ui(words, "fix_filters", problem=f"{exc}.")
+            problem = human_message(str(exc), capitalise=False)
+            turn.message = ui(words, "fix_filters", problem=problem)
             yield state(question)
             return
         turn.filters = describe_filters(filters)
         try:
             chain = chains.get()
         except FineprintError as exc:
-            turn.message = str(exc)
+            _log.warning("not answered: %s", exc)
+            turn.message = human_message(str(exc))
             yield state(question)
             return
         if chain is None:
@@ -288,8 +380,10 @@ def make_responder(
                 turn.result = result
                 yield state("")
         except FineprintError as exc:
+            # The user's to fix (a stopped Chroma server, a bad filter): no traceback.
+            _log.warning("not answered: %s", exc)
             turn.result = None
-            turn.message = f"{exc}."
+            turn.message = human_message(str(exc))
         except Exception:
             # A bug: the reader gets a plain apology, and the server's log the whole traceback.
             _log.exception("answering %r failed", question[:MAX_ECHO_CHARS])
@@ -338,6 +432,66 @@ def make_json_answerer(holder: ChainHolder | AnswerChain) -> Callable[..., dict[
     return answer
 
 
+def make_index_view(holder: ChainHolder) -> Callable[[], tuple[Any, ...]]:
+    """The page-load (and progress timer) handler: what the page says about the index.
+
+    It returns, in order: the header's summary, the publisher, kind and language drop-downs'
+    choices, the empty page (documents and checked examples), the progress or problem above
+    the conversation, and the progress timer. Index metadata reaches the page only through
+    it, after any login: Gradio embeds the components' initial values in the page it serves
+    before the login. An index that cannot be read (a stopped Chroma server) is a sentence in
+    the header and above the conversation, and one line in the log without a traceback.
+    """
+    examples = ExampleCache()
+
+    def current_index() -> tuple[Any, ...]:
+        import gradio as gr
+
+        try:
+            return index_state()
+        except FineprintError as exc:
+            _log.warning("the index cannot be read: %s", exc)
+            words = "unreachable" if isinstance(exc, IndexUnreachableError) else "unreadable"
+            return (
+                render_index_problem(ui("en", words)),
+                *(gr.skip() for _ in range(3)),
+                gr.skip(),
+                render_problem(str(exc)),
+                gr.Timer(active=False),
+            )
+
+    def index_state() -> tuple[Any, ...]:
+        import gradio as gr
+
+        ready = holder.get()
+        status = holder.status
+        if ready is None:
+            assert status is not None
+            progress = render_progress(
+                status.done,
+                status.total,
+                status.passages,
+                status.seconds_left(),
+                fraction=status.fraction(),
+            )
+            return ("", *(gr.skip() for _ in range(4)), progress, gr.Timer(active=True))
+        ready.store.refresh()
+        documents = indexed_documents(ready)
+        choices = filter_choices(documents)
+        languages = [ANY_CHOICE, *((language_label(c), c) for c in choices.languages)]
+        return (
+            index_summary(choices.documents),
+            gr.update(choices=[ANY_CHOICE, *((p, p) for p in choices.publishers)]),
+            gr.update(choices=[ANY_CHOICE, *((k, k) for k in choices.kinds)]),
+            gr.update(choices=languages),
+            render_welcome(documents, examples.get(ready, documents)),
+            "",
+            gr.Timer(active=False),
+        )
+
+    return current_index
+
+
 def theme() -> gr.themes.Base:
     """Gradio's default look with the system's fonts: nothing is fetched from font hosts."""
     import gradio as gr
@@ -368,44 +522,9 @@ def build_app(
         chain = AnswerChain.from_settings(settings)
     holder = ChainHolder(settings, chain, status)
     respond = make_responder(holder)
-    any_choice = ("Any", NO_FILTER)
+    any_choice = ANY_CHOICE
 
-    def current_index() -> tuple[Any, ...]:
-        # Index metadata reaches the page only through this event, after any login: Gradio
-        # embeds the components' initial values in the page it serves before the login.
-        try:
-            ready = holder.get()
-        except FineprintError as exc:
-            problem = str(exc)
-            return (
-                "",
-                *(gr.skip() for _ in range(3)),
-                gr.skip(),
-                render_progress(0, 0, 0, None, problem=problem),
-                gr.Timer(active=False),
-            )
-        if ready is None:
-            assert status is not None
-            progress = render_progress(
-                status.done,
-                status.total,
-                status.passages,
-                status.seconds_left(),
-                fraction=status.fraction(),
-            )
-            return ("", *(gr.skip() for _ in range(4)), progress, gr.Timer(active=True))
-        ready.store.refresh()
-        documents = indexed_documents(ready)
-        choices = filter_choices(documents)
-        return (
-            index_summary(choices.documents),
-            gr.update(choices=[any_choice, *((p, p) for p in choices.publishers)]),
-            gr.update(choices=[any_choice, *((k, k) for k in choices.kinds)]),
-            gr.update(choices=[any_choice, *((language_label(c), c) for c in choices.languages)]),
-            render_welcome(documents, example_questions(documents)),
-            "",
-            gr.Timer(active=False),
-        )
+    current_index = make_index_view(holder)
 
     def new_conversation() -> tuple[Any, ...]:
         box, ask_label, clear_label = _controls("en", "")

@@ -1,8 +1,11 @@
 () => {
   // Fineprint's page script. Markers ([n]) and chips show their own answer's sources in the
-  // panel, scrolling only the panel; a marker previews its quoted sentence; a new answer is
-  // brought into view from its top; example questions ask themselves. Text is copied with
-  // textContent, never as HTML.
+  // panel, scrolling only the panel so the document card's title and the highlighted quote
+  // are in view; hovering or focusing a marker previews its quoted sentence beside, never
+  // over, the passage. On a phone (no panel) a tap on a marker moves the page straight to that
+  // answer's own copy of the passage (the answer's inline sources), without a preview. A new
+  // answer is brought into view from its top; example questions ask themselves. Text is
+  // copied with textContent, never as HTML.
   const $ = (selector, root = document) => root.querySelector(selector);
   const FLASH_MS = 1600;
 
@@ -21,15 +24,52 @@
     box.scrollTop += offset - covered - 8;
   };
 
-  const scroller = (element) => {
-    for (let node = element.parentElement; node; node = node.parentElement) {
-      const style = getComputedStyle(node);
-      if (/(auto|scroll)/.test(style.overflowY) && node.scrollHeight > node.clientHeight) {
-        return node;
-      }
-      if (node.id === "fp-sources" || node.classList.contains("fp-inline-sources")) return node;
+  // The panel ends at the window's bottom wherever it starts (below the header until the page
+  // scrolls and it sticks), so nothing it scrolls to is left below the window.
+  const fitPanel = () => {
+    const panel = document.getElementById("fp-sources");
+    if (!panel || !panelShown()) return;
+    const top = Math.max(panel.getBoundingClientRect().top, 0);
+    panel.style.setProperty("max-height", `${Math.max(240, window.innerHeight - top - 8)}px`, "important");
+  };
+  window.addEventListener("resize", fitPanel);
+  window.addEventListener("scroll", fitPanel, { passive: true });
+
+  // Bring a cited passage into view inside `box` (the panel), or the window when `box` is
+  // null (a phone): its document card's title and metadata and its highlighted quote together
+  // when they fit, else the passage's head and quote, else the quote's start. Nothing moves
+  // when all of that is in view already.
+  const reveal = (box, target) => {
+    if (!target) return;
+    if (box) fitPanel();
+    const card = target.closest(".fp-doc") || target;
+    const marks = target.querySelectorAll("mark.fp-quote");
+    const first = marks.length ? marks[0] : target;
+    const last = marks.length ? marks[marks.length - 1] : target;
+    let top = 0;
+    let bottom = window.innerHeight;
+    if (box) {
+      const rect = box.getBoundingClientRect();
+      top = Math.max(rect.top, 0);
+      bottom = Math.min(rect.bottom, window.innerHeight);
+      const head = target.closest(".fp-turn-sources")?.querySelector(".fp-turn-head");
+      if (head) top += head.offsetHeight;
+    } else {
+      const ask = document.getElementById("fp-ask-row");
+      if (ask && getComputedStyle(ask).position === "sticky") bottom -= ask.offsetHeight;
     }
-    return null;
+    const cardTop = card.getBoundingClientRect().top;
+    const quoteTop = first.getBoundingClientRect().top;
+    const quoteBottom = last.getBoundingClientRect().bottom;
+    if (cardTop >= top && quoteBottom <= bottom) return;
+    const room = bottom - top - 16;
+    const targetTop = target.getBoundingClientRect().top;
+    let anchor = quoteTop;
+    if (quoteBottom - cardTop <= room) anchor = cardTop;
+    else if (quoteBottom - targetTop <= room) anchor = targetTop;
+    const delta = anchor - top - 8;
+    if (box) box.scrollTop += delta;
+    else window.scrollTo({ top: window.scrollY + delta });
   };
 
   const showTurn = (turn) => {
@@ -50,10 +90,18 @@
 
   const follow = (link) => {
     const turn = link.dataset.turn;
-    if (turn && panelShown()) showTurn(turn);
+    const panel = panelShown();
+    if (turn && panel) showTurn(turn);
     const target = targetOf(link);
     if (!target) return;
-    scrollWithin(scroller(target), target);
+    if (link.classList.contains("fp-chip")) {
+      // A chip leads to its document's card: its top.
+      if (panel) scrollWithin(document.getElementById("fp-sources"), target);
+      else reveal(null, target);
+    } else {
+      // On a phone the page itself moves to the answer's own copy of the passage.
+      reveal(panel ? document.getElementById("fp-sources") : null, target);
+    }
     target.classList.add("fp-flash");
     setTimeout(() => target.classList.remove("fp-flash"), FLASH_MS);
     // Keyboard users continue from the source; preventScroll keeps the page where it is.
@@ -76,6 +124,9 @@
     return marks.map((mark) => mark.textContent.trim()).join(" … ");
   };
 
+  // The preview goes below the marker, or above it, never over the passage it quotes: on a
+  // wide screen it stays over the conversation, left of the sources panel.
+  const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   const showPreview = (link) => {
     const text = quoteOf(link);
     if (!text) return;
@@ -84,13 +135,29 @@
     preview.hidden = false;
     link.setAttribute("aria-describedby", "fp-preview");
     const box = link.getBoundingClientRect();
+    let right = window.innerWidth - 8;
+    const column = document.getElementById("fp-sources-col");
+    if (panelShown() && column) {
+      const edge = column.getBoundingClientRect().left - 8;
+      if (edge >= 200) right = edge;
+    }
+    preview.style.maxWidth = `${Math.max(160, Math.min(448, right - 8))}px`;
     const width = preview.offsetWidth;
-    const left = Math.max(8, Math.min(box.left, window.innerWidth - width - 8));
+    const height = preview.offsetHeight;
+    const left = Math.max(8, Math.min(box.left, right - width));
+    const target = targetOf(link);
+    const quotes = target ? Array.from(target.querySelectorAll("mark.fp-quote")) : [];
     const below = box.bottom + 6;
-    const top = below + preview.offsetHeight > window.innerHeight - 8
-      ? box.top - preview.offsetHeight - 6 : below;
+    const above = box.top - height - 6;
+    const fits = (top) => top >= 8 && top + height <= window.innerHeight - 8;
+    const covers = (top) => {
+      const rect = { left, right: left + width, top, bottom: top + height };
+      return quotes.some((mark) => overlaps(rect, mark.getBoundingClientRect()));
+    };
+    const choices = [below, above].filter(fits);
+    const top = choices.find((t) => !covers(t)) ?? choices[0] ?? Math.max(8, above);
     preview.style.left = `${left}px`;
-    preview.style.top = `${Math.max(8, top)}px`;
+    preview.style.top = `${top}px`;
   };
 
   const hidePreview = () => {
@@ -108,11 +175,14 @@
       event.preventDefault();
       event.stopPropagation();
       follow(link);
-      if (link.classList.contains("fp-cite")) {
-        // A tap has no hover: the preview shows for a while.
+      if (link.classList.contains("fp-cite") && panelShown()) {
+        // The passage shows in the panel; the quote stays previewed by the marker a while.
         showPreview(link);
         clearTimeout(hideTimer);
         hideTimer = setTimeout(hidePreview, 4000);
+      } else {
+        // On a phone a tap goes straight to the passage, quote highlighted: no preview.
+        hidePreview();
       }
       return;
     }
@@ -141,7 +211,8 @@
   });
   document.addEventListener("focusin", (event) => {
     const link = event.target instanceof Element ? event.target.closest("a.fp-cite") : null;
-    if (link) showPreview(link); else hidePreview();
+    // Keyboard focus previews; the focus a tap or click gives is left to the click.
+    if (link && link.matches(":focus-visible")) showPreview(link); else hidePreview();
   });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") hidePreview();
@@ -165,6 +236,7 @@
     const chat = document.getElementById("fp-chat");
     if (!chat) return false;
     new MutationObserver(() => {
+      fitPanel();
       const conversation = $(".fp-conversation", chat);
       const turns = conversation ? Number(conversation.dataset.turns || 0) : 0;
       if (turns > shownTurns) following = turns;
@@ -177,6 +249,7 @@
     }).observe(chat, { childList: true, subtree: true, characterData: true });
     return true;
   };
+  fitPanel();
   if (!watchChat()) {
     const wait = setInterval(() => { if (watchChat()) clearInterval(wait); }, 200);
   }

@@ -35,6 +35,7 @@ class IndexStatus:
     total: int = 0
     passages: int = 0
     problem: str = ""
+    unreachable: bool = False
     sizes: dict[str, int] = field(default_factory=dict)
     _bytes_finished: float = 0.0
     _bytes_partial: float = 0.0
@@ -94,11 +95,15 @@ class IndexStatus:
             self.done = self.total
         self._finished.set()
 
-    def failed(self, problem: str) -> None:
-        """Indexing stopped with ``problem`` (a message for the reader)."""
+    def failed(self, problem: str, unreachable: bool = False) -> None:
+        """Indexing stopped with ``problem`` (a message for the reader).
+
+        ``unreachable``: because the index's Chroma server did not answer.
+        """
         with self._lock:
             self.phase = "failed"
             self.problem = problem
+            self.unreachable = unreachable
         self._finished.set()
 
     def fraction(self) -> float:

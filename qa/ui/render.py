@@ -22,6 +22,8 @@ from qa.index.chunking import SECTION_SEPARATOR
 SAFE_URL_SCHEMES = frozenset({"http", "https"})
 CLOSEST_SHOWN = 3
 EXAMPLES_SHOWN = 4
+# The most example questions the page asks its chain to check, once per index generation.
+EXAMPLE_ASKS = 8
 # A question longer than this is shortened in the sources panel's heading.
 HEADING_QUESTION_CHARS = 90
 TITLE_CHARS = 70
@@ -42,6 +44,7 @@ _UI: dict[str, dict[str, str]] = {
         "original_unlinked": "Original (not linked)",
         "sources": "Sources",
         "sources_of": "Sources of answer {turn}",
+        "no_sources": "No sources: question {turn} got no answer.",
         "not_answer": "Not an answer.",
         "closest": "Closest passages (not an answer)",
         "no_passage": "No passage came close.",
@@ -74,6 +77,8 @@ _UI: dict[str, dict[str, str]] = {
         "please ask again in a moment.",
         "summary": "{count} documents are indexed.",
         "summary_one": "1 document is indexed.",
+        "unreachable": "The index cannot be reached.",
+        "unreadable": "The index cannot be read.",
         "date_bad": "“{label}” must be a date written like 2021-01-31 (year-month-day); "
         "“{value}” is not one",
         "date_order": "the date range ends on {to} (“Dated to”), before it starts on {start} "
@@ -96,6 +101,7 @@ _UI: dict[str, dict[str, str]] = {
         "original_unlinked": "Dokumen asli (tanpa tautan)",
         "sources": "Sumber",
         "sources_of": "Sumber jawaban {turn}",
+        "no_sources": "Tidak ada sumber: pertanyaan {turn} tidak terjawab.",
         "not_answer": "Bukan jawaban.",
         "closest": "Bagian yang paling mirip (bukan jawaban)",
         "no_passage": "Tidak ada bagian yang cukup mirip.",
@@ -128,6 +134,8 @@ _UI: dict[str, dict[str, str]] = {
         "lagi sebentar lagi.",
         "summary": "{count} dokumen diindeks.",
         "summary_one": "1 dokumen diindeks.",
+        "unreachable": "Indeks tidak dapat dihubungi.",
+        "unreadable": "Indeks tidak dapat dibaca.",
         "date_bad": "“{label}” harus berupa tanggal seperti 2021-01-31 (tahun-bulan-hari); "
         "“{value}” bukan tanggal",
         "date_order": "rentang tanggal berakhir pada {to} (“Sampai tanggal”), sebelum "
@@ -215,6 +223,33 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+_ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\]\s*")
+_URLOPEN = re.compile(r"<urlopen error (.*?)>")
+
+
+def human_message(text: str, *, capitalise: bool = True) -> str:
+    """An error's message as a sentence for the page: capitalised, one closing mark, no errno.
+
+    Errors (``qa.errors``) are worded for the command line (``Error: cannot ...``); the page
+    shows them on their own. ``capitalise=False`` keeps the first letter, for a message that
+    follows a colon.
+
+    Example:
+        >>> human_message("cannot reach it ([Errno 111] Connection refused); is it right?")
+        'Cannot reach it (Connection refused); is it right?'
+        >>> human_message("the date is bad")
+        'The date is bad.'
+    """
+    text = _URLOPEN.sub(r"\1", " ".join(str(text).split()))
+    text = _ERRNO.sub("", text).replace("()", "").strip()
+    text = re.sub(r"\s+([,;.])", r"\1", text).rstrip(" ,;:")
+    if not text:
+        return ""
+    if capitalise:
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".?!…" else text + "."
+
+
 # -- highlighting -----------------------------------------------------------------------------
 
 
@@ -287,7 +322,8 @@ class _DocumentCard:
     passages: list[_Cited] = field(default_factory=list)
 
 
-def _section_label(section: str) -> str:
+def section_label(section: str) -> str:
+    """The last heading of a section path (``"Privacy > Cookies"`` -> ``"Cookies"``)."""
     return section.split(SECTION_SEPARATOR)[-1].strip() if section else ""
 
 
@@ -331,7 +367,7 @@ def _card_html(card: _DocumentCard, language: str, extra_class: str = "") -> str
     ]
     for cited in card.passages:
         where = []
-        section = _section_label(cited.section)
+        section = section_label(cited.section)
         if section:
             where.append(f"{ui(language, 'section')}: {section}")
         if cited.page:
@@ -440,6 +476,13 @@ class Turn:
         return ui_language(self.result.language if self.result else self.language)
 
 
+def has_sources(turn: Turn) -> bool:
+    """Whether ``turn`` has (or is composing) an answer, and so sources to show."""
+    if turn.pending:
+        return True
+    return turn.result is not None and not turn.result.invalid_input
+
+
 def turn_sources(turn: Turn, number: int, *, inline: bool = False) -> str:
     """The sources of answer ``number``: one card per document, the cited passages inside.
 
@@ -448,6 +491,8 @@ def turn_sources(turn: Turn, number: int, *, inline: bool = False) -> str:
     language = turn.page_language
     result = turn.result
     parts: list[str] = []
+    if not has_sources(turn):
+        return ""
     if turn.filters:
         parts.append(
             f'<p class="fp-filters">{_esc(ui(language, "filters"))}: {_esc(turn.filters)}</p>'
@@ -492,6 +537,14 @@ def render_sources(turns: Sequence[Turn], active: int | None = None) -> str:
         language = turn.page_language
         hidden = "" if number == active else " hidden"
         heading = ui(language, "sources_of", turn=number)
+        if not has_sources(turn):
+            # No answer (a message instead): no heading over nothing, one plain line.
+            parts.append(
+                f'<section class="fp-turn-sources fp-no-sources" data-turn="{number}" '
+                f'lang="{language}"{hidden}><p class="fp-empty">'
+                f"{_esc(ui(language, 'no_sources', turn=number))}</p></section>"
+            )
+            continue
         question = shorten(turn.question, HEADING_QUESTION_CHARS)
         parts.append(
             f'<section class="fp-turn-sources" data-turn="{number}" lang="{language}"'
@@ -519,6 +572,25 @@ def _answer_lines(result: AnswerResult) -> list[str]:
         if line.strip() == stop:
             return lines[:i]
     return lines
+
+
+def _quote_line(line: str, result: AnswerResult) -> tuple[str, str] | None:
+    """A line quoting one of ``result``'s quotes: the quote as the document has it, and the
+    rest of the line (its markers). ``None`` for any other line.
+
+    The answer wraps a quote in “…” unless the document's sentence starts or ends with a
+    quotation mark of its own, so wrapped and unwrapped quotes meet in one answer; the page
+    shows every quote alike instead, set off as a quotation, its text verbatim.
+    """
+    for quote in result.quotes:
+        text = quote.text
+        if not text:
+            continue
+        for opening, closing in (("“", "”"), ("", "")):
+            wrapped = f"{opening}{text}{closing}"
+            if line.startswith(wrapped) and _MARKER.match(line[len(wrapped) :].lstrip()):
+                return text, line[len(wrapped) :].strip()
+    return None
 
 
 def _marker_links(line: str, result: AnswerResult, turn: int) -> str:
@@ -577,6 +649,14 @@ def render_answer(turn: Turn, number: int) -> str:
         css = "fp-line"
         if result.abstained and i == 0:
             css = "fp-line fp-abstain"
+        said = _quote_line(line.strip(), result)
+        if said is not None:
+            quote, rest = said
+            paragraphs.append(
+                f'<p class="fp-line fp-said"><q class="fp-said-text">{_esc(quote)}</q> '
+                f"{_marker_links(rest, result, number)}</p>"
+            )
+            continue
         paragraphs.append(f'<p class="{css}">{_marker_links(line.strip(), result, number)}</p>')
     if result.notes:
         paragraphs.extend(f'<p class="fp-note">{_esc(note)}</p>' for note in result.notes)
@@ -634,59 +714,192 @@ class IndexedDocument:
     passages: int = 0
 
 
-def example_questions(
-    documents: Sequence[IndexedDocument], limit: int = EXAMPLES_SHOWN
-) -> list[str]:
-    """Questions drawn from the indexed documents: their titles, publishers and sections.
+@dataclass(frozen=True)
+class Example:
+    """An example question for the empty page, and what it is about."""
 
-    One question per document, documents with more passages first and one per publisher, an
-    Indonesian document asked about in Indonesian; at most ``limit``.
+    question: str
+    doc_id: str
+    # The section heading asked about, as worded in the question ("" for the whole document).
+    topic: str = ""
+    # That heading as the document has it.
+    section: str = ""
+    # Examples of one group (a document, by its title) are not shown together.
+    group: str = ""
+
+
+# Headings that name no topic of their own.
+_GENERIC_HEADINGS = frozenset(
+    {
+        "contact",
+        "contact us",
+        "contact information",
+        "contents",
+        "table of contents",
+        "introduction",
+        "overview",
+        "summary",
+        "definitions",
+        "general",
+        "other",
+        "others",
+        "miscellaneous",
+        "updates",
+        "key updates",
+        "changes",
+        "terms",
+        "pendahuluan",
+        "lainnya",
+        "kontak",
+    }
+)
+# A title ending in one of these reads as a document: "the Signal Privacy Policy".
+_DOCUMENT_NOUNS = frozenset(
+    {"policy", "terms", "service", "notice", "statement", "agreement", "guidelines", "faq"}
+)
+# Words of a heading that read as the publisher speaking; "our" becomes "its".
+_FIRST_PERSON = frozenset({"we", "us", "i", "me", "my", "kami"})
+# Headings with one of these words are about reaching the publisher, not a topic.
+_GENERIC_WORDS = frozenset({"contact", "contents", "kontak", "hubungi"})
+# Words too common in headings and quotes to tell topics apart.
+_COMMON_WORDS = frozenset(
+    {
+        "the", "and", "for", "with", "about", "your", "you", "its", "our", "their", "other",
+        "how", "what", "this", "that", "from", "into", "are", "can", "use", "uses",
+        "dan", "yang", "untuk", "dengan", "tentang", "anda", "kami", "dari",
+    }
+)  # fmt: skip
+_NUMBERING = re.compile(r"^\s*(?:\d+[.)]?)+\s*")
+_WORD = re.compile(r"[^\W\d_]+")
+EXAMPLE_TOPIC_CHARS = 60
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def _topic(section: str, keep: set[str], title: str) -> str:
+    """A section heading as the topic of a question, or ``""`` when it names no topic.
+
+    Numbering and a leading "about" go, "our" becomes "its", words are lower-cased except
+    acronyms and names the title or publisher spells with capitals; a question, a generic
+    heading ("Contact Us"), one repeating the title, or one in the publisher's voice ("How We
+    Use Information") names no topic.
+    """
+    topic = _NUMBERING.sub("", section).strip().rstrip(":").strip()
+    if not topic or topic.endswith("?") or len(topic) > EXAMPLE_TOPIC_CHARS:
+        return ""
+    if topic.casefold().startswith("about "):
+        topic = topic[6:].strip()
+    words = topic.split()
+    lowered = _words(topic)
+    if not words or len(words) > 7 or " ".join(lowered) in _GENERIC_HEADINGS:
+        return ""
+    if set(lowered) & (_FIRST_PERSON | _GENERIC_WORDS):
+        return ""
+    if topic_stems(topic) <= topic_stems(title):
+        return ""  # "Privacy Policy" in a privacy policy; "About Our Services" in its terms
+    return " ".join("-".join(_topic_word(part, keep) for part in word.split("-")) for word in words)
+
+
+def _topic_word(word: str, keep: set[str]) -> str:
+    bare = word.strip(",.;:()\"'“”")
+    if bare.casefold() == "our":
+        return word.casefold().replace("our", "its")
+    if (len(bare) > 1 and bare.isupper()) or any(c.isupper() for c in bare[1:]) or bare in keep:
+        return word  # an acronym or a name: "EEA", "WhatsApp", "Facebook"
+    return word.lower()
+
+
+def topic_stems(text: str) -> set[str]:
+    """The words of ``text`` that can tell topics apart, by their first five letters.
 
     Example:
-        >>> example_questions([IndexedDocument("a.md", title="Acme Privacy Policy",
-        ...     publisher="Acme", sections=("Cookie Choices",), passages=3)])
-        ['What does the Acme Privacy Policy say about cookie choices?']
+        >>> sorted(topic_stems("Information you provide about Third-Party services"))
+        ['infor', 'party', 'provi', 'servi', 'third']
     """
-    chosen: list[str] = []
-    publishers: set[str] = set()
+    return {w[:5] for w in _words(text) if len(w) >= 3 and w not in _COMMON_WORDS}
+
+
+def _document_name(title: str) -> str:
+    """How a question names a document: "the Signal Privacy Policy", or its title quoted."""
+    words = _words(re.sub(r"\([^)]*\)\s*$", "", title))
+    if words and words[-1] in _DOCUMENT_NOUNS:
+        return title if title.casefold().startswith("the ") else f"the {title}"
+    return f"“{title}”"
+
+
+def example_candidates(
+    documents: Sequence[IndexedDocument], limit: int = 2 * EXAMPLE_ASKS
+) -> list[Example]:
+    """Example questions to try, best first: at most ``limit``, none with a shortened title.
+
+    Each names its document by its whole title (a document whose title is longer than
+    ``TITLE_CHARS`` is not asked about) and asks about a section heading that names a topic:
+    every document's best heading first (an Indonesian document first, asked in Indonesian),
+    then every document's next one. Questions about a whole document, by its title, come
+    last, but for an Indonesian document without such headings (asked first, so both
+    languages can be shown). Of documents sharing a title (versions), only the one with most
+    passages is asked about. Nothing here knows whether a question is answered:
+    ``qa.ui.app`` asks them.
+
+    Example:
+        >>> docs = [IndexedDocument("a.md", title="Acme Privacy Policy", publisher="Acme",
+        ...     sections=("Cookie Choices", "Contact Us"), passages=3)]
+        >>> for example in example_candidates(docs):
+        ...     print(example.question)
+        What does the Acme Privacy Policy say about cookie choices?
+        What does the Acme Privacy Policy say?
+    """
     ranked = sorted(documents, key=lambda d: (-d.passages, d.title.casefold(), d.doc_id))
-    # An Indonesian document first in line, so the examples show both languages when they can.
     ranked.sort(key=lambda d: d.language != "id")
+    titles: set[str] = set()
+    per_document: list[tuple[IndexedDocument, str, list[tuple[str, str]]]] = []
     for doc in ranked:
-        key = (doc.publisher or doc.title).casefold()
-        if key in publishers:
+        title = " ".join((doc.title or doc.doc_id).split())
+        if len(title) > TITLE_CHARS or title.casefold() in titles:
             continue
-        question = _question_about(doc)
-        if question and question not in chosen:
-            chosen.append(question)
-            publishers.add(key)
-        if len(chosen) >= limit:
-            break
-    return chosen
+        titles.add(title.casefold())
+        # Names keep their capitals: the publisher's, and the title's first word.
+        names = re.findall(r"[^\W\d_]+", f"{doc.publisher} {title.split()[0]}")
+        keep = {w for w in names if w[:1].isupper()}
+        topics: list[tuple[str, str]] = []
+        for section in doc.sections:
+            topic = _topic(section, keep, title)
+            if topic and topic.casefold() not in {t.casefold() for t, _ in topics}:
+                topics.append((topic, section))
+        # Headings of several words name a topic more surely than one word does.
+        topics.sort(key=lambda t: len(t[0].split()) < 2)
+        per_document.append((doc, title, topics))
+    candidates: list[Example] = []
+    # So that both languages can be shown, an Indonesian document without such headings is
+    # asked about by its title at once; other whole-document questions come last.
+    early = {doc.doc_id for doc, _, topics in per_document if doc.language == "id" and not topics}
+    candidates.extend(_example(d, title) for d, title, _ in per_document if d.doc_id in early)
+    rounds = max((len(topics) for _, _, topics in per_document), default=0)
+    for number in range(rounds):
+        for doc, title, topics in per_document:
+            if number < len(topics):
+                candidates.append(_example(doc, title, *topics[number]))
+    candidates.extend(_example(d, title) for d, title, _ in per_document if d.doc_id not in early)
+    return candidates[:limit]
 
 
-_NUMBERING = re.compile(r"^\s*(?:\d+[.)]?)+\s*")
-
-
-def _topic(section: str) -> str:
-    """A section heading as the topic of a question: numbering and a leading "about" gone."""
-    topic = _NUMBERING.sub("", section).strip().rstrip(":")
-    if topic.lower().startswith("about "):
-        topic = topic[6:]
-    return topic if topic.isupper() else topic.lower()
-
-
-def _question_about(doc: IndexedDocument) -> str:
-    title = shorten(doc.title or doc.doc_id, TITLE_CHARS)
-    sections = [_topic(s) for s in doc.sections if not s.endswith("?")]
-    section = next((s for s in sections if len(s.split()) >= 2 and len(s) <= 60), "")
+def _example(doc: IndexedDocument, title: str, topic: str = "", section: str = "") -> Example:
+    name = _document_name(title)
+    group = title.casefold()
     if doc.language == "id":
-        who = doc.publisher or "dokumen"
-        return f"Apa kata {who} tentang “{shorten(doc.title or doc.doc_id, 50)}”?"
-    if section:
-        article = "" if title.lower().startswith("the ") else "the "
-        return f"What does {article}{title} say about {section}?"
-    return f"What does “{title}” say?"
+        if topic:
+            question = f"Apa kata {name.removeprefix('the ')} tentang {topic}?"
+        elif doc.publisher:
+            question = f"Apa kata {doc.publisher} tentang “{title}”?"
+        else:
+            question = f"Apa isi “{title}”?"
+    elif topic:
+        question = f"What does {name} say about {topic}?"
+    else:
+        question = f"What does {name} say?"
+    return Example(question, doc.doc_id, topic, section, group)
 
 
 def render_welcome(documents: Sequence[IndexedDocument], examples: Sequence[str]) -> str:
@@ -718,9 +931,13 @@ def render_welcome(documents: Sequence[IndexedDocument], examples: Sequence[str]
             language_label(doc.language, language),
         )
         first, *rest = cells
+        # A phone shows each row stacked, every cell named by its column (``data-label``).
         rows.append(
             f'<tr><th scope="row">{_esc(first)}</th>'
-            + "".join(f"<td>{_esc(c)}</td>" for c in rest)
+            + "".join(
+                f'<td data-label="{_esc(ui(language, c))}">{_esc(v)}</td>'
+                for c, v in zip(columns[1:], rest, strict=True)
+            )
             + "</tr>"
         )
     parts.append(
@@ -742,6 +959,19 @@ def format_seconds(seconds: float, language: str = "en") -> str:
     if seconds < 90:
         return ui(language, "seconds", n=max(1, round(seconds)))
     return ui(language, "minutes", n=round(seconds / 60))
+
+
+def render_index_problem(line: str) -> str:
+    """The page's header line when the index cannot be used (``line`` says why, briefly)."""
+    return f'<p class="fp-index-problem" role="alert">{_esc(line)}</p>'
+
+
+def render_problem(message: str) -> str:
+    """A problem with the index, above the conversation, in the words of ``message``."""
+    return (
+        '<div class="fp-progress fp-failed" role="alert">'
+        f"<p>{_esc(human_message(message))}</p></div>"
+    )
 
 
 def render_progress(

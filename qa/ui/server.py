@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qa.errors import FineprintError, ServeError
+from qa.errors import FineprintError, IndexUnreachableError, ServeError
 from qa.index.ingest import index_config, prepare_index, settings_location
 from qa.index.location import ServerIndex
 from qa.load import scan_corpus
@@ -155,7 +155,7 @@ def index_in_background(
             prepare_index(settings, echo, on_file=status.file_done, on_batch=status.batch_embedded)
         except FineprintError as exc:
             echo(f"Error: {exc}")
-            status.failed(str(exc))
+            status.failed(str(exc), unreachable=isinstance(exc, IndexUnreachableError))
         except Exception as exc:
             # A bug: the log gets the traceback, the page a plain message.
             _log.exception("indexing failed")

@@ -157,3 +157,21 @@ def test_quote_faults_count_non_statements_and_repeats() -> None:
         )["quoted"]
         == 0
     )
+
+
+def test_a_changed_sentence_shown_from_two_versions_is_no_repeat() -> None:
+    from qa.evaluate.metrics import quote_faults
+
+    old, new = "We keep logs for thirty days.", "We keep your logs for thirty days."
+    answer = f"Changed: “{old}” [1] became “{new}” [2]"
+    outcome = Outcome(
+        "q",
+        answerable=True,
+        abstained=False,
+        answer=answer,
+        citations=(
+            CitedPassage(1, "v2019.md#0", "v2019.md", True, quote=old),
+            CitedPassage(2, "v2021.md#0", "v2021.md", True, quote=new),
+        ),
+    )
+    assert quote_faults([outcome]) == {"quoted": 2, "not_statements": 0, "repeated": 0}

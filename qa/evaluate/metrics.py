@@ -315,7 +315,9 @@ def quote_faults(outcomes: Sequence[Outcome]) -> dict[str, int]:
     Returns:
         ``quoted`` (distinct quoted sentences), ``not_statements`` (headings, labels,
         navigation, fragments: ``qa.answer.statements.statement_problem``) and ``repeated``
-        (a sentence quoted twice in one answer, or two that say the same thing).
+        (a sentence quoted twice in one answer, or two of one document that say the same
+        thing). Two sources saying the same are merged into one quote by the answer step; two
+        documents' wordings shown side by side are a what-changed answer's old and new text.
     """
     from qa.answer.statements import same_statement, statement_problem
 
@@ -323,12 +325,18 @@ def quote_faults(outcomes: Sequence[Outcome]) -> dict[str, int]:
     for outcome in outcomes:
         if outcome.abstained:
             continue
-        texts = list(dict.fromkeys(c.quote for c in outcome.citations))
+        doc_of: dict[str, str] = {}
+        for citation in outcome.citations:
+            doc_of.setdefault(citation.quote, citation.doc_id)
+        texts = list(doc_of)
         quoted += len(texts)
         not_statements += sum(statement_problem(t) is not None for t in texts)
         repeated += sum(outcome.answer.count(t) > 1 for t in texts)
         repeated += sum(
-            same_statement(a, b) and a in outcome.answer and b in outcome.answer
+            doc_of[a] == doc_of[b]
+            and same_statement(a, b)
+            and a in outcome.answer
+            and b in outcome.answer
             for i, a in enumerate(texts)
             for b in texts[i + 1 :]
         )

@@ -191,3 +191,18 @@ def test_the_lead_line_gives_the_date_once_when_the_title_has_it() -> None:
     assert lead_line(citations, "en") == (
         "Acme's clarification (12 January 2021) (Acme) addresses this:"
     )
+
+
+def test_the_lead_line_dates_a_version_by_when_it_took_effect() -> None:
+    item = passage(
+        "a#0",
+        "a.md",
+        0,
+        1,
+        title="Acme Privacy Policy",
+        publisher="Acme",
+        valid_from="2020-07-13",
+        valid_to="2020-07-20",
+    )
+    citations, _ = cite([evidence(item, "We never sell your data.", 0.9)])
+    assert lead_line(citations, "en") == "Acme Privacy Policy (Acme, 2020-07-13) addresses this:"

@@ -177,6 +177,15 @@ def cite_changes(
     return citations, lines
 
 
+def quotable_changes(changes: list[Change]) -> list[Change]:
+    """The changes worth quoting: headings, labels and links change too, but state nothing."""
+    return [
+        c
+        for c in changes
+        if all(statement_problem(s.page_content) is None for s in (c.old, c.new) if s)
+    ]
+
+
 def compose_changes(
     catalog: Catalog,
     comparison: Comparison,
@@ -185,7 +194,8 @@ def compose_changes(
     quoted: list[Change] | None = None,
 ) -> tuple[str, list[Citation]]:
     """The answer text and citations: the comparison's counts, then the first ``limit`` of
-    ``quoted`` (default: every change), each quoted from its own version."""
+    ``quoted`` (default: every change that states something), each quoted from its own
+    version."""
     labels = _LABELS.get(language, _LABELS["en"])
     text = labels["lead"].format(
         old=comparison.old.valid_from,
@@ -193,7 +203,7 @@ def compose_changes(
         series=comparison.series,
         summary=comparison.summary(),
     )
-    changes = comparison.changes if quoted is None else quoted
+    changes = quotable_changes(comparison.changes) if quoted is None else quoted
     if not changes:
         return f"{text}\n{labels['none']}\n", []
     citations, lines = cite_changes(catalog, changes[:limit], language)
@@ -230,12 +240,7 @@ def answer_changes(
     """
     old, new = pick_versions(catalog.timelines[series], filters)
     comparison = compare(catalog, store, series, old, new, about=query)
-    # Headings, labels and navigation changed too, but they state nothing worth quoting.
-    quotable = [
-        c
-        for c in comparison.changes
-        if all(statement_problem(s.page_content) is None for s in (c.old, c.new) if s)
-    ]
+    quotable = quotable_changes(comparison.changes)
     relevant = [c for c in quotable if c.relevance >= MIN_RELEVANCE]
     result.answer, result.citations = compose_changes(
         catalog, comparison, result.language, quoted=relevant or quotable

@@ -104,10 +104,10 @@ def lead_line(citations: list[Citation], language: str) -> str:
     """
     first = citations[0].source
     title = first.title or first.doc_id
-    # A title that already carries the date ("... (12 January 2021)") needs it only once.
-    date = (
-        "" if first.document_date[:4] and first.document_date[:4] in title else first.document_date
-    )
+    # A version without a stated date is dated by when it took effect. A title that already
+    # carries the date ("... (12 January 2021)") needs it only once.
+    dated = first.document_date or first.valid_from
+    date = "" if dated[:4] and dated[:4] in title else dated
     details = ", ".join(v for v in (first.publisher, date) if v and v != "unknown")
     where = title + (f" ({details})" if details else "")
     others = len({c.source.doc_id for c in citations} - {first.doc_id})

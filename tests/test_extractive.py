@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.documents import Document
 
 from qa.answer.evidence import Evidence
@@ -44,7 +46,8 @@ def test_one_marker_per_passage_numbered_by_first_appearance() -> None:
             evidence(second, "Backups go after a year.", 0.7),
         ]
     )
-    assert [(c.marker, c.passage_id) for c in citations] == [(1, "b#0"), (2, "a#0"), (1, "b#0")]
+    # Quotes are grouped by document, so both of b's come first: markers read in order.
+    assert [(c.marker, c.passage_id) for c in citations] == [(1, "b#0"), (1, "b#0"), (2, "a#0")]
     assert citations[0].source.title == "B"
 
 
@@ -206,3 +209,20 @@ def test_the_lead_line_dates_a_version_by_when_it_took_effect() -> None:
     )
     citations, _ = cite([evidence(item, "We never sell your data.", 0.9)])
     assert lead_line(citations, "en") == "Acme Privacy Policy (Acme, 2020-07-13) addresses this:"
+
+
+def test_markers_read_in_order_down_a_grouped_answer() -> None:
+    a0 = passage("a#0", "a.md", 0, 1, title="A")
+    b0 = passage("b#0", "b.md", 25, 2, title="B")
+    a1 = passage("a#1", "a.md", 55, 3, title="A")
+    citations, quotes = cite(
+        [
+            evidence(a0, "We never sell your data.", 0.9),
+            evidence(b0, "We keep logs for thirty days.", 0.8),
+            evidence(a1, "Backups go after a year.", 0.7),
+        ]
+    )
+    text = "".join(compose_answer(citations, quotes, "en"))
+    answer = text.split("Sources:")[0]
+    shown = [int(n) for n in re.findall(r"\[(\d+)\]", answer)]
+    assert shown == sorted(shown) == [1, 2, 3]

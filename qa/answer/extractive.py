@@ -36,7 +36,7 @@ def passage_views(passages: list[Document]) -> list[PassageView]:
 
 
 def cite(evidence: list[Evidence]) -> tuple[list[Citation], list[Quote]]:
-    """Number the passages behind ``evidence``: one marker per passage, best passage first.
+    """Number the passages behind ``evidence``: one marker per passage, in reading order.
 
     Each item's copies (the same statement elsewhere) get their own markers and citations,
     quoting their own text; the ``Quote`` lists them all.
@@ -44,10 +44,15 @@ def cite(evidence: list[Evidence]) -> tuple[list[Citation], list[Quote]]:
     Returns:
         The citations (one per marker and quoted sentence) and one quote per item, in order.
     """
+    # The answer shows quotes grouped by document (in order of each one's best quote); numbering
+    # in that order makes the markers read [1], [2], [3] down the answer.
+    by_doc: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        by_doc.setdefault(str(item.passage.metadata["doc_id"]), []).append(item)
     markers: dict[str, int] = {}
     citations: list[Citation] = []
     quotes: list[Quote] = []
-    for item in evidence:
+    for item in (item for items in by_doc.values() for item in items):
         numbers = []
         for source in (item, *item.copies):
             pid = str(source.passage.id)

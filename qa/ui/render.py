@@ -620,11 +620,14 @@ def _chips(cards: list[_DocumentCard], language: str, label: str, turn: int) -> 
     for card in cards:
         source = card.source
         title = shorten(source.title or source.doc_id, 48)
-        text = f"{title} · {source.document_date}" if source.document_date else title
+        dated = source.document_date or source.valid_from
+        # The date is its own span, so a narrow screen shortens the title, never the date.
+        date = f'<span class="fp-chip-date"> · {_esc(dated)}</span>' if dated else ""
         aria = ui(language, "show_document", title=source.title or source.doc_id)
         chips.append(
             f'<li><a class="fp-chip" href="#{_esc(card.element_id)}" data-turn="{turn}" '
-            f'title="{_esc(aria)}">{_esc(text)}</a></li>'
+            f'title="{_esc(aria)}"><span class="fp-chip-title">{_esc(title)}</span>'
+            f"{date}</a></li>"
         )
     return (
         f'<div class="fp-chips"><span class="fp-chips-label">{_esc(label)}:</span>'

@@ -266,3 +266,29 @@ def test_open_with_other_settings_is_an_index_mismatch_error(store: PassageStore
     with pytest.raises(IndexMismatchError, match="another-model"):
         PassageStore.open(store.index_dir, other)
     assert PassageStore.open(store.index_dir).count() == 3
+
+
+def test_threads_open_and_close_clients_of_one_folder_at_once(tmp_path: Path) -> None:
+    # A served page opens a client while its indexing thread does; Chroma's shared engine per
+    # folder broke when two threads opened or closed clients at once.
+    import threading
+
+    from qa.index.location import LocalIndex
+
+    errors: list[str] = []
+
+    def open_and_close() -> None:
+        for _ in range(10):
+            try:
+                index = LocalIndex(tmp_path)
+                index.client().heartbeat()
+                index.close()
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -217,13 +217,20 @@ def _file_stamp(path: Path) -> tuple[int, int] | None:
     return info.st_ino, info.st_mtime_ns
 
 
+# Chroma shares one engine per folder among a process's clients, and opening or closing one
+# while another thread does the same breaks that sharing ("Could not connect to tenant", a
+# KeyError on the folder): a served page opens a client while its indexing thread does.
+_CLIENTS_LOCK = threading.RLock()
+
+
 def _persistent_client(path: Path) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    return chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    )
+    with _CLIENTS_LOCK:
+        return chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
 
 
 class LocalIndex:
@@ -251,7 +258,8 @@ class LocalIndex:
         folder from disk only once all of them are closed.
         """
         if self._client is not None:
-            self._client.close()
+            with _CLIENTS_LOCK:
+                self._client.close()
             self._client = None
 
     def read_manifest(self) -> Manifest | None:
@@ -291,7 +299,8 @@ class LocalIndex:
                     for collection in client.list_collections():
                         client.delete_collection(collection.name)
                 finally:
-                    client.close()
+                    with _CLIENTS_LOCK:
+                        client.close()
             except Exception:
                 shutil.rmtree(chroma_dir)
         (self.index_dir / MANIFEST_NAME).unlink(missing_ok=True)

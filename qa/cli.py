@@ -165,6 +165,8 @@ def ingest(ctx: click.Context, rebuild: bool, wait: bool, **options: Any) -> Non
         click.secho(f"  skipped   {_shown(skipped.doc_id)}: {skipped.reason}", fg="yellow")
     for copy in report.copies:
         click.echo(f"  copy      {_shown(copy.doc_id)}: {copy.reason}")
+    for notice in report.notices:
+        click.echo(f"  note      {_shown(notice.doc_id)}: {notice.reason}")
     click.echo(f"{report.summary()} -> {_index_shown(settings)}")
     if report.skipped:
         sys.exit(EXIT_SKIPPED)

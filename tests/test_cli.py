@@ -243,3 +243,27 @@ def test_ask_without_a_question_says_so_and_exits_1(indexed: Settings) -> None:
     result = run("ask", "\u200b \u3164", "--index", indexed.index_dir)
     assert result.exit_code == 1
     assert result.stdout.strip() == "Please type a question."
+
+
+def test_ingest_notes_metadata_that_will_not_work_and_indexes_the_file(
+    tmp_path: Path, write_file: WriteFile, index_dir: Path
+) -> None:
+    root = tmp_path / "meta"
+    write_file(
+        root / "policy.md",
+        "---\ntitle: Acme Privacy Policy\nkind: privacy policy\ndate: 2021-01-04\n"
+        "publsher: Acme\n---\nWe never sell your personal data.\n",
+    )
+    result = run("ingest", "--corpus", root, "--index", index_dir, "--chunk-size", "300")
+
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stdout.splitlines() if line.startswith("  note")]
+    assert notes == [
+        "  note      policy.md: front matter field 'date' is not read; did you mean "
+        "'document_date'?",
+        "  note      policy.md: front matter field 'publsher' is not read; did you mean "
+        "'publisher'?",
+        "  note      policy.md: kind 'privacy policy' is none of policy, terms, news, "
+        "statement; filters will need it as written",
+    ]
+    assert "1 added" in result.stdout

@@ -562,3 +562,15 @@ def test_page_numbers_go_even_from_a_two_page_pdf(
 
     assert "- 1 -" not in text and "- 2 -" not in text
     assert "We keep receipts for 2 years." in text
+
+
+def test_inline_formatting_tags_in_markdown_keep_their_words() -> None:
+    from qa.load.markdown import clean_markdown
+
+    text = clean_markdown(
+        'We <b>never</b> sell your <em class="x">personal</em> data.\n'
+        "Writing &lt;b&gt; keeps the characters. <script>alert(1)</script> stays text.\n"
+    )
+    assert "We never sell your personal data." in text
+    assert "Writing <b> keeps the characters." in text
+    assert "<script>alert(1)</script> stays text." in text

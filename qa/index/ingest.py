@@ -86,6 +86,8 @@ class IngestReport:
     seconds: float = 0.0
     # Text dropped from the documents read this run (hidden, furniture, ...), counted by reason.
     dropped: Counter[str] = field(default_factory=Counter)
+    # Metadata of documents read this run that will not work as meant (indexed all the same).
+    notices: list[Skipped] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line, e.g. ``2 added, 0 updated, 13 unchanged, 0 removed, 1 skipped``."""
@@ -522,6 +524,9 @@ def _index_document(
     manifest = store.manifest
     text_hash = document.metadata["text_hash"]
     report.dropped.update(reason for reason, _ in document.metadata.get("removed", []))
+    report.notices.extend(
+        Skipped(doc_id, notice) for notice in document.metadata.get("notices", [])
+    )
     passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
     if not passages:
         # Only headings or furniture: an edit that emptied a document removes its old text.

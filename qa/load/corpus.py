@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from qa.load.pdf import load_pdf
 from qa.load.plaintext import load_plaintext
 from qa.load.rawtext import decode_text
 from qa.load.text import normalise_text
+from qa.settings import DOCUMENT_KINDS
 from qa.versions.series import SERIES_FIELD, STATED_FIELD, ota_metadata, series_key, stated_date
 
 FORMATS = {
@@ -200,6 +202,7 @@ def _document(
     page_starts: list[int] | None,
 ) -> Document:
     removed = list(metadata.pop("removed", []))
+    notices = [*metadata.pop("notices", []), *_metadata_notices(metadata)]
     if page_starts is None:
         # PDF pages are normalised one by one, before their offsets are taken.
         text = normalise_text(text)
@@ -224,6 +227,7 @@ def _document(
         content_hash=content_hash(data),
         text_hash=_identity(text, meta),
         removed=removed,
+        notices=notices,
     )
     if page_starts is not None:
         meta["page_starts"] = page_starts
@@ -251,3 +255,29 @@ def load_corpus(corpus_dir: Path) -> LoadReport:
         except LoadError as exc:
             report.skipped.append(Skipped(doc_id, str(exc)))
     return report
+
+
+_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def _metadata_notices(metadata: dict[str, Any]) -> list[str]:
+    """What in a document's metadata will not work as its author meant (it is still indexed).
+
+    Example:
+        >>> notices = _metadata_notices({"kind": "privacy policy", "document_date": "Jan 2021"})
+        >>> [notice.split(" is ")[0] for notice in notices]
+        ["kind 'privacy policy'", "document_date 'Jan 2021'"]
+    """
+    notices = []
+    kind = metadata.get("kind")
+    if kind is not None and str(kind) not in DOCUMENT_KINDS:
+        notices.append(
+            f"kind '{kind}' is none of {', '.join(DOCUMENT_KINDS)}; filters will need it as written"
+        )
+    date = metadata.get("document_date")
+    if date is not None and not _DATE.fullmatch(str(date)):
+        notices.append(
+            f"document_date '{date}' is not a date written like 2021-01-31; "
+            "date filters will not find this document"
+        )
+    return notices

@@ -29,6 +29,25 @@ FRONT_MATTER_FIELDS = (
     "note",
 )
 
+# Field names people write for the ones Fineprint reads (a notice suggests the right one).
+FIELD_ALIASES = {
+    "date": "document_date",
+    "published": "document_date",
+    "effective": "document_date",
+    "effective_date": "document_date",
+    "last_modified": "document_date",
+    "updated": "document_date",
+    "author": "publisher",
+    "company": "publisher",
+    "organisation": "publisher",
+    "organization": "publisher",
+    "type": "kind",
+    "lang": "language",
+    "link": "url",
+    "source": "url",
+    "country": "region",
+}
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
@@ -54,6 +73,12 @@ _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_ANCHOR = re.compile(r"<a\s+[^>]*>\s*</a>", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Inline HTML that only formats text ("we <b>never</b> sell"): the words stay, the tags go. Any
+# other tag stays as literal text (it is data; the page shows it escaped).
+_FORMATTING_TAG = re.compile(
+    r"</?(?:b|i|em|strong|u|s|small|mark|sup|sub|span|abbr|cite|del|ins)(?:\s[^<>]*)?>",
+    re.IGNORECASE,
+)
 _BLOCKQUOTE = re.compile(r"^\s*(?:>\s?)+")
 # CommonMark's escapable punctuation; an escaped one is kept as a private-use placeholder
 # while emphasis and links are parsed.
@@ -139,7 +164,8 @@ def _inline(line: str) -> str:
     # A backslash escape ("\_\_adroll") is a literal character, never emphasis: hide escaped
     # characters from the patterns below, then put them back without their backslash.
     line = _ESCAPED.sub(lambda m: chr(_ESCAPE_BASE + _ESCAPABLE.index(m.group(1))), line)
-    line = html.unescape(_BREAK.sub("; ", line))
+    # Tags before entities: "&lt;b&gt;" is a document writing "<b>", to keep as text.
+    line = html.unescape(_BREAK.sub("; ", _FORMATTING_TAG.sub("", line)))
     line = _IMAGE.sub("", line)
     line = _HTML_ANCHOR.sub("", line)
     # Twice, because anchor text may itself hold emphasis or a nested bracket.
@@ -373,9 +399,28 @@ def load_markdown(text: str) -> tuple[str, dict[str, Any]]:
     metadata = {
         field: front[field] for field in FRONT_MATTER_FIELDS if front.get(field) is not None
     }
+    metadata["notices"] = [
+        _unknown_field(str(key)) for key in front if key not in FRONT_MATTER_FIELDS
+    ]
     if "title" not in metadata:
         heading = first_heading(cleaned)
         if heading:
             metadata["title"] = heading
     metadata["removed"] = removed
     return cleaned, metadata
+
+
+def _unknown_field(key: str) -> str:
+    """A notice for a front matter field Fineprint does not read, with the likely one meant.
+
+    Example:
+        >>> _unknown_field("date")
+        "front matter field 'date' is not read; did you mean 'document_date'?"
+    """
+    import difflib
+
+    meant = FIELD_ALIASES.get(key.casefold()) or next(
+        iter(difflib.get_close_matches(key, FRONT_MATTER_FIELDS, n=1, cutoff=0.75)), None
+    )
+    hint = f"did you mean '{meant}'?" if meant else "corpus/FORMAT.md lists the fields"
+    return f"front matter field '{key}' is not read; {hint}"

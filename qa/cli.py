@@ -353,7 +353,8 @@ def changes(
             model = get_embeddings(store.manifest.config.embedding_model)
             query = np.asarray(model.embed_query(about), dtype=np.float32)
         comparison = compare(catalog, store, key, old, new, about=query)
-        text, _ = compose_changes(catalog, comparison, "en", limit=limit)
+        heading = "top" if about else "all"
+        text, _ = compose_changes(catalog, comparison, "en", limit=limit, heading=heading)
         click.echo(text.rstrip())
 
 

@@ -405,3 +405,5 @@ def test_a_what_changed_answer_quotes_statements_not_headings_or_links(
     quotes = [c.quote for c in result.citations]
     assert quotes == ["We now share your city with delivery partners to plan routes."]
     assert "Please also read" not in result.answer
+    # A question vector close to nothing: the answer says no change is clearly about it.
+    assert "No change is clearly about the question" in result.answer

@@ -57,6 +57,8 @@ _LABELS = {
         "({series}): {summary}.",
         "none": "No sentence changed between these versions, apart from formatting.",
         "top": "The changes closest to the question:",
+        "unrelated": "No change is clearly about the question; the changes closest to it:",
+        "all": "The changes, in the order of the text:",
         "first": "This first appears in the version in force from {start} ({series}):",
         "earliest": "It is already in the earliest recorded version.",
         "not_found": "No version of {series} says this.",
@@ -71,6 +73,8 @@ _LABELS = {
         "({series}): {summary}.",
         "none": "Tidak ada kalimat yang berubah di antara kedua versi ini, selain format.",
         "top": "Perubahan yang paling terkait dengan pertanyaan:",
+        "unrelated": "Tidak ada perubahan yang jelas terkait dengan pertanyaan; yang paling dekat:",
+        "all": "Perubahan, sesuai urutan teks:",
         "first": "Ini pertama kali muncul dalam versi yang berlaku sejak {start} ({series}):",
         "earliest": "Ini sudah ada dalam versi tercatat paling awal.",
         "not_found": "Tidak ada versi {series} yang menyatakan ini.",
@@ -192,10 +196,12 @@ def compose_changes(
     language: str,
     limit: int = MAX_CHANGES,
     quoted: list[Change] | None = None,
+    heading: str = "all",
 ) -> tuple[str, list[Citation]]:
     """The answer text and citations: the comparison's counts, then the first ``limit`` of
     ``quoted`` (default: every change that states something), each quoted from its own
-    version."""
+    version, under ``heading``: ``"all"`` (text order), ``"top"`` (closest to the question)
+    or ``"unrelated"`` (none is clearly about it; the closest anyway)."""
     labels = _LABELS.get(language, _LABELS["en"])
     text = labels["lead"].format(
         old=comparison.old.valid_from,
@@ -207,7 +213,7 @@ def compose_changes(
     if not changes:
         return f"{text}\n{labels['none']}\n", []
     citations, lines = cite_changes(catalog, changes[:limit], language)
-    body = "\n".join([text, "", labels["top"], *lines])
+    body = "\n".join([text, "", labels[heading], *lines])
     return body + "\n" + _sources(citations, language), citations
 
 
@@ -243,7 +249,11 @@ def answer_changes(
     quotable = quotable_changes(comparison.changes)
     relevant = [c for c in quotable if c.relevance >= MIN_RELEVANCE]
     result.answer, result.citations = compose_changes(
-        catalog, comparison, result.language, quoted=relevant or quotable
+        catalog,
+        comparison,
+        result.language,
+        quoted=relevant or quotable,
+        heading="top" if relevant else "unrelated",
     )
     result.lead = result.answer.split("\n", 1)[0]
     return result

@@ -52,6 +52,7 @@ def _policy_rows(
     ingest(local)
     store = PassageStore.open(local.index_dir, index_config(local))
     retriever = HybridRetriever.from_settings(store, local)
+    retriever.all_features = True
     rows = []
     for question in load_questions(questions_file):
         if not question.answerable:
@@ -80,6 +81,7 @@ def _policyqa_rows(settings: Settings, limit: int, work: Path) -> list[QuestionR
     benchmark = load_split(DEFAULT_DATA_DIR / "dev.json", "dev")
     questions = select_questions(benchmark.questions, limit)
     system = FineprintSystem(benchmark, questions, work / "policyqa-dev", settings, print)
+    system.retriever.all_features = True
     rows = []
     for question in questions:
         filters = SearchFilters(publisher=publisher_tag(question.website))

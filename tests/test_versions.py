@@ -12,13 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import FakeEmbeddings
 from langchain_core.documents import Document
 
 import qa.index.ingest as ingest_module
-from qa.answer.changes import compose_changes, pick_versions
+from qa.answer.changes import answer_changes, compose_changes, pick_versions
+from qa.answer.result import AnswerResult
 from qa.cli import main
 from qa.evaluate.harness import judge
 from qa.evaluate.metrics import compute_metrics
@@ -43,6 +45,20 @@ PARAGRAPHS = [
 
 def _version(stated: str, paragraphs: list[str]) -> str:
     return f"# Acme Privacy Policy\n\nLast modified: {stated}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def _ingest_two_versions(
+    series_corpus: Callable[[dict[str, str]], Settings], newer: list[str]
+) -> Settings:
+    """Index ``SERIES`` as PARAGRAPHS (July 2020) then ``newer`` (January 2021)."""
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", newer),
+        }
+    )
+    ingest(settings)
+    return settings
 
 
 @pytest.fixture
@@ -219,13 +235,7 @@ def test_what_changed_quotes_and_cites_both_sides(
     fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
 ) -> None:
     changed = [PARAGRAPHS[0].replace("30 days", "60 days"), *PARAGRAPHS[1:]]
-    settings = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", changed),
-        }
-    )
-    ingest(settings)
+    settings = _ingest_two_versions(series_corpus, changed)
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)
         old, new = pick_versions(catalog.timelines[SERIES], SearchFilters(as_of="2021-01"))
@@ -290,7 +300,7 @@ def test_requires_all_counts_a_question_cited_only_when_every_quote_is() -> None
         "kind": "what-changed",
     }
     question = parse_question(record, "t:1")
-    from qa.answer.result import AnswerResult, Citation, PassageView, Source
+    from qa.answer.result import Citation, PassageView, Source
 
     def view(pid: str, doc: str, text: str, rank: int) -> PassageView:
         return PassageView(
@@ -348,10 +358,6 @@ def test_requires_all_counts_a_question_cited_only_when_every_quote_is() -> None
 
 
 def test_a_reworded_sentence_in_another_block_is_one_modification() -> None:
-    from langchain_core.documents import Document
-
-    from qa.versions.changes import MODIFIED, align
-
     def sentences(*texts: str) -> list[Document]:
         return [Document(page_content=t, metadata={"start": i}) for i, t in enumerate(texts)]
 
@@ -375,23 +381,12 @@ def test_a_reworded_sentence_in_another_block_is_one_modification() -> None:
 def test_a_what_changed_answer_quotes_statements_not_headings_or_links(
     fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
 ) -> None:
-    import numpy as np
-
-    from qa.answer.changes import answer_changes
-    from qa.answer.result import AnswerResult
-
     added = [
         *PARAGRAPHS,
         "## Key Updates\n\nPlease also read our Terms of Service.\n\n"
         "We now share your city with delivery partners to plan routes.",
     ]
-    settings = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", added),
-        }
-    )
-    ingest(settings)
+    settings = _ingest_two_versions(series_corpus, added)
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)
         result = answer_changes(

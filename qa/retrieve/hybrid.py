@@ -134,6 +134,8 @@ class HybridRetriever(BaseRetriever):
     fusion_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FUSION_WEIGHTS))
     min_sentence_chars: int = DEFAULT_MIN_SENTENCE_CHARS
     filters: SearchFilters = SearchFilters()
+    # Compute every feature even where its weight is 0 (``evals/fit_ranking.py`` fits them all).
+    all_features: bool = False
 
     @classmethod
     def from_settings(
@@ -232,8 +234,13 @@ class HybridRetriever(BaseRetriever):
         timings["sentences"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
-        titles = catalog.title_scores(
-            self.embeddings, [p.metadata["doc_id"] for p in candidates], query_array
+        # Title vectors cost embedding calls: only when the fusion weighs them, or for fitting.
+        titles = (
+            catalog.title_scores(
+                self.embeddings, [p.metadata["doc_id"] for p in candidates], query_array
+            )
+            if self.fusion_weights.get("title") or self.all_features
+            else {}
         )
         words = set(tokenize(expanded, language))
         dense_ranks = {

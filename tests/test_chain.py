@@ -59,9 +59,11 @@ def test_indonesian_question_finds_evidence_in_both_languages(answer_chain: Answ
     result = answer_chain.invoke("Apakah daftar kontak saya dibagikan ke Facebook?")
     assert not result.abstained
     assert result.language == "id"
-    assert result.answer.startswith(result.lead) and result.lead.endswith("membahas hal ini:")
+    assert result.answer.startswith(result.lead) and "membahas hal ini" in result.lead
     assert f"{phrase('id', 'sources')}:" in result.answer
     cited_docs = {c.source.doc_id for c in result.citations}
+    # The English policy's words meet the question's through their Indonesian counterparts.
+    assert "policies/acme-privacy.md" in cited_docs
     ranked_docs = {p.source.doc_id for p in result.passages[:3]}
     assert KABAR_NEWS_ID in cited_docs | ranked_docs
     assert "policies/acme-privacy.md" in ranked_docs

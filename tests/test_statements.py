@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.statements import balanced_span, quotes_balance, same_statement, statement_problem
+from qa.answer.statements import (
+    balanced_span,
+    is_date_line,
+    quotes_balance,
+    same_statement,
+    statement_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +73,18 @@ def test_a_span_without_its_mark_is_not_widened() -> None:
 )
 def test_same_statement(first: str, second: str, same: bool) -> None:
     assert same_statement(first, second) is same
+
+
+def test_a_line_giving_the_documents_date_is_a_statement() -> None:
+    for line in [
+        "Updated May 25, 2018",
+        "Effective as of May 25, 2018",
+        "Last modified: December 19, 2019 (archived versions)",
+        "Terakhir diperbarui: 4 Januari 2021",
+    ]:
+        assert statement_problem(line) is None, line
+        assert is_date_line(line), line
+    # A heading that merely holds a year, or a dated label, is still not one.
+    assert statement_problem("Updated Terms 2021") is not None
+    assert statement_problem("WhatsApp blog post, 15 January 2021:") == "label"
+    assert not is_date_line("We updated this policy on May 25, 2018 to explain our practices.")

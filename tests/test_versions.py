@@ -19,7 +19,7 @@ from conftest import FakeEmbeddings
 from langchain_core.documents import Document
 
 import qa.index.ingest as ingest_module
-from qa.answer.changes import answer_changes, compose_changes, pick_versions
+from qa.answer.changes import answer_changes, asks_first_seen, compose_changes, pick_versions
 from qa.answer.result import AnswerResult
 from qa.cli import main
 from qa.evaluate.harness import judge
@@ -31,7 +31,15 @@ from qa.load.corpus import load_file
 from qa.retrieve.catalog import catalog_of
 from qa.retrieve.filters import SearchFilters
 from qa.settings import Settings
-from qa.versions.changes import ADDED, MODIFIED, REMOVED, align, compare, first_appearance
+from qa.versions.changes import (
+    ADDED,
+    MODIFIED,
+    REMOVED,
+    align,
+    compare,
+    first_appearance,
+    named_series,
+)
 from qa.versions.dates import question_dates
 from qa.versions.series import build_timelines, stated_date
 
@@ -402,3 +410,97 @@ def test_a_what_changed_answer_quotes_statements_not_headings_or_links(
     assert "Please also read" not in result.answer
     # A question vector close to nothing: the answer says no change is clearly about it.
     assert "No change is clearly about the question" in result.answer
+
+
+def test_when_only_the_date_line_changed_the_answer_quotes_it(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    settings = _ingest_two_versions(series_corpus, PARAGRAPHS)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        result = answer_changes(
+            AnswerResult(question="What changed?"),
+            catalog,
+            store,
+            SERIES,
+            SearchFilters(as_of="2021-01"),
+            np.zeros(len(FakeEmbeddings().embed_query("x")), dtype=np.float32),
+        )
+    # Saying "nothing changed" would be false: the stated date did.
+    assert [c.quote for c in result.citations] == [
+        "Last modified: July 1, 2020",
+        "Last modified: January 4, 2021",
+    ]
+    assert "No sentence changed" not in result.answer
+
+
+def test_a_question_naming_a_publisher_and_kind_names_that_series(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings], tmp_path: Path
+) -> None:
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", PARAGRAPHS[:2]),
+        }
+    )
+    # The same template under another publisher, recorded twice too.
+    other = settings.corpus_dir / "Zenith/Privacy Policy"
+    other.mkdir(parents=True)
+    for stem in ("2020-07-08T00-00-00Z", "2021-02-01T00-00-00Z"):
+        text = (settings.corpus_dir / SERIES / f"{stem}.md").read_text(encoding="utf-8")
+        (other / f"{stem}.md").write_text(text.replace("Acme", "Zenith"), encoding="utf-8")
+    terms = settings.corpus_dir / "Acme/Terms of Service"
+    terms.mkdir(parents=True)
+    for stem, age in (("2020-07-08T00-00-00Z", 13), ("2021-02-01T00-00-00Z", 16)):
+        (terms / f"{stem}.md").write_text(
+            f"# Acme Terms\n\nYou must be {age} or older to use Acme.\n", encoding="utf-8"
+        )
+    ingest(settings)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        assert named_series(catalog, "What changed in Zenith's privacy policy in 2021?") == [
+            "Zenith/Privacy Policy"
+        ]
+        # The first kind named wins; Indonesian names kinds too.
+        assert named_series(catalog, "When did Acme's privacy policy first mention its terms?") == [
+            SERIES
+        ]
+        assert named_series(catalog, "Apa yang berubah dalam ketentuan layanan Acme?") == [
+            "Acme/Terms of Service"
+        ]
+        assert sorted(named_series(catalog, "What changed at Acme?")) == [
+            "Acme/Privacy Policy",
+            "Acme/Terms of Service",
+        ]
+        assert named_series(catalog, "What changed in the privacy policy?") == []
+
+
+def test_first_seen_questions_are_told_from_first_as_an_adjective() -> None:
+    for question in [
+        "When did WhatsApp's terms first say that WhatsApp LLC provides the service?",
+        "When was the age limit first raised?",
+        "Kapan pertama kali kebijakan privasi menyebut iklan?",
+        "Sejak kapan alamat itu muncul?",
+    ]:
+        assert asks_first_seen(question), question
+    for question in [
+        "When was the first payment made?",
+        "Is my first name shared?",
+        "When does the first payment happen?",
+    ]:
+        assert not asks_first_seen(question), question
+
+
+def test_a_one_version_document_is_not_in_force_before_it_took_effect(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    settings = series_corpus({"2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS)})
+    ingest(settings)
+    only = f"{SERIES}/2020-07-08T00-00-00Z.md"
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        assert catalog.allowed(SearchFilters(as_of="2019")) == set()
+        assert catalog.allowed(SearchFilters(as_of="<2020-07")) == set()
+        assert catalog.allowed(SearchFilters(as_of="2020-07")) is None
+        assert catalog.allowed(SearchFilters(as_of="2021")) is None
+    assert only in catalog.documents

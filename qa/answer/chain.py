@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from qa.answer.abstention import compute_signals, should_abstain
+from qa.answer.abstention import compute_signals, margin, should_abstain
 from qa.answer.changes import (
     answer_changes,
     answer_first_seen,
@@ -41,10 +41,12 @@ from qa.index.ingest import index_config
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.load.question import clean_question, has_words
+from qa.retrieve.bilingual import other_language
 from qa.retrieve.catalog import catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
+from qa.versions.changes import named_series
 from qa.versions.dates import question_dates, without_dates
 
 # Passages looked at to find the series a version question is about.
@@ -192,9 +194,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = self.evidence.score(
-            retrieval.passages, retrieval.sentences, searched, retrieval.term_weights
-        )
+        scored = self._score_evidence(retrieval, searched)
         evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
@@ -204,7 +204,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
             abstain = True
         else:
-            result.signals = compute_signals(searched, retrieval, evidence, language, self._rule)
+            result.signals = self._signals(retrieval, searched, evidence, language)
             abstain = should_abstain(result.signals) or not evidence
         result.timings_ms["decide"] = elapsed_ms(clock)
 
@@ -225,24 +225,83 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.timings_ms["total"] = elapsed_ms(started)
         yield result
 
+    def _score_evidence(self, retrieval: Retrieval, question: str) -> list[Evidence]:
+        """Candidate sentences scored for the question and for its words in the other language
+        (``Retrieval.counterpart``), each sentence at its better score."""
+        scored = self.evidence.score(
+            retrieval.passages, retrieval.sentences, question, retrieval.term_weights
+        )
+        if not retrieval.counterpart:
+            return scored
+        bridged = self.evidence.score(
+            retrieval.passages,
+            retrieval.sentences,
+            retrieval.counterpart,
+            retrieval.counterpart_weights,
+        )
+        best: dict[tuple[str, int], Evidence] = {}
+        for item in [*scored, *bridged]:
+            key = (str(item.passage.metadata["doc_id"]), item.doc_start)
+            if key not in best or item.score > best[key].score:
+                best[key] = item
+        return sorted(best.values(), key=lambda e: -e.score)
+
+    def _signals(
+        self, retrieval: Retrieval, question: str, evidence: list[Evidence], language: str
+    ) -> dict[str, float]:
+        """The abstention signals of the question, or of its words in the other language when
+        those are found better: an Indonesian question answered by an English passage shares
+        its words only through their translations."""
+        signals = compute_signals(question, retrieval, evidence, language, self._rule)
+        if not retrieval.counterpart:
+            return signals
+        bridged = compute_signals(
+            retrieval.counterpart,
+            dataclasses.replace(retrieval, term_weights=retrieval.counterpart_weights),
+            evidence,
+            other_language(language),
+            self._rule,
+        )
+        # The question's language and names, and whether the evidence is in another language,
+        # are facts of the question, not of the view.
+        for name in ("indonesian", "cross_lingual", "missing_names", "unknown_names"):
+            bridged[name] = signals[name]
+        bridged["margin"] = round(margin(bridged, self._rule), 4)
+        return bridged if bridged["margin"] > signals["margin"] else signals
+
     def _versions_answer(
         self, result: AnswerResult, question: str, filters: SearchFilters, k: int | None
     ) -> AnswerResult | None:
         """A what-changed or first-seen answer; ``None`` when the question is about no series.
 
-        The series is the one of the best passages among all versions; the question's dates
-        (in ``filters``) pick the versions.
+        The series is the one the question names (publisher, then kind), else the one of the
+        best passages among all versions; the question's dates (in ``filters``) pick the
+        versions.
         """
-        every = dataclasses.replace(filters, as_of=None, versions=ALL_VERSIONS)
-        retrieval = self.retriever.retrieve(question, every, k)
         catalog = catalog_of(self.store)
+        named = named_series(catalog, question)
+        every = dataclasses.replace(filters, as_of=None, versions=ALL_VERSIONS)
+        if named and not filters.restricts_documents:
+            # A question naming "WhatsApp's privacy policy" is searched there only: another
+            # publisher's near-identical template must not pick the series or the statement.
+            meta = catalog.documents[catalog.timelines[named[0]][-1].doc_id]
+            kinds = {
+                catalog.documents[catalog.timelines[key][-1].doc_id].get("kind") for key in named
+            }
+            every = dataclasses.replace(
+                every,
+                publisher=str(meta.get("publisher")),
+                kind=str(meta.get("kind")) if len(kinds) == 1 else None,
+            )
+        retrieval = self.retriever.retrieve(question, every, k)
+        wanted = set(named) or set(catalog.timelines)
         series = next(
             (
                 str(p.metadata.get("series"))
                 for p in retrieval.passages[:SERIES_CANDIDATES]
-                if p.metadata.get("series") in catalog.timelines
+                if p.metadata.get("series") in wanted
             ),
-            None,
+            named[0] if len(named) == 1 else None,
         )
         if series is None:
             return None

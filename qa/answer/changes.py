@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import cite, describe_source
 from qa.answer.result import AnswerResult, Citation
-from qa.answer.statements import statement_problem
+from qa.answer.statements import is_date_line, statement_problem
 from qa.errors import VersionError
 from qa.retrieve.catalog import Catalog
 from qa.retrieve.filters import SearchFilters
@@ -43,8 +43,14 @@ _CHANGED = re.compile(
     re.IGNORECASE,
 )
 _FIRST_SEEN = re.compile(
-    r"\b(?:when\s+did\s+.+\s+first\s+appear|when\s+was\s+.+\s+(?:first\s+)?(?:added|introduced)|"
-    r"(?:since|from)\s+when|kapan\s+(?:pertama\s+kali|mulai)|sejak\s+kapan)",
+    # "first" after a determiner is an adjective: "When was the first payment made?" asks no
+    # version question.
+    r"\b(?:when\s+(?:did|was|were|has|have)\s+.+?\s+"
+    r"(?:(?<!the )(?<!\ba )(?<!an )(?<!my )(?<!our )(?<!your )(?<!its )(?<!their )first|"
+    r"start(?:ed)?\s+(?:to|saying))\b|"
+    r"when\s+was\s+.+\s+(?:added|introduced)|first\s+(?:appeared|mentioned|said|stated)|"
+    r"(?:since|from)\s+when|kapan\s+(?:pertama\s+kali|mulai)|sejak\s+kapan|"
+    r"pertama\s+kali\s+(?:muncul|menyebut|menyatakan|dimuat))",
     re.IGNORECASE,
 )
 _LABELS = {
@@ -59,6 +65,7 @@ _LABELS = {
         "top": "The changes closest to the question:",
         "unrelated": "No change is clearly about the question; the changes closest to it:",
         "all": "The changes, in the order of the text:",
+        "unstated": "Only lines that state nothing (headings, labels, links) changed:",
         "first": "This first appears in the version in force from {start} ({series}):",
         "earliest": "It is already in the earliest recorded version.",
         "not_found": "No version of {series} says this.",
@@ -75,6 +82,8 @@ _LABELS = {
         "top": "Perubahan yang paling terkait dengan pertanyaan:",
         "unrelated": "Tidak ada perubahan yang jelas terkait dengan pertanyaan; yang paling dekat:",
         "all": "Perubahan, sesuai urutan teks:",
+        "unstated": "Hanya baris yang tidak menyatakan apa pun (judul, label, tautan) "
+        "yang berubah:",
         "first": "Ini pertama kali muncul dalam versi yang berlaku sejak {start} ({series}):",
         "earliest": "Ini sudah ada dalam versi tercatat paling awal.",
         "not_found": "Tidak ada versi {series} yang menyatakan ini.",
@@ -182,12 +191,20 @@ def cite_changes(
 
 
 def quotable_changes(changes: list[Change]) -> list[Change]:
-    """The changes worth quoting: headings, labels and links change too, but state nothing."""
-    return [
+    """The changes worth quoting: headings, labels and links change too, but state nothing.
+
+    A new date line ("Last modified: ...") is quoted only when nothing else changed: beside
+    the changes it dates, it tells the reader nothing new.
+    """
+    stated = [
         c
         for c in changes
         if all(statement_problem(s.page_content) is None for s in (c.old, c.new) if s)
     ]
+    substantive = [
+        c for c in stated if not all(is_date_line(s.page_content) for s in (c.old, c.new) if s)
+    ]
+    return substantive or stated
 
 
 def compose_changes(
@@ -201,7 +218,8 @@ def compose_changes(
     """The answer text and citations: the comparison's counts, then the first ``limit`` of
     ``quoted`` (default: every change that states something), each quoted from its own
     version, under ``heading``: ``"all"`` (text order), ``"top"`` (closest to the question)
-    or ``"unrelated"`` (none is clearly about it; the closest anyway)."""
+    or ``"unrelated"`` (none is clearly about it; the closest anyway). When only lines that
+    state nothing changed, those are quoted under a heading that says so."""
     labels = _LABELS.get(language, _LABELS["en"])
     text = labels["lead"].format(
         old=comparison.old.valid_from,
@@ -210,6 +228,9 @@ def compose_changes(
         summary=comparison.summary(),
     )
     changes = quotable_changes(comparison.changes) if quoted is None else quoted
+    if not changes and comparison.changes:
+        # Saying "nothing changed" would be false: show the changed headings and labels.
+        changes, heading = comparison.changes, "unstated"
     if not changes:
         return f"{text}\n{labels['none']}\n", []
     citations, lines = cite_changes(catalog, changes[:limit], language)

@@ -31,9 +31,31 @@ TITLE_CASE_SHARE = 0.8
 TITLE_MAX_WORDS = 12
 # Near-duplicates: this share of words in common, in order, once names are masked.
 SAME_STATEMENT_RATIO = 0.9
+# A line giving the document's date ("Updated May 25, 2018", "Terakhir diperbarui: 4 Januari
+# 2021") states when the text took effect: it answers "when was this last updated?" and is what
+# changed when only the date moved.
+_DATE_LINE = re.compile(
+    r"^\W*(?:last\s+)?(?:updated|modified|revised|effective(?:\s+date|\s+as\s+of)?|"
+    r"(?:terakhir\s+)?diperbarui|(?:terakhir\s+)?diubah|berlaku\s+(?:sejak|mulai))\b"
+    r"\s*(?:on|:|-|—)?\s*(?:[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\W*(?:\([^()\n]{0,40}\))?\W*$",
+    re.IGNORECASE,
+)
 _ENDINGS = (".", "!", "?", ";", '"', "”", "’", "'", ")", "…")
 _WORD = re.compile(r"\w[\w'’-]*")
 _ROW_PAIR = re.compile(r"\w: \S")
+
+
+def is_date_line(text: str) -> bool:
+    """Whether ``text`` only gives the document's date ("Updated May 25, 2018").
+
+    Example:
+        >>> is_date_line("Last modified: December 19, 2019 (archived versions)")
+        True
+        >>> is_date_line("We updated this policy on May 25, 2018 to explain our practices.")
+        False
+    """
+    return bool(_DATE_LINE.match(text.strip()))
 
 
 def statement_problem(text: str) -> str | None:
@@ -53,12 +75,16 @@ def statement_problem(text: str) -> str | None:
         'heading'
         >>> statement_problem("We never sell your personal data.") is None
         True
+        >>> statement_problem("Updated May 25, 2018") is None
+        True
     """
     body = text.strip()
     words = _WORD.findall(body)
     if "\n" in body:
         # A lead-in with the items it introduces, or a table row with its headers.
         return None if len(words) >= MIN_STATEMENT_WORDS else "fragment"
+    if is_date_line(body):
+        return None
     if body.endswith(":"):
         return "label"
     if _NAVIGATION.match(body) and len(words) < NAVIGATION_MAX_WORDS:

@@ -78,10 +78,14 @@ class Catalog:
         }
         self.passages_of = by_doc
         # Series of more than one version; a document alone in its series is always current.
-        self.timelines = {
-            key: versions
-            for key, versions in build_timelines(self.documents).items()
-            if len(versions) > 1
+        every = build_timelines(self.documents)
+        self.timelines = {key: versions for key, versions in every.items() if len(versions) > 1}
+        # When each one-version document took effect ("" when unknown): asked as of a date
+        # before it, the text was not yet in force, so it cannot answer.
+        self.starts = {
+            versions[0].doc_id: versions[0].valid_from
+            for versions in every.values()
+            if len(versions) == 1
         }
         self.versions: dict[str, Version] = version_index(self.timelines)
         for passage in lexical.passages:
@@ -107,7 +111,8 @@ class Catalog:
         """The documents a question with ``filters`` may be answered from; ``None``: all.
 
         The current version of each series unless ``filters`` asks for other versions (see
-        ``SearchFilters``), and only documents matching its other filters.
+        ``SearchFilters``), and only documents matching its other filters. As of a date, a
+        document alone in its series counts only if it took effect by then.
         """
         docs = set(self.documents)
         if filters.restricts_documents:
@@ -122,6 +127,9 @@ class Catalog:
                 else:
                     kept = versions[-1:]
                 docs -= {v.doc_id for v in versions} - {v.doc_id for v in kept}
+            if periods:
+                last = max(end for _, end in periods)
+                docs -= {doc for doc, start in self.starts.items() if start and start > last}
         return None if docs == set(self.documents) else docs
 
     def title_scores(

@@ -38,9 +38,10 @@ from qa.errors import IndexChangingError
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.retrieve.acronyms import expansions
+from qa.retrieve.bilingual import counterpart, other_language
 from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of, same_text_key
 from qa.retrieve.filters import SearchFilters
-from qa.retrieve.lexical import tokenize
+from qa.retrieve.lexical import LexicalHit, tokenize
 from qa.settings import (
     DEFAULT_FETCH_K,
     DEFAULT_FUSION_WEIGHTS,
@@ -61,6 +62,9 @@ class Retrieval:
     ``passages`` are the fused top ``k``, no two with the same text; ``copies`` maps a passage
     id to the other candidates with its text (other documents, other versions); ``features``
     holds every candidate's features by passage id (``FEATURES``), for fitting and reports.
+    ``counterpart`` is the question's words in the other language (``qa.retrieve.bilingual``),
+    ``""`` when none is known, and ``counterpart_weights`` their weights, as ``term_weights``
+    holds the question's.
     """
 
     passages: list[Document]
@@ -75,6 +79,8 @@ class Retrieval:
     candidates: dict[str, Document] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
     term_weights: dict[str, float] = field(default_factory=dict)
+    counterpart: str = ""
+    counterpart_weights: dict[str, float] = field(default_factory=dict)
 
 
 def _best_sentences(
@@ -215,7 +221,14 @@ class HybridRetriever(BaseRetriever):
         language = question_language(query)
         # BM25 looks for both forms of an acronym: "GDPR" finds "General Data Protection ...".
         expanded = " ".join([query, *expansions(query, catalog.acronyms)])
-        lexical = catalog.lexical.search(expanded, self.fetch_k, allowed, language)
+        # The question's words in the other language find passages written in it: BM25 is a
+        # sum over query words, so the two searches' scores add up.
+        bridge = counterpart(expanded, language)
+        other = other_language(language)
+        lexical = _merged(
+            catalog.lexical.search(expanded, self.fetch_k, allowed, language),
+            catalog.lexical.search(bridge, self.fetch_k, allowed, other) if bridge else [],
+        )
         top_lexical = lexical[0].score if lexical else 0.0
         lexical_scores = {str(hit.passage.id): hit.score / top_lexical for hit in lexical}
         timings["lexical"] = elapsed_ms(clock)
@@ -242,7 +255,7 @@ class HybridRetriever(BaseRetriever):
             if self.fusion_weights.get("title") or self.all_features
             else {}
         )
-        words = set(tokenize(expanded, language))
+        words = set(tokenize(expanded, language)) | set(tokenize(bridge, other))
         dense_ranks = {
             pid: rank
             for rank, pid in enumerate(
@@ -299,7 +312,24 @@ class HybridRetriever(BaseRetriever):
             candidates={str(p.id): p for p in candidates},
             acronyms=catalog.acronyms,
             term_weights=catalog.lexical.term_weights(expanded, language),
+            counterpart=bridge,
+            counterpart_weights=catalog.lexical.term_weights(bridge, other) if bridge else {},
         )
+
+
+def _merged(first: list[LexicalHit], second: list[LexicalHit]) -> list[LexicalHit]:
+    """Two lexical rankings as one, each passage's scores summed, best first."""
+    if not second:
+        return first
+    scores: dict[str, float] = {}
+    passages: dict[str, Document] = {}
+    for hit in [*first, *second]:
+        pid = str(hit.passage.id)
+        scores[pid] = scores.get(pid, 0.0) + hit.score
+        passages[pid] = hit.passage
+    return [
+        LexicalHit(passages[pid], scores[pid]) for pid in sorted(scores, key=lambda p: -scores[p])
+    ]
 
 
 def _distinct(

@@ -192,6 +192,62 @@ def find_series(catalog: Catalog, name: str) -> str:
     raise VersionError(msg)
 
 
+# What a question calls each kind of document, in English and Indonesian; the first one named
+# wins ("When did WhatsApp's privacy policy first announce Our Updated Terms?" means the policy).
+KIND_NAMES = {
+    "policy": ("privacy policy", "privacy notice", "kebijakan privasi", "pemberitahuan privasi"),
+    "terms": (
+        "terms of service",
+        "terms of use",
+        "terms",
+        "ketentuan layanan",
+        "ketentuan",
+        "syarat",
+    ),
+}
+
+
+def named_series(catalog: Catalog, question: str) -> list[str]:
+    """The series whose publisher ``question`` names, narrowed to the kind it names first.
+
+    Empty when the question names no publisher of a series; several when it names a publisher
+    but no kind (or a kind the publisher has several series of).
+
+    Example: "What changed in WhatsApp's privacy policy in November 2020?" names the series of
+    WhatsApp's policy, not Instagram's, however close Instagram's passages are.
+    """
+    folded = question.casefold()
+    named = [
+        key
+        for key, versions in catalog.timelines.items()
+        if _names(folded, str(catalog.documents[versions[-1].doc_id].get("publisher") or ""))
+    ]
+    spots = {
+        kind: min((i for name in names if (i := _position(folded, name)) >= 0), default=-1)
+        for kind, names in KIND_NAMES.items()
+    }
+    said = sorted((i, kind) for kind, i in spots.items() if i >= 0)
+    if not said:
+        return named
+    kind = said[0][1]
+    of_kind = [
+        key
+        for key in named
+        if catalog.documents[catalog.timelines[key][-1].doc_id].get("kind") == kind
+    ]
+    return of_kind or named
+
+
+def _names(folded: str, name: str) -> bool:
+    name = name.casefold().strip()
+    return bool(name) and name != "unknown" and _position(folded, name) >= 0
+
+
+def _position(folded: str, phrase: str) -> int:
+    match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded)
+    return match.start() if match else -1
+
+
 def version_on(versions: list[Version], day: str) -> Version:
     """The version in force on ``day`` (a year or month means its last day).
 

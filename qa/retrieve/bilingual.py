@@ -1,0 +1,266 @@
+"""Policy words across English and Indonesian, so a question's words can match the other language.
+
+The embedding model is multilingual, but word matching (BM25, word coverage in the evidence and
+abstention rules) is not: "berapa lama WhatsApp menyimpan pesan" shares no word with "we may keep
+it on our servers for up to 30 days". The glossary gives the English words of the Indonesian
+words privacy policies and terms of service use, and the reverse, so a question also has a
+counterpart: its known words in the other language, with its names and numbers kept.
+
+Keys and values are plain words; both sides are stemmed the way ``tokenize`` stems them, so every
+inflection meets its base word ("menyimpan", "disimpan" -> "simpan" -> keep, store, retain).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from qa.retrieve.lexical import STOPWORDS, tokenize
+
+# Indonesian word -> English words, for the vocabulary of policies, terms and the news about them.
+GLOSSARY: dict[str, tuple[str, ...]] = {
+    "data": ("data",),
+    "pribadi": ("personal", "private"),
+    "informasi": ("information",),
+    "pesan": ("message",),
+    "obrolan": ("chat",),
+    "kontak": ("contact",),
+    "daftar": ("list", "register"),
+    "simpan": ("keep", "store", "retain"),
+    "hapus": ("delete", "remove", "erase"),
+    "bagi": ("share",),
+    "kirim": ("send", "deliver"),
+    "terima": ("receive", "accept"),
+    "kumpul": ("collect",),
+    "guna": ("use", "user"),
+    "pakai": ("use",),
+    "proses": ("process",),
+    "olah": ("process",),
+    "akun": ("account",),
+    "layan": ("service",),
+    "ketentuan": ("terms",),
+    "syarat": ("terms", "conditions"),
+    "kebijakan": ("policy",),
+    "privasi": ("privacy",),
+    "lokasi": ("location",),
+    "enkripsi": ("encryption", "encrypted"),
+    "ujung": ("end",),
+    "iklan": ("advertising", "ads", "advertisement"),
+    "jual": ("sell",),
+    "beli": ("buy", "purchase"),
+    "bayar": ("pay", "payment"),
+    "transaksi": ("transaction",),
+    "hak": ("rights",),
+    "anak": ("children", "child"),
+    "usia": ("age",),
+    "umur": ("age",),
+    "tahun": ("year",),
+    "bulan": ("month",),
+    "hari": ("days",),
+    "lama": ("long", "period"),
+    "perusahaan": ("company",),
+    "pihak": ("party", "parties"),
+    "ketiga": ("third",),
+    "mitra": ("partner",),
+    "afiliasi": ("affiliate",),
+    "grup": ("group",),
+    "server": ("server",),
+    "negara": ("country",),
+    "wilayah": ("region",),
+    "eropa": ("european", "europe"),
+    "luar": ("outside",),
+    "hukum": ("law", "legal"),
+    "polisi": ("police",),
+    "pemerintah": ("government",),
+    "otoritas": ("authority", "authorities"),
+    "minta": ("request",),
+    "izin": ("permission", "consent"),
+    "setuju": ("agree", "consent"),
+    "cookie": ("cookies",),
+    "perangkat": ("device",),
+    "telepon": ("phone",),
+    "ponsel": ("phone", "mobile"),
+    "nomor": ("number",),
+    "alamat": ("address",),
+    "surel": ("email",),
+    "nama": ("name",),
+    "foto": ("photo",),
+    "gambar": ("image", "picture"),
+    "panggil": ("call",),
+    "profil": ("profile",),
+    "cadang": ("backup",),
+    "aman": ("security", "secure", "safe"),
+    "lindung": ("protect", "protection"),
+    "akses": ("access",),
+    "ubah": ("change", "modify"),
+    "baru": ("new", "update"),
+    "tangguh": ("suspend", "suspended"),
+    "blokir": ("block", "ban"),
+    "larang": ("prohibit", "ban"),
+    "lapor": ("report",),
+    "keluh": ("complaint",),
+    "hubung": ("contact",),
+    "dukung": ("support",),
+    "bisnis": ("business",),
+    "usaha": ("business",),
+    "pasar": ("marketing", "market"),
+    "analitik": ("analytics",),
+    "sidik": ("fingerprint",),
+    "jari": ("finger",),
+    "wajah": ("face", "facial"),
+    "biometrik": ("biometric",),
+    "sehat": ("health",),
+    "medis": ("medical",),
+    "dokter": ("doctor",),
+    "uang": ("money", "financial"),
+    "kartu": ("card",),
+    "kredit": ("credit",),
+    "pinjam": ("loan", "borrow"),
+    "pindah": ("transfer", "move"),
+    "retensi": ("retention",),
+    "sementara": ("temporary",),
+    "otomatis": ("automatic", "automatically"),
+    "putus": ("decision",),
+    "lacak": ("track", "tracking"),
+    "pantau": ("monitor",),
+    "rekam": ("record",),
+    "catat": ("log", "record"),
+    "waktu": ("time",),
+    "tanggal": ("date",),
+    "laku": ("effective", "apply"),
+    "sejak": ("since",),
+    "sebelum": ("before",),
+    "setelah": ("after",),
+    "sesudah": ("after",),
+    "versi": ("version",),
+    "gratis": ("free",),
+    "biaya": ("fee", "cost", "charge"),
+    "langgan": ("subscription", "subscribe"),
+    "henti": ("stop", "cancel"),
+    "batal": ("cancel",),
+    "kembali": ("refund", "return"),
+    "dana": ("funds",),
+    "tanggung": ("liability", "responsible"),
+    "sengketa": ("dispute",),
+    "adil": ("court",),
+    "arbitrase": ("arbitration",),
+    "lisensi": ("license",),
+    "konten": ("content",),
+    "isi": ("content",),
+    "unggah": ("upload",),
+    "unduh": ("download",),
+    "terus": ("forward",),
+    "siar": ("broadcast",),
+    "saluran": ("channel",),
+    "komunitas": ("community",),
+    "tipu": ("fraud",),
+    "salahguna": ("abuse", "misuse"),
+    "selamat": ("safety",),
+    "darurat": ("emergency",),
+    "rahasia": ("secret", "confidential"),
+    "sandi": ("password",),
+    "verifikasi": ("verification", "verify"),
+    "langkah": ("step",),
+    "identitas": ("identity",),
+    "tua": ("parent", "parents"),
+    "dewasa": ("adult",),
+    "karyawan": ("employee",),
+    "gaji": ("salary", "pay"),
+    "insinyur": ("engineer",),
+    "cuaca": ("weather",),
+    "tahan": ("retain", "hold"),
+    "musnah": ("destroy",),
+    "tampil": ("show", "display"),
+    "baca": ("read",),
+    "lihat": ("see", "view"),
+    "dengar": ("listen", "hear"),
+    "sedia": ("provide",),
+    "beri": ("provide", "give"),
+    "tawar": ("offer",),
+    "asing": ("foreign",),
+    "internasional": ("international",),
+    "jaringan": ("network",),
+    "internet": ("internet",),
+    "aplikasi": ("app", "application"),
+    "situs": ("site", "website"),
+    "web": ("web", "website"),
+    "cerita": ("story", "stories"),
+    "tanda": ("mark", "sign"),
+    "centang": ("tick", "check"),
+    "wajib": ("must", "required"),
+    "opsional": ("optional",),
+    "pilih": ("choose", "option", "opt"),
+    "tolak": ("refuse", "reject", "object"),
+    "keberatan": ("object", "objection"),
+    "koreksi": ("correct", "rectify"),
+    "salin": ("copy",),
+    "portabilitas": ("portability",),
+    "ekspor": ("export",),
+    "undang": ("law", "invite"),
+    "regulasi": ("regulation",),
+    "pajak": ("tax",),
+    "bocor": ("breach", "leak"),
+    "langgar": ("breach", "violation", "violate"),
+    "pemberitahuan": ("notice", "notification"),
+    "beritahu": ("notify", "inform"),
+    "petugas": ("officer",),
+    "pejabat": ("officer",),
+}
+_NUMBER = re.compile(r"\d")
+
+
+@cache
+def _table(source: str) -> dict[str, tuple[str, ...]]:
+    """Stemmed words of ``source`` ("id" or "en") -> words of the other language."""
+    table: dict[str, list[str]] = {}
+    for indonesian, english in GLOSSARY.items():
+        base = indonesian
+        if source == "id":
+            for stem in tokenize(base, "id") or [base]:
+                table.setdefault(stem, []).extend(english)
+        else:
+            for word in english:
+                for stem in tokenize(word, "en"):
+                    table.setdefault(stem, []).append(base)
+    return {stem: tuple(dict.fromkeys(words)) for stem, words in table.items()}
+
+
+def other_language(language: str) -> str:
+    """The language a question's counterpart is written in: English for Indonesian, else
+    Indonesian."""
+    return "en" if language == "id" else "id"
+
+
+def counterpart(question: str, language: str) -> str:
+    """The question's words in the other language: each word the glossary knows in its
+    translations, and its names, numbers and unknown capitalised words as they are.
+
+    Returns ``""`` when the glossary knows none of the question's words (there is nothing to
+    bridge). Word order is kept; the text is for word matching, not for reading.
+
+    Example:
+        >>> counterpart("Berapa lama WhatsApp menyimpan pesan yang tidak terkirim?", "id")
+        'long period WhatsApp keep store retain message send deliver'
+    """
+    source = "id" if language == "id" else "en"
+    table = _table(source)
+    words: list[str] = []
+    known = False
+    for index, raw in enumerate(re.findall(r"\w[\w-]*", question)):
+        folded = raw.casefold()
+        if folded in STOPWORDS:
+            continue
+        stems = tokenize(raw, source)
+        found = [w for stem in stems for w in table.get(stem, ())]
+        if found:
+            known = True
+            words.extend(found)
+        elif (
+            _NUMBER.search(raw)
+            or any(c.isupper() for c in raw[1:])
+            or (index and raw[:1].isupper())
+        ):
+            # A name ("WhatsApp", "Signal") or a number is the same in both languages; a
+            # capital on the first word only marks the sentence's start.
+            words.append(raw)
+    return " ".join(dict.fromkeys(words)) if known else ""

@@ -88,3 +88,16 @@ def test_a_line_giving_the_documents_date_is_a_statement() -> None:
     assert statement_problem("Updated Terms 2021") is not None
     assert statement_problem("WhatsApp blog post, 15 January 2021:") == "label"
     assert not is_date_line("We updated this policy on May 25, 2018 to explain our practices.")
+
+
+def test_two_swapped_names_are_two_different_facts() -> None:
+    uk = "If you live in the UK, WhatsApp LLC provides the Services to you."
+    eu = (
+        "If you live in the European Region, WhatsApp Ireland Limited provides the Services to you."
+    )
+    assert not same_statement(uk, eu)
+    # One name swapped, however often: a template two companies share.
+    assert same_statement(
+        "Maple Grocer never sells data. Maple Grocer deletes it.",
+        "Birch Foods never sells data. Birch Foods deletes it.",
+    )

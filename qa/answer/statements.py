@@ -44,6 +44,7 @@ _DATE_LINE = re.compile(
 _ENDINGS = (".", "!", "?", ";", '"', "”", "’", "'", ")", "…")
 _WORD = re.compile(r"\w[\w'’-]*")
 _ROW_PAIR = re.compile(r"\w: \S")
+_NAME_RUN = re.compile(r"(?<!\w)[^\W\d_a-z][\w'’-]*(?:[ \t]+[^\W\d_a-z][\w'’-]*)*")
 
 
 def is_date_line(text: str) -> bool:
@@ -149,17 +150,36 @@ def _masked_words(text: str) -> list[str]:
     return ["<name>" if w[:1].isupper() else w for w in _WORD.findall(text)]
 
 
+def _names(text: str) -> list[str]:
+    """Runs of capitalised words ("WhatsApp Ireland Limited"), in order; punctuation ends one."""
+    return [match.group(0) for match in _NAME_RUN.finditer(text)]
+
+
+def _one_name_swapped(first: str, second: str) -> bool:
+    # A template shared by two companies swaps one name (however often it is repeated); two
+    # swapped names ("If you live in the UK, WhatsApp LLC ..." against "... in the European
+    # Region, WhatsApp Ireland Limited ...") are two facts that differ.
+    a, b = _names(first), _names(second)
+    if len(a) == len(b):
+        return len({x for x, y in zip(a, b, strict=True) if x != y}) <= 1
+    return len(set(a) ^ set(b)) <= 2
+
+
 def same_statement(first: str, second: str) -> bool:
-    """Whether two sentences say the same thing: the same words in order, names masked.
+    """Whether two sentences say the same thing: the same words in order, one name swapped at
+    most (a template two companies share), numbers kept.
 
     Example:
         >>> same_statement("Maple Grocer never sells data.", "Birch Foods never sells data.")
         True
         >>> same_statement("We keep logs for 30 days.", "We keep logs for 90 days.")
         False
+        >>> same_statement("If you live in the UK, Acme Ltd provides the service.",
+        ...                "If you live in Brazil, Acme Inc provides the service.")
+        False
     """
     a, b = _masked_words(first), _masked_words(second)
-    if not a or not b:
+    if not a or not b or not _one_name_swapped(first, second):
         return False
     if a == b:
         return True

@@ -4,7 +4,8 @@
 stylesheet and script are ``page.css`` and ``page.js`` beside this module. The conversation is
 the page's own HTML (each answer with its own sources), kept per visitor as a list of ``Turn``s.
 Starting a server and indexing is ``qa.ui.server``'s job; while the server indexes, the page
-shows its progress (``qa.ui.progress``).
+shows its progress (``qa.ui.progress``). A second tab compares two versions of a document
+(``qa.ui.changes_page``).
 """
 
 from __future__ import annotations
@@ -508,7 +509,8 @@ def theme() -> gr.themes.Base:
 def build_app(
     settings: Settings, chain: AnswerChain | None = None, status: IndexStatus | None = None
 ) -> gr.Blocks:
-    """Build the page: conversation, question box and filters beside the sources panel.
+    """Build the page: conversation, question box and filters beside the sources panel, and
+    the Changes tab.
 
     Args:
         settings: Where the index is and the server's limits.

@@ -341,3 +341,21 @@ def test_a_followed_link_opens_the_cited_version_and_its_neighbour(
     *_, garbage, _ = page.follow("not json <script>")
     assert "<script>" not in garbage
     assert REPEATED  # the third reason is covered by test_versions' repeated-capture ingest
+
+
+def test_the_tab_says_why_it_shows_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    from qa.errors import IndexUnreachableError
+
+    def unreachable() -> None:
+        raise IndexUnreachableError("cannot reach the Chroma server at http://h:8000")
+
+    def bug() -> None:
+        raise RuntimeError("a bug")
+
+    indexing = ChangesPage(SimpleNamespace(get=lambda: None, settings=None))
+    assert "still being indexed" in indexing.open_tab(None, None, None, "en")[-1]
+    down = ChangesPage(SimpleNamespace(get=unreachable, settings=None))
+    assert "Cannot reach the Chroma server" in down.compare("S", "a", "b", "en")
+    broken = ChangesPage(SimpleNamespace(get=bug, settings=None))
+    assert "could not be compared" in broken.follow('{"doc": "a"}')[4]
+    assert "a bug" in caplog.text  # the traceback goes to the server's log

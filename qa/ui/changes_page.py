@@ -96,7 +96,7 @@ class ChangesPage:
         try:
             index = self._index()
             if index is None:
-                message = render_message(words(language, "pick"), language)
+                message = render_message(words(language, "indexing"), language)
                 return gr.skip(), gr.skip(), gr.skip(), message
             catalog, store = index
             choices = self.series_choices(catalog, language)
@@ -112,9 +112,8 @@ class ChangesPage:
             versions = catalog.timelines[series]
             old, new = self._pair(versions, old, new)
             view = self._render(catalog, store, series, old, new, language)
-        except FineprintError as exc:
-            _log.warning("changes not shown: %s", exc)
-            return gr.skip(), gr.skip(), gr.skip(), render_message(human_message(str(exc)))
+        except Exception as exc:
+            return gr.skip(), gr.skip(), gr.skip(), _problem(exc, language)
         return (
             gr.update(choices=choices, value=series, label=words(language, "series")),
             *self._version_updates(versions, old, new, language),
@@ -134,9 +133,8 @@ class ChangesPage:
             versions = catalog.timelines[series]
             old, new = self._pair(versions, None, None)
             view = self._render(catalog, store, series, old, new, language)
-        except FineprintError as exc:
-            _log.warning("changes not shown: %s", exc)
-            return gr.skip(), gr.skip(), render_message(human_message(str(exc)))
+        except Exception as exc:
+            return gr.skip(), gr.skip(), _problem(exc, language)
         return (*self._version_updates(versions, old, new, language), view)
 
     def compare(
@@ -157,9 +155,8 @@ class ChangesPage:
                 return render_message(words(language, "same_version"), language)
             first, second = sorted((known[old], known[new]), key=versions.index)
             return self._render(catalog, store, series, first, second, language)
-        except FineprintError as exc:
-            _log.warning("changes not shown: %s", exc)
-            return render_message(human_message(str(exc)))
+        except Exception as exc:
+            return _problem(exc, language)
 
     def follow(self, request: str | None) -> tuple[Any, ...]:
         """A followed "See how this changed": the tab on the cited version and its neighbour.
@@ -189,10 +186,8 @@ class ChangesPage:
             at = versions.index(version)
             old, new = (versions[at - 1], version) if at else (version, versions[1])
             view = self._render(catalog, store, version.series, old, new, language)
-        except FineprintError as exc:
-            _log.warning("changes not shown: %s", exc)
-            message = render_message(human_message(str(exc)), language)
-            return tabs, gr.skip(), gr.skip(), gr.skip(), message, language
+        except Exception as exc:
+            return tabs, gr.skip(), gr.skip(), gr.skip(), _problem(exc, language), language
         return (
             tabs,
             gr.update(
@@ -253,6 +248,16 @@ class ChangesPage:
 
 # The changes tab's id in the page's tabs.
 TAB_ID = "changes"
+
+
+def _problem(exc: Exception, language: str) -> str:
+    """The view saying why nothing is shown: the user's problem in its own words (a stopped
+    Chroma server), a bug as a plain apology with its traceback in the server's log."""
+    if isinstance(exc, FineprintError):
+        _log.warning("changes not shown: %s", exc)
+        return render_message(human_message(str(exc)), language)
+    _log.exception("comparing versions failed")
+    return render_message(words(language, "failed"), language)
 
 
 def _section_finder(catalog: Catalog) -> Any:

@@ -67,6 +67,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend": "Removed sentences are marked on the older side, added ones on the newer "
         "side; in a changed sentence the words that changed are marked.",
         "unknown": "This document has no other version in the index now.",
+        "indexing": "The documents are still being indexed; open this tab again in a moment.",
         "failed": "Sorry, the versions could not be compared; the server's log has the details.",
     },
     "id": {
@@ -110,6 +111,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "legend": "Kalimat yang dihapus ditandai di sisi versi lama, yang ditambahkan di sisi "
         "versi baru; dalam kalimat yang diubah, kata yang berubah ditandai.",
         "unknown": "Dokumen ini sekarang tidak memiliki versi lain di indeks.",
+        "indexing": "Dokumen masih diindeks; buka tab ini lagi sebentar lagi.",
         "failed": "Maaf, versi tidak dapat dibandingkan; log server memuat rinciannya.",
     },
 }

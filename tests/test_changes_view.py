@@ -100,6 +100,12 @@ def test_word_diff_marks_only_the_changed_words() -> None:
     assert [text for text, changed in old if changed] == ["30", ", then delete it"]
     assert [text for text, changed in new if changed] == ["60"]
     assert "".join(text for text, _ in old) == "We keep it for 30 days, then delete it."
+    # Quotation marks and spacing are formatting, inside a sentence too.
+    old, new = word_diff(
+        "Read our “Terms”, which describes it.", 'Read our "Terms",  which describe it.'
+    )
+    assert [text for text, changed in old if changed] == ["describes"]
+    assert [text for text, changed in new if changed] == ["describe"]
 
 
 def _soup(html: str) -> BeautifulSoup:

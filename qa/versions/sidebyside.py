@@ -23,6 +23,9 @@ SAME = "same"
 # Words, single punctuation marks and runs of spacing: the units a modified sentence is
 # compared in, so "30 days" -> "60 days" highlights "30" and "60", not whole sentences.
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
+# Typographic and straight quotation marks, and any spacing, compare equal inside a sentence:
+# they are formatting, as for whole sentences (``format_key``).
+_SAME_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
 @dataclass(frozen=True)
@@ -224,13 +227,17 @@ def word_diff(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     old_flags: list[bool] = [False] * len(a)
     new_flags: list[bool] = [False] * len(b)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, _keys(a), _keys(b), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         old_flags[i1:i2] = [True] * (i2 - i1)
         new_flags[j1:j2] = [True] * (j2 - j1)
     return _runs(a, old_flags), _runs(b, new_flags)
+
+
+def _keys(tokens: list[str]) -> list[str]:
+    return [" " if token.isspace() else token.translate(_SAME_MARKS) for token in tokens]
 
 
 def _runs(tokens: list[str], flags: list[bool]) -> list[tuple[str, bool]]:

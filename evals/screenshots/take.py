@@ -81,7 +81,12 @@ def main() -> None:
             page.locator("#fp-changes .fp-changes[data-new]").wait_for(timeout=60_000)
             page.wait_for_timeout(400)
             page.screenshot(path=str(out / f"{name}-changes.png"))
-            page.locator("#fp-changes .fp-modified").first.scroll_into_view_if_needed()
+            # An edited sentence with both of its sides, in the middle of the window.
+            page.evaluate(
+                """() => Array.from(document.querySelectorAll('#fp-changes .fp-modified'))
+                    .find((row) => !row.querySelector('.fp-blank'))
+                    ?.scrollIntoView({ block: 'center' })"""
+            )
             page.wait_for_timeout(200)
             page.screenshot(path=str(out / f"{name}-changes-edited.png"))
             page.close()

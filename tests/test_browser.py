@@ -667,6 +667,14 @@ def test_see_how_this_changed_opens_the_cited_version_and_its_predecessor(
     browser: Any, versions_url: str
 ) -> None:
     page, _watch = _open(browser, versions_url)
+    # Other versions picked first: the link's versions must win over the tab's last pick.
+    _open_changes(page)
+    _pick(page, "fp-changes-old", "2020-07-01 to 2020-11-18")
+    page.wait_for_function(
+        "() => document.querySelector('#fp-changes .fp-changes')?.dataset.old.includes('07-08')",
+        timeout=30_000,
+    )
+    page.get_by_role("tab", name="Questions").click()
     ask(page, SHARING_QUESTION, 1)
     link = page.locator("#fp-sources a.fp-see-changes").first
     assert link.inner_text() == "See how this changed"
@@ -681,6 +689,8 @@ def test_see_how_this_changed_opens_the_cited_version_and_its_predecessor(
     page.wait_for_function("() => document.activeElement?.id === 'fp-changes-view'", timeout=5_000)
     assert _in_window(page, "#fp-changes-view")
     assert view.locator(".fp-added ins").inner_text() == _ACME_ADDED
+    page.wait_for_timeout(1_500)  # nothing else replaces the followed view
+    assert view.get_attribute("data-old") == f"{SERIES_DIR}/2020-11-20T00-00-00Z.md"
     page.close()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import gradio as gr
 import pytest
 from bs4 import BeautifulSoup
 from conftest import FakeEmbeddings
@@ -336,15 +337,20 @@ def test_a_followed_link_opens_the_cited_version_and_its_neighbour(
     page = ChangesPage(series_index)
     first = f"{SERIES}/2020-07-08T00-00-00Z.md"
     request = json.dumps({"doc": first, "lang": "id"})
-    _tabs, series, older, newer, html, language = page.follow(request)
-    assert language == "id" and series["value"] == SERIES
+    series, older, newer, html, language, following = page.follow(request)
+    assert language == "id" and series["value"] == SERIES and following is False
     # The first version has no predecessor: it is compared with its successor.
     assert (older["value"], newer["value"]) == (first, f"{SERIES}/2021-02-01T00-00-00Z.md")
     assert older["label"] == "Versi lama"
     assert _soup(html).select_one(".fp-changes")["lang"] == "id"
-    *_, unknown, _ = page.follow(json.dumps({"doc": "other.md"}))
+    *_, unknown, _, _ = page.follow(json.dumps({"doc": "other.md"}))
     assert "no other version" in unknown
-    *_, garbage, _ = page.follow("not json <script>")
+    # While the link opens the tab, the tab's own opening leaves the view to the link.
+    tabs, pending, marked = page.opening(request)
+    assert tabs.selected == "changes" and marked is True
+    assert "Membandingkan versi" in pending and 'data-pending="true"' in pending
+    assert page.open_tab(None, None, None, "en", following=True)[-1] == gr.skip()
+    *_, garbage, _, _ = page.follow("not json <script>")
     assert "<script>" not in garbage
     assert REPEATED  # the third reason is covered by test_versions' repeated-capture ingest
 
@@ -363,5 +369,5 @@ def test_the_tab_says_why_it_shows_nothing(caplog: pytest.LogCaptureFixture) -> 
     down = ChangesPage(SimpleNamespace(get=unreachable, settings=None))
     assert "Cannot reach the Chroma server" in down.compare("S", "a", "b", "en")
     broken = ChangesPage(SimpleNamespace(get=bug, settings=None))
-    assert "could not be compared" in broken.follow('{"doc": "a"}')[4]
+    assert "could not be compared" in broken.follow('{"doc": "a"}')[3]
     assert "a bug" in caplog.text  # the traceback goes to the server's log

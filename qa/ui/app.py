@@ -649,6 +649,11 @@ def build_app(
                 label="Changes request", elem_id="fp-changes-link", container=False
             )
             changes_go = gr.Button("Open changes", elem_id="fp-changes-go")
+            # Set while a followed link opens the Changes tab. Held by the page, not a State:
+            # the tab's select event, which the opening fires, must read it already set.
+            changes_following = gr.Checkbox(
+                False, label="Following a link", elem_id="fp-changes-following"
+            )
         conversation_outputs = [chat, sources, question, turns, ask, clear, welcome]
         gr.on(
             triggers=[question.submit, ask.click],
@@ -674,17 +679,17 @@ def build_app(
         picks = [series_pick, older_pick, newer_pick]
         changes_tab.select(
             changes.open_tab,
-            inputs=[*picks, changes_language],
+            inputs=[*picks, changes_language, changes_following],
             outputs=[*picks, changes_view],
             api_visibility="private",
-            show_progress="hidden",
+            show_progress="minimal",
         )
         series_pick.input(
             changes.pick_series,
             inputs=[series_pick, changes_language],
             outputs=[older_pick, newer_pick, changes_view],
             api_visibility="private",
-            show_progress="hidden",
+            show_progress="minimal",
         )
         gr.on(
             triggers=[older_pick.input, newer_pick.input],
@@ -692,14 +697,21 @@ def build_app(
             inputs=[*picks, changes_language],
             outputs=[changes_view],
             api_visibility="private",
-            show_progress="hidden",
+            show_progress="minimal",
         )
+        # The tab opens at once, saying it compares; the comparison follows.
         changes_go.click(
-            changes.follow,
+            changes.opening,
             inputs=[changes_request],
-            outputs=[tabs, *picks, changes_view, changes_language],
+            outputs=[tabs, changes_view, changes_following],
             api_visibility="private",
             show_progress="hidden",
+        ).then(
+            changes.follow,
+            inputs=[changes_request],
+            outputs=[*picks, changes_view, changes_language, changes_following],
+            api_visibility="private",
+            show_progress="minimal",
         )
         index_outputs = [summary, publisher, kind, language, welcome, progress, timer]
         demo.load(

@@ -83,15 +83,23 @@ class ChangesPage:
         return [(version_choice(v, language), v.doc_id) for v in reversed(versions)]
 
     def open_tab(
-        self, series: str | None, old: str | None, new: str | None, language: str | None
+        self,
+        series: str | None,
+        old: str | None,
+        new: str | None,
+        language: str | None,
+        following: bool = False,
     ) -> tuple[Any, ...]:
         """The tab as it opens: the series list, the picked versions, and their view.
 
         Without a pick (or with one the index no longer has), the first series and its
-        previous and current versions.
+        previous and current versions. While a followed link opens the tab (``following``),
+        nothing: that link's comparison is on its way, and this one must not replace it.
         """
         import gradio as gr
 
+        if following:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         language = ui_language(language or "en")
         try:
             index = self._index()
@@ -158,38 +166,39 @@ class ChangesPage:
         except Exception as exc:
             return _problem(exc, language)
 
+    @staticmethod
+    def opening(request: str | None) -> tuple[Any, Any, bool]:
+        """A followed "See how this changed", at once: the tab shown, saying it compares, and
+        the page marked as following a link (the tab's own opening then leaves it alone)."""
+        import gradio as gr
+
+        _, language = _request(request)
+        message = render_message(words(language, "comparing"), language, pending=True)
+        return gr.Tabs(selected=TAB_ID), message, True
+
     def follow(self, request: str | None) -> tuple[Any, ...]:
-        """A followed "See how this changed": the tab on the cited version and its neighbour.
+        """A followed "See how this changed": the cited version and its neighbour compared.
 
         ``request`` is JSON ``{"doc": doc id, "lang": "en" | "id"}`` from ``page.js``. Returns
-        the tabs, the three drop-downs, the view and the view's language.
+        the three drop-downs, the view, the view's language, and ``False``: the link is followed.
         """
         import gradio as gr
 
-        try:
-            payload = json.loads((request or "")[:MAX_LINK_CHARS] or "{}")
-        except ValueError:
-            payload = {}
-        if not isinstance(payload, dict):
-            payload = {}
-        doc_id = str(payload.get("doc") or "")
-        language = ui_language(str(payload.get("lang") or "en"))
-        tabs = gr.Tabs(selected=TAB_ID)
+        doc_id, language = _request(request)
         try:
             index = self._index()
             version = index[0].versions.get(doc_id) if index is not None else None
             if index is None or version is None:
                 message = render_message(words(language, "unknown"), language)
-                return tabs, gr.skip(), gr.skip(), gr.skip(), message, language
+                return gr.skip(), gr.skip(), gr.skip(), message, language, False
             catalog, store = index
             versions = catalog.timelines[version.series]
             at = versions.index(version)
             old, new = (versions[at - 1], version) if at else (version, versions[1])
             view = self._render(catalog, store, version.series, old, new, language)
         except Exception as exc:
-            return tabs, gr.skip(), gr.skip(), gr.skip(), _problem(exc, language), language
+            return gr.skip(), gr.skip(), gr.skip(), _problem(exc, language), language, False
         return (
-            tabs,
             gr.update(
                 choices=self.series_choices(catalog, language),
                 value=version.series,
@@ -198,6 +207,7 @@ class ChangesPage:
             *self._version_updates(versions, old, new, language),
             view,
             language,
+            False,
         )
 
     def _version_updates(
@@ -248,6 +258,17 @@ class ChangesPage:
 
 # The changes tab's id in the page's tabs.
 TAB_ID = "changes"
+
+
+def _request(request: str | None) -> tuple[str, str]:
+    """The document id and language a followed link posted (anything else: none, English)."""
+    try:
+        payload = json.loads((request or "")[:MAX_LINK_CHARS] or "{}")
+    except ValueError:
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    return str(payload.get("doc") or ""), ui_language(str(payload.get("lang") or "en"))
 
 
 def _problem(exc: Exception, language: str) -> str:

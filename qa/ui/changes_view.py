@@ -61,12 +61,21 @@ _WORDS: dict[str, dict[str, str]] = {
         "version before it stayed in force.",
         "broken_plain": "A capture recorded on {day} is not a version: it was a broken capture "
         "(only headings and links), skipped; the version before it stayed in force.",
+        "broken_many": "{count} captures recorded on {day} are not versions: they were broken "
+        "captures (at most {size} bytes where the versions around them have about "
+        "{expected}), skipped; the version before them stayed in force.",
+        "broken_plain_many": "{count} captures recorded on {day} are not versions: they were "
+        "broken captures (only headings and links), skipped; the version before them stayed "
+        "in force.",
+        "not_indexed_many": "{count} captures recorded on {day} are not in the index yet (run "
+        "fineprint ingest).",
         "repeated": "A capture recorded on {day} repeated the version before it.",
         "not_indexed": "A capture recorded on {day} is not in the index yet (run fineprint "
         "ingest).",
         "legend": "Removed sentences are marked on the older side, added ones on the newer "
         "side; in a changed sentence the words that changed are marked.",
         "unknown": "This document has no other version in the index now.",
+        "comparing": "Comparing the versions…",
         "indexing": "The documents are still being indexed; open this tab again in a moment.",
         "failed": "Sorry, the versions could not be compared; the server's log has the details.",
     },
@@ -106,11 +115,19 @@ _WORDS: dict[str, dict[str, str]] = {
         "berlaku.",
         "broken_plain": "Rekaman tanggal {day} bukan sebuah versi: rekamannya rusak (hanya "
         "judul dan tautan), dilewati; versi sebelumnya tetap berlaku.",
+        "broken_many": "{count} rekaman tanggal {day} bukan versi: rekamannya rusak (paling "
+        "banyak {size} byte, sedangkan versi di sekitarnya sekitar {expected}), dilewati; versi "
+        "sebelumnya tetap berlaku.",
+        "broken_plain_many": "{count} rekaman tanggal {day} bukan versi: rekamannya rusak "
+        "(hanya judul dan tautan), dilewati; versi sebelumnya tetap berlaku.",
+        "not_indexed_many": "{count} rekaman tanggal {day} belum diindeks (jalankan fineprint "
+        "ingest).",
         "repeated": "Rekaman tanggal {day} mengulang versi sebelumnya.",
         "not_indexed": "Rekaman tanggal {day} belum diindeks (jalankan fineprint ingest).",
         "legend": "Kalimat yang dihapus ditandai di sisi versi lama, yang ditambahkan di sisi "
         "versi baru; dalam kalimat yang diubah, kata yang berubah ditandai.",
         "unknown": "Dokumen ini sekarang tidak memiliki versi lain di indeks.",
+        "comparing": "Membandingkan versi…",
         "indexing": "Dokumen masih diindeks; buka tab ini lagi sebentar lagi.",
         "failed": "Maaf, versi tidak dapat dibandingkan; log server memuat rinciannya.",
     },
@@ -155,26 +172,39 @@ def series_choice(title: str, count: int, language: str = "en") -> str:
     return f"{title} ({words(language, 'versions', count=count)})"
 
 
-def render_message(text: str, language: str = "en") -> str:
-    """The view holding only a sentence (nothing picked, nothing to compare, a problem)."""
+def render_message(text: str, language: str = "en", *, pending: bool = False) -> str:
+    """The view holding only a sentence (nothing picked, nothing to compare, a problem);
+    ``pending`` while a comparison is on its way."""
+    state = ' data-pending="true" role="status"' if pending else ""
     return (
-        f'<div class="fp-changes" lang="{ui_language(language)}">'
+        f'<div class="fp-changes" lang="{ui_language(language)}"{state}>'
         f'<p class="fp-changes-message">{_esc(text)}</p></div>'
     )
 
 
-def _capture_line(capture: SkippedCapture, language: str) -> str:
-    day = capture.recorded[:10]
-    if capture.why == BROKEN and capture.expected and capture.size < capture.expected:
-        return words(
-            language, "broken", day=day, size=f"{capture.size:,}", expected=f"{capture.expected:,}"
-        )
-    if capture.why == BROKEN:
-        return words(language, "broken_plain", day=day)
-    if capture.why == REPEATED:
-        return words(language, "repeated", day=day)
-    assert capture.why == NOT_INDEXED
-    return words(language, "not_indexed", day=day)
+def _capture_lines(skipped: Sequence[SkippedCapture], language: str) -> list[str]:
+    """One line per day and reason: captures the index left out between the two versions.
+
+    A capture repeating the version before it needs no word: that version simply continued.
+    """
+    groups: dict[tuple[str, str], list[SkippedCapture]] = {}
+    for capture in skipped:
+        if capture.why != REPEATED:
+            groups.setdefault((capture.recorded[:10], capture.why), []).append(capture)
+    lines = []
+    for (day, why), captures in groups.items():
+        many = "_many" if len(captures) > 1 else ""
+        size = max(c.size for c in captures)
+        expected = max(c.expected for c in captures)
+        if why == BROKEN and expected and size < expected:
+            key, values = "broken", {"size": f"{size:,}", "expected": f"{expected:,}"}
+        elif why == BROKEN:
+            key, values = "broken_plain", {}
+        else:
+            assert why == NOT_INDEXED
+            key, values = "not_indexed", {}
+        lines.append(words(language, key + many, day=day, count=len(captures), **values))
+    return lines
 
 
 def render_view(
@@ -210,7 +240,7 @@ def render_view(
         )
         + "</p>",
     ]
-    notes = [_capture_line(c, language) for c in skipped if c.why != REPEATED]
+    notes = _capture_lines(skipped, language)
     if view.formatting_only:
         notes.insert(0, words(language, "formatting_only"))
     elif not view.changes:

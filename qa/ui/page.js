@@ -225,7 +225,7 @@
     if (!awaitingChanges) return;
     const view = $("#fp-changes .fp-changes");
     // Only the view of this request, once its tab is shown (a hidden element takes no focus).
-    if (!view || !view.getClientRects().length) return;
+    if (!view || !view.getClientRects().length || view.dataset.pending) return;
     const doc = awaitingChanges;
     if (view.dataset.old !== doc && view.dataset.new !== doc && !$(".fp-changes-message", view)) return;
     awaitingChanges = "";

@@ -705,6 +705,7 @@ def test_the_changes_view_on_a_phone(browser: Any, versions_url: str) -> None:
     for dropdown in ("fp-changes-series", "fp-changes-old", "fp-changes-new"):
         box = _rect(page, f"#{dropdown}")
         assert box["left"] >= 0 and box["right"] <= PHONE["width"], dropdown
+        assert box["right"] - box["left"] > PHONE["width"] * 0.7, dropdown  # one a line
     assert _axe(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-changes.png"))

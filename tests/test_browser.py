@@ -696,7 +696,13 @@ def test_see_how_this_changed_opens_the_cited_version_and_its_predecessor(
 
 def test_the_changes_view_on_a_phone(browser: Any, versions_url: str) -> None:
     page, _watch = _open(browser, versions_url, PHONE)
-    view = _open_changes(page)
+    # The answer's own sources follow it on a phone; their link opens the view too.
+    ask(page, SHARING_QUESTION, 1)
+    page.locator("#fp-turn-1 .fp-inline-sources a.fp-see-changes").first.click()
+    view = page.locator("#fp-changes .fp-changes[data-new]")
+    view.wait_for(timeout=30_000)
+    page.wait_for_function("() => document.activeElement?.id === 'fp-changes-view'", timeout=5_000)
+    assert _in_window(page, "#fp-changes-view")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # Stacked: the added sentence takes the screen's width, with no empty older side beside it.
     added = _rect(page, "#fp-changes .fp-added .fp-new")

@@ -26,7 +26,7 @@ from qa.ui.changes_view import (
 from qa.ui.render import human_message, ui_language
 from qa.versions.captures import skipped_captures
 from qa.versions.changes import version_sentences
-from qa.versions.sidebyside import side_by_side
+from qa.versions.sidebyside import SectionOf, side_by_side
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -281,7 +281,7 @@ def _problem(exc: Exception, language: str) -> str:
     return render_message(words(language, "failed"), language)
 
 
-def _section_finder(catalog: Catalog) -> Any:
+def _section_finder(catalog: Catalog) -> SectionOf:
     """A sentence's section path: that of the stored passage its start falls in."""
     starts: dict[str, tuple[list[int], list[str]]] = {}
 

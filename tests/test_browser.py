@@ -560,3 +560,159 @@ def test_hostile_documents_stay_text(browser: Any, app_url: str) -> None:
     assert all(h.startswith(("#fp-", "https://", "http://")) for h in hrefs), hrefs
     assert watch.external == []
     page.close()
+
+
+# -- the changes view ----------------------------------------------------------------------------
+
+SERIES_DIR = "Acme/Privacy Policy"
+_ACME_SHARING = "We share your phone number with our payment partner to process refunds."
+_ACME_ADDED = 'We now share your city with delivery partners <img src=x onerror="window.__xss=8">.'
+_ACME_CONTACT = (
+    "## Contact\n\nWrite to our privacy team at privacy@acme.example with any question. We "
+    "answer every letter within a month. Our office is in Jakarta and opens on weekdays."
+)
+
+
+def _acme(stated: str, days: int, added: bool = False) -> str:
+    sharing = f"{_ACME_SHARING} {_ACME_ADDED}" if added else _ACME_SHARING
+    return (
+        f"# Acme Privacy Policy\n\nLast modified: {stated}\n\n## Retention\n\nWe keep "
+        f"undelivered messages for up to {days} days as we try to deliver them. Delivered "
+        f"messages are deleted from our servers.\n\n## Sharing\n\n{sharing}\n\n{_ACME_CONTACT}\n"
+    )
+
+
+# Three versions of one Open Terms Archive series and a broken capture between the first two.
+VERSION_DOCS = {
+    f"{SERIES_DIR}/2020-07-08T00-00-00Z.md": _acme("July 1, 2020", 30),
+    f"{SERIES_DIR}/2020-08-01T00-00-00Z.md": "# Legal\n\n- [Terms](https://acme.example/t)\n",
+    f"{SERIES_DIR}/2020-11-20T00-00-00Z.md": _acme("November 18, 2020", 60),
+    f"{SERIES_DIR}/2021-02-01T00-00-00Z.md": _acme("January 4, 2021", 60, added=True),
+}
+SHARING_QUESTION = "Who does Acme share my phone number with?"
+
+
+@pytest.fixture(scope="module")
+def versions_url(tmp_path_factory: pytest.TempPathFactory, free_port: FreePort) -> Iterator[str]:
+    """The app served over ``VERSION_DOCS`` (an Open Terms Archive series), for the module."""
+    settings = _settings(tmp_path_factory.mktemp("web-versions"), free_port(), {})
+    for doc_id, text in VERSION_DOCS.items():
+        (settings.corpus_dir / doc_id).parent.mkdir(parents=True, exist_ok=True)
+        (settings.corpus_dir / doc_id).write_text(text, encoding="utf-8")
+    demo = serve(settings, prevent_thread_lock=True, echo=lambda _line: None, wait_for_index=True)
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        demo.close()
+
+
+def _open_changes(page: Any) -> Any:
+    page.get_by_role("tab", name="Changes").click()
+    view = page.locator("#fp-changes .fp-changes[data-new]")
+    view.wait_for(timeout=30_000)
+    return view
+
+
+def _pick(page: Any, dropdown: str, option: str) -> None:
+    page.locator(f"#{dropdown} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_the_changes_view_shows_two_versions_side_by_side(browser: Any, versions_url: str) -> None:
+    page, watch = _open(browser, versions_url)
+    view = _open_changes(page)
+    # The previous and the current version by default, each heading with its dates.
+    assert (
+        page.locator("#fp-changes-series input").input_value() == "Acme Privacy Policy (3 versions)"
+    )
+    assert page.locator("#fp-changes-old input").input_value() == "2020-11-18 to 2021-01-04"
+    assert page.locator("#fp-changes-new input").input_value() == "2021-01-04 to now (current)"
+    heads = view.locator(".fp-diff-head").all_inner_texts()
+    assert heads == [
+        "Older version, in force 2020-11-18 to 2021-01-04",
+        "Newer version, in force since 2021-01-04 (current)",
+    ]
+    added = view.locator(".fp-row.fp-added .fp-new ins")
+    assert added.count() == 1 and added.is_visible()
+    assert added.inner_text() == _ACME_ADDED  # the payload is text
+    assert (
+        _rect(page, "#fp-changes .fp-added .fp-new")["left"]
+        > _rect(page, "#fp-changes .fp-added .fp-old")["right"] - 1
+    )  # side by side
+    # Unchanged sections are folded, named by their heading.
+    folded = view.locator("details.fp-section:not([open]) > summary")
+    assert "Retention" in folded.all_inner_texts()[0]
+    assert not view.locator("details.fp-section:not([open]) .fp-row").first.is_visible()
+    assert "broken capture" not in view.inner_text()
+
+    # The first version against the current one: the edit's words, and the broken capture.
+    _pick(page, "fp-changes-old", "2020-07-01 to 2020-11-18")
+    page.wait_for_function(
+        "() => document.querySelector('#fp-changes .fp-changes')?.dataset.old.includes('07-08')",
+        timeout=30_000,
+    )
+    edited = view.locator(".fp-row.fp-modified")
+    assert edited.locator(".fp-old del").all_inner_texts()[-1] == "30"
+    assert edited.locator(".fp-new ins").all_inner_texts()[-1] == "60"
+    note = view.locator(".fp-changes-note").inner_text()
+    assert "A capture recorded on 2020-08-01 is not a version: it was a broken capture" in note
+    assert page.locator("#fp-changes img, #fp-changes script").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert _axe(page) == []
+    assert watch.external == [] and watch.dialogs == []
+    page.close()
+
+
+def test_see_how_this_changed_opens_the_cited_version_and_its_predecessor(
+    browser: Any, versions_url: str
+) -> None:
+    page, _watch = _open(browser, versions_url)
+    # Other versions picked first: the link's versions must win over the tab's last pick.
+    _open_changes(page)
+    _pick(page, "fp-changes-old", "2020-07-01 to 2020-11-18")
+    page.wait_for_function(
+        "() => document.querySelector('#fp-changes .fp-changes')?.dataset.old.includes('07-08')",
+        timeout=30_000,
+    )
+    page.get_by_role("tab", name="Questions").click()
+    ask(page, SHARING_QUESTION, 1)
+    link = page.locator("#fp-sources a.fp-see-changes").first
+    assert link.inner_text() == "See how this changed"
+    link.click()
+    view = page.locator("#fp-changes .fp-changes[data-new]")
+    view.wait_for(timeout=30_000)
+    assert page.get_by_role("tab", name="Changes").get_attribute("aria-selected") == "true"
+    assert view.get_attribute("data-new") == f"{SERIES_DIR}/2021-02-01T00-00-00Z.md"
+    assert view.get_attribute("data-old") == f"{SERIES_DIR}/2020-11-20T00-00-00Z.md"
+    assert page.locator("#fp-changes-old input").input_value() == "2020-11-18 to 2021-01-04"
+    # Keyboard and screen-reader users continue from the view's heading.
+    page.wait_for_function("() => document.activeElement?.id === 'fp-changes-view'", timeout=5_000)
+    assert _in_window(page, "#fp-changes-view")
+    assert view.locator(".fp-added ins").inner_text() == _ACME_ADDED
+    page.wait_for_timeout(1_500)  # nothing else replaces the followed view
+    assert view.get_attribute("data-old") == f"{SERIES_DIR}/2020-11-20T00-00-00Z.md"
+    page.close()
+
+
+def test_the_changes_view_on_a_phone(browser: Any, versions_url: str) -> None:
+    page, _watch = _open(browser, versions_url, PHONE)
+    # The answer's own sources follow it on a phone; their link opens the view too.
+    ask(page, SHARING_QUESTION, 1)
+    page.locator("#fp-turn-1 .fp-inline-sources a.fp-see-changes").first.click()
+    view = page.locator("#fp-changes .fp-changes[data-new]")
+    view.wait_for(timeout=30_000)
+    page.wait_for_function("() => document.activeElement?.id === 'fp-changes-view'", timeout=5_000)
+    assert _in_window(page, "#fp-changes-view")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Stacked: the added sentence takes the screen's width, with no empty older side beside it.
+    added = _rect(page, "#fp-changes .fp-added .fp-new")
+    assert added["right"] - added["left"] > PHONE["width"] * 0.7
+    assert not view.locator(".fp-added .fp-old").is_visible()
+    for dropdown in ("fp-changes-series", "fp-changes-old", "fp-changes-new"):
+        box = _rect(page, f"#{dropdown}")
+        assert box["left"] >= 0 and box["right"] <= PHONE["width"], dropdown
+        assert box["right"] - box["left"] > PHONE["width"] * 0.7, dropdown  # one a line
+    assert _axe(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-changes.png"))
+    page.close()

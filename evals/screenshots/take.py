@@ -2,7 +2,8 @@
 
 Serves the sample corpus (``../shared/corpus``) into a fresh temporary index, so the first
 shot is the first-start progress, then photographs at 1366x900 and 390x844: the empty page, an
-answer, an abstention, an Indonesian answer, and an earlier answer's citation followed. Uses
+answer, an abstention, an Indonesian answer, an earlier answer's citation followed, and the
+Changes tab (the top of the view, and its first edited sentence). Uses
 Debian's Chromium with the network mapped away from everything but 127.0.0.1.
 """
 
@@ -76,6 +77,18 @@ def main() -> None:
             page.locator("#fp-turn-1 a.fp-cite").first.click()
             page.wait_for_timeout(400)
             page.screenshot(path=str(out / f"{name}-earlier-citation.png"))
+            page.get_by_role("tab", name="Changes").click()
+            page.locator("#fp-changes .fp-changes[data-new]").wait_for(timeout=60_000)
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(out / f"{name}-changes.png"))
+            # An edited sentence with both of its sides, in the middle of the window.
+            page.evaluate(
+                """() => Array.from(document.querySelectorAll('#fp-changes .fp-modified'))
+                    .find((row) => !row.querySelector('.fp-blank'))
+                    ?.scrollIntoView({ block: 'center' })"""
+            )
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(out / f"{name}-changes-edited.png"))
             page.close()
         browser.close()
     demo.close()

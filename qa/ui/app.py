@@ -4,7 +4,8 @@
 stylesheet and script are ``page.css`` and ``page.js`` beside this module. The conversation is
 the page's own HTML (each answer with its own sources), kept per visitor as a list of ``Turn``s.
 Starting a server and indexing is ``qa.ui.server``'s job; while the server indexes, the page
-shows its progress (``qa.ui.progress``).
+shows its progress (``qa.ui.progress``). A second tab compares two versions of a document
+(``qa.ui.changes_page``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from qa.load.language import question_language
 from qa.load.question import clean_question
 from qa.retrieve.filters import SearchFilters
 from qa.settings import DOCUMENT_KINDS, Settings
+from qa.ui.changes_page import TAB_ID as CHANGES_TAB_ID
+from qa.ui.changes_page import ChangesPage
+from qa.ui.changes_view import render_message
+from qa.ui.changes_view import words as changes_words
 from qa.ui.progress import IndexStatus
 from qa.ui.render import (
     EXAMPLE_ASKS,
@@ -65,6 +70,8 @@ NO_FILTER = ""
 ANY_CHOICE = ("Any", NO_FILTER)
 # Chat and JSON API share one limit: at most ``settings.concurrency`` answers at once in all.
 CONCURRENCY_ID = "fineprint-answer"
+# The question-and-answer tab's id; the other tab is the changes view (``CHANGES_TAB_ID``).
+ASK_TAB_ID = "ask"
 # How often the page asks for indexing progress while the server indexes.
 PROGRESS_SECONDS = 1.0
 
@@ -502,7 +509,8 @@ def theme() -> gr.themes.Base:
 def build_app(
     settings: Settings, chain: AnswerChain | None = None, status: IndexStatus | None = None
 ) -> gr.Blocks:
-    """Build the page: conversation, question box and filters beside the sources panel.
+    """Build the page: conversation, question box and filters beside the sources panel, and
+    the Changes tab.
 
     Args:
         settings: Where the index is and the server's limits.
@@ -548,60 +556,104 @@ def build_app(
             summary = gr.HTML("", elem_id="fp-index-summary", js_on_load=None)
         turns = gr.State([])
         timer = gr.Timer(PROGRESS_SECONDS, active=False)
-        with gr.Row(equal_height=False, elem_id="fp-layout"):
-            with gr.Column(scale=3, elem_id="fp-main"):
-                progress = gr.HTML("", elem_id="fp-progress", js_on_load=None)
-                chat = gr.HTML(render_conversation([]), elem_id="fp-chat", js_on_load=None)
-                with gr.Row(elem_id="fp-ask-row"):
-                    question = gr.Textbox(
-                        label=ui("en", "question"),
-                        elem_id="fp-question",
-                        placeholder=ui("en", "placeholder"),
-                        max_length=settings.max_question_chars * 4,
-                        lines=1,
-                        scale=5,
-                        autofocus=True,
+        changes_language = gr.State("en")
+        with gr.Tabs(selected=ASK_TAB_ID, elem_id="fp-tabs") as tabs:
+            with (
+                gr.Tab(ui("en", "ask_tab"), id=ASK_TAB_ID, elem_id="fp-ask-tab"),
+                gr.Row(equal_height=False, elem_id="fp-layout"),
+            ):
+                with gr.Column(scale=3, elem_id="fp-main"):
+                    progress = gr.HTML("", elem_id="fp-progress", js_on_load=None)
+                    chat = gr.HTML(render_conversation([]), elem_id="fp-chat", js_on_load=None)
+                    with gr.Row(elem_id="fp-ask-row"):
+                        question = gr.Textbox(
+                            label=ui("en", "question"),
+                            elem_id="fp-question",
+                            placeholder=ui("en", "placeholder"),
+                            max_length=settings.max_question_chars * 4,
+                            lines=1,
+                            scale=5,
+                            autofocus=True,
+                        )
+                        ask = gr.Button(
+                            ui("en", "ask"),
+                            variant="primary",
+                            elem_id="fp-ask",
+                            scale=1,
+                            min_width=80,
+                        )
+                    welcome = gr.HTML("", elem_id="fp-welcome", js_on_load=None)
+                    with gr.Accordion("Filters (apply to the next question)", open=False):
+                        with gr.Row():
+                            publisher = gr.Dropdown(
+                                [any_choice],
+                                value=NO_FILTER,
+                                label="Publisher",
+                                info="Matches part of the name; type your own.",
+                                allow_custom_value=True,
+                                elem_id="fp-filter-publisher",
+                            )
+                            kind = gr.Dropdown(
+                                [any_choice, *((k, k) for k in DOCUMENT_KINDS)],
+                                value=NO_FILTER,
+                                label="Kind",
+                                allow_custom_value=True,
+                                elem_id="fp-filter-kind",
+                            )
+                            language = gr.Dropdown(
+                                [any_choice],
+                                value=NO_FILTER,
+                                label="Document language",
+                                allow_custom_value=True,
+                                elem_id="fp-filter-language",
+                            )
+                        with gr.Row():
+                            date_from = gr.Textbox(
+                                label="Dated from",
+                                placeholder="YYYY-MM-DD",
+                                elem_id="fp-date-from",
+                            )
+                            date_to = gr.Textbox(
+                                label="Dated to", placeholder="YYYY-MM-DD", elem_id="fp-date-to"
+                            )
+                    clear = gr.Button(
+                        ui("en", "new_conversation"), elem_id="fp-clear", variant="secondary"
                     )
-                    ask = gr.Button(
-                        ui("en", "ask"), variant="primary", elem_id="fp-ask", scale=1, min_width=80
+                with gr.Column(scale=2, elem_id="fp-sources-col"):
+                    sources = gr.HTML(render_sources([]), elem_id="fp-sources", js_on_load=None)
+            with gr.Tab(
+                changes_words("en", "tab"), id=CHANGES_TAB_ID, elem_id="fp-changes-tab"
+            ) as changes_tab:
+                with gr.Row(elem_id="fp-changes-pick"):
+                    series_pick = gr.Dropdown(
+                        [],
+                        label=changes_words("en", "series"),
+                        elem_id="fp-changes-series",
+                        scale=2,
                     )
-                welcome = gr.HTML("", elem_id="fp-welcome", js_on_load=None)
-                with gr.Accordion("Filters (apply to the next question)", open=False):
-                    with gr.Row():
-                        publisher = gr.Dropdown(
-                            [any_choice],
-                            value=NO_FILTER,
-                            label="Publisher",
-                            info="Matches part of the name; type your own.",
-                            allow_custom_value=True,
-                            elem_id="fp-filter-publisher",
-                        )
-                        kind = gr.Dropdown(
-                            [any_choice, *((k, k) for k in DOCUMENT_KINDS)],
-                            value=NO_FILTER,
-                            label="Kind",
-                            allow_custom_value=True,
-                            elem_id="fp-filter-kind",
-                        )
-                        language = gr.Dropdown(
-                            [any_choice],
-                            value=NO_FILTER,
-                            label="Document language",
-                            allow_custom_value=True,
-                            elem_id="fp-filter-language",
-                        )
-                    with gr.Row():
-                        date_from = gr.Textbox(
-                            label="Dated from", placeholder="YYYY-MM-DD", elem_id="fp-date-from"
-                        )
-                        date_to = gr.Textbox(
-                            label="Dated to", placeholder="YYYY-MM-DD", elem_id="fp-date-to"
-                        )
-                clear = gr.Button(
-                    ui("en", "new_conversation"), elem_id="fp-clear", variant="secondary"
+                    older_pick = gr.Dropdown(
+                        [], label=changes_words("en", "older"), elem_id="fp-changes-old"
+                    )
+                    newer_pick = gr.Dropdown(
+                        [], label=changes_words("en", "newer"), elem_id="fp-changes-new"
+                    )
+                changes_view = gr.HTML(
+                    render_message(changes_words("en", "pick")),
+                    elem_id="fp-changes",
+                    js_on_load=None,
                 )
-            with gr.Column(scale=2, elem_id="fp-sources-col"):
-                sources = gr.HTML(render_sources([]), elem_id="fp-sources", js_on_load=None)
+        # Where the page's script posts a followed "See how this changed" (hidden by page.css;
+        # outside the tabs, so it exists whichever tab is shown).
+        with gr.Row(elem_id="fp-changes-request"):
+            changes_request = gr.Textbox(
+                label="Changes request", elem_id="fp-changes-link", container=False
+            )
+            changes_go = gr.Button("Open changes", elem_id="fp-changes-go")
+            # Set while a followed link opens the Changes tab. Held by the page, not a State:
+            # the tab's select event, which the opening fires, must read it already set.
+            changes_following = gr.Checkbox(
+                False, label="Following a link", elem_id="fp-changes-following"
+            )
         conversation_outputs = [chat, sources, question, turns, ask, clear, welcome]
         gr.on(
             triggers=[question.submit, ask.click],
@@ -622,6 +674,44 @@ def build_app(
             outputs=conversation_outputs,
             api_visibility="private",
             show_progress="hidden",
+        )
+        changes = ChangesPage(holder)
+        picks = [series_pick, older_pick, newer_pick]
+        changes_tab.select(
+            changes.open_tab,
+            inputs=[*picks, changes_language, changes_following],
+            outputs=[*picks, changes_view],
+            api_visibility="private",
+            show_progress="minimal",
+        )
+        series_pick.input(
+            changes.pick_series,
+            inputs=[series_pick, changes_language],
+            outputs=[older_pick, newer_pick, changes_view],
+            api_visibility="private",
+            show_progress="minimal",
+        )
+        gr.on(
+            triggers=[older_pick.input, newer_pick.input],
+            fn=changes.compare,
+            inputs=[*picks, changes_language],
+            outputs=[changes_view],
+            api_visibility="private",
+            show_progress="minimal",
+        )
+        # The tab opens at once, saying it compares; the comparison follows.
+        changes_go.click(
+            changes.opening,
+            inputs=[changes_request],
+            outputs=[tabs, changes_view, changes_following],
+            api_visibility="private",
+            show_progress="hidden",
+        ).then(
+            changes.follow,
+            inputs=[changes_request],
+            outputs=[*picks, changes_view, changes_language, changes_following],
+            api_visibility="private",
+            show_progress="minimal",
         )
         index_outputs = [summary, publisher, kind, language, welcome, progress, timer]
         demo.load(

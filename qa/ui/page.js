@@ -4,10 +4,13 @@
   // are in view; hovering or focusing a marker previews its quoted sentence beside, never
   // over, the passage. On a phone (no panel) a tap on a marker moves the page straight to that
   // answer's own copy of the passage (the answer's inline sources), without a preview. A new
-  // answer is brought into view from its top; example questions ask themselves. Text is
-  // copied with textContent, never as HTML.
+  // answer is brought into view from its top; example questions ask themselves; "See how this
+  // changed" opens the changes tab on the cited version. Text is copied with textContent,
+  // never as HTML.
   const $ = (selector, root = document) => root.querySelector(selector);
   const FLASH_MS = 1600;
+  // The document id of a followed "See how this changed" until its view has rendered.
+  let awaitingChanges = "";
 
   const panelShown = () => {
     const column = document.getElementById("fp-sources-col");
@@ -186,6 +189,21 @@
       }
       return;
     }
+    const seeChanges = target.closest("a.fp-see-changes");
+    if (seeChanges) {
+      // The changes tab opens on this version: its document id goes to the server as data.
+      event.preventDefault();
+      event.stopPropagation();
+      hidePreview();
+      const box = $("#fp-changes-link textarea, #fp-changes-link input");
+      const go = $("#fp-changes-go");
+      if (!box || !go) return;
+      box.value = JSON.stringify({ doc: seeChanges.dataset.doc || "", lang: seeChanges.dataset.lang || "en" });
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      awaitingChanges = seeChanges.dataset.doc || "";
+      setTimeout(() => go.click(), 50);
+      return;
+    }
     const example = target.closest("button.fp-example");
     if (example) {
       event.preventDefault();
@@ -200,6 +218,22 @@
     }
     hidePreview();
   }, true);
+
+  // Once a followed "See how this changed" has rendered its view, bring the view's heading
+  // into view and focus it, so keyboard and screen-reader users continue from there.
+  new MutationObserver(() => {
+    if (!awaitingChanges) return;
+    const view = $("#fp-changes .fp-changes");
+    // Only the view of this request, once its tab is shown (a hidden element takes no focus).
+    if (!view || !view.getClientRects().length || view.dataset.pending) return;
+    const doc = awaitingChanges;
+    if (view.dataset.old !== doc && view.dataset.new !== doc && !$(".fp-changes-message", view)) return;
+    awaitingChanges = "";
+    const heading = $("#fp-changes-view") || view;
+    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+    heading.scrollIntoView({ block: "start" });
+  }).observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener("mouseover", (event) => {
     const link = event.target instanceof Element ? event.target.closest("a.fp-cite") : null;

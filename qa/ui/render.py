@@ -87,6 +87,9 @@ _UI: dict[str, dict[str, str]] = {
         "date_to": "Dated to",
         "seconds": "{n} s",
         "minutes": "{n} min",
+        "ask_tab": "Questions",
+        "see_changes": "See how this changed",
+        "see_changes_of": "See how {title} changed between versions",
     },
     "id": {
         "publisher": "Penerbit",
@@ -144,6 +147,9 @@ _UI: dict[str, dict[str, str]] = {
         "date_to": "Sampai tanggal",
         "seconds": "{n} detik",
         "minutes": "{n} menit",
+        "ask_tab": "Pertanyaan",
+        "see_changes": "Lihat perubahannya",
+        "see_changes_of": "Lihat perubahan {title} antarversi",
     },
 }
 _LANGUAGE_NAMES = {
@@ -356,6 +362,20 @@ def _link(source: Source, language: str) -> str:
     )
 
 
+def _changes_link(source: Source, language: str) -> str:
+    """A "See how this changed" link for a version of a series with several (``valid_from``
+    is set only then). The document id travels as data for the page's script, never as HTML."""
+    if not source.valid_from:
+        return ""
+    title = source.title or source.doc_id
+    return (
+        f'<p class="fp-link fp-changes-link"><a class="fp-see-changes" href="#fp-changes" '
+        f'data-doc="{_esc(source.doc_id)}" data-lang="{_esc(ui_language(language))}" '
+        f'aria-label="{_esc(ui(language, "see_changes_of", title=title))}">'
+        f"{_esc(ui(language, 'see_changes'))}</a></p>"
+    )
+
+
 def _card_html(card: _DocumentCard, language: str, extra_class: str = "") -> str:
     source = card.source
     title = source.title or source.doc_id
@@ -379,6 +399,7 @@ def _card_html(card: _DocumentCard, language: str, extra_class: str = "") -> str
             f'<blockquote class="fp-passage">{cited.body}</blockquote></div>'
         )
     parts.append(_link(source, language))
+    parts.append(_changes_link(source, language))
     parts.append("</article>")
     return "".join(parts)
 

@@ -134,15 +134,27 @@ def _across_blocks(changes: list[Change]) -> list[Change]:
 def _pair(
     old: list[Document], old_keys: list[str], new: list[Document], new_keys: list[str]
 ) -> list[Change]:
-    """Pair removed and added sentences of one changed block by similarity, best pairs first."""
-    scored = sorted(
-        (
-            (difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(), i, j)
-            for i, a in enumerate(old_keys)
-            for j, b in enumerate(new_keys)
-        ),
-        reverse=True,
-    )
+    """Pair removed and added sentences of one changed block by similarity, best pairs first.
+
+    Only pairs at least ``MODIFIED_RATIO`` similar can pair, so a pair whose cheap upper bounds
+    (``real_quick_ratio``, ``quick_ratio``) fall below it is never scored in full: a rewritten
+    policy has blocks of hundreds of sentences on each side, and scoring every pair took
+    seconds.
+    """
+    scored: list[tuple[float, int, int]] = []
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    for j, b in enumerate(new_keys):
+        # The second sequence is the one difflib indexes: set once per added sentence.
+        matcher.set_seq2(b)
+        for i, a in enumerate(old_keys):
+            matcher.set_seq1(a)
+            if (
+                matcher.real_quick_ratio() >= MODIFIED_RATIO
+                and matcher.quick_ratio() >= MODIFIED_RATIO
+                and (ratio := matcher.ratio()) >= MODIFIED_RATIO
+            ):
+                scored.append((ratio, i, j))
+    scored.sort(reverse=True)
     paired_old: dict[int, tuple[int, float]] = {}
     used_new: set[int] = set()
     for ratio, i, j in scored:

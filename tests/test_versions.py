@@ -19,6 +19,7 @@ from conftest import FakeEmbeddings
 from langchain_core.documents import Document
 
 import qa.index.ingest as ingest_module
+from qa.answer.chain import AnswerChain
 from qa.answer.changes import answer_changes, asks_first_seen, compose_changes, pick_versions
 from qa.answer.result import AnswerResult
 from qa.cli import main
@@ -504,3 +505,32 @@ def test_a_one_version_document_is_not_in_force_before_it_took_effect(
         assert catalog.allowed(SearchFilters(as_of="2020-07")) is None
         assert catalog.allowed(SearchFilters(as_of="2021")) is None
     assert only in catalog.documents
+
+
+def test_a_question_quoting_a_date_line_is_answered_with_that_line(
+    series_corpus: Callable[[dict[str, str]], Settings],
+) -> None:
+    fake = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", PARAGRAPHS[:2]),
+        }
+    )
+    # Real embeddings: this is a test of what the answer quotes.
+    settings = Settings(corpus_dir=fake.corpus_dir, index_dir=fake.index_dir).override(
+        chunk_size=300
+    )
+    ingest(settings)
+    question = (
+        "Acme shares phone numbers with its payment partner for refunds: does the policy still "
+        "carry the line Last modified: January 4, 2021?"
+    )
+    # The date belongs to the quoted line; it does not ask for the versions of that day.
+    assert not question_dates(question).found
+    # One passage only, and the question's other words point at the sharing passage.
+    result = AnswerChain.from_settings(settings).invoke({"question": question, "k": 1})
+    assert not result.abstained
+    first = result.citations[0]
+    assert first.quote == "Last modified: January 4, 2021"
+    assert first.source.doc_id == f"{SERIES}/2021-02-01T00-00-00Z.md"
+    assert first.source.doc_id in {p.source.doc_id for p in result.passages}

@@ -23,6 +23,7 @@ from qa.answer.changes import (
     answer_first_seen,
     asks_first_seen,
     asks_what_changed,
+    passage_of,
 )
 from qa.answer.evidence import Evidence, EvidenceSelector
 from qa.answer.extractive import (
@@ -46,7 +47,7 @@ from qa.retrieve.catalog import catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
-from qa.versions.changes import named_series
+from qa.versions.changes import named_sentence, named_series
 from qa.versions.dates import question_dates, without_dates
 
 # Passages looked at to find the series a version question is about.
@@ -196,6 +197,14 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         clock = time.perf_counter()
         scored = self._score_evidence(retrieval, searched)
         evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
+        quoted = self._quoted_line(retrieval, searched)
+        if quoted is not None:
+            # The question quotes a line of a document ("does it still carry the line Updated
+            # May 25, 2018?"): that line answers first, and its passage is shown with the rest.
+            evidence = [quoted, *(e for e in evidence if e.text != quoted.text)]
+            if all(str(p.id) != str(quoted.passage.id) for p in retrieval.passages):
+                retrieval.passages.append(quoted.passage)
+                result.passages = passage_views(retrieval.passages)
         result.timings_ms["evidence"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
@@ -205,7 +214,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             abstain = True
         else:
             result.signals = self._signals(retrieval, searched, evidence, language)
-            abstain = should_abstain(result.signals) or not evidence
+            abstain = (should_abstain(result.signals) and quoted is None) or not evidence
         result.timings_ms["decide"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
@@ -224,6 +233,25 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.timings_ms["compose"] = elapsed_ms(clock)
         result.timings_ms["total"] = elapsed_ms(started)
         yield result
+
+    def _quoted_line(self, retrieval: Retrieval, question: str) -> Evidence | None:
+        """The retrieved sentence the question quotes word for word (``named_sentence``), as
+        evidence in its stored passage; ``None`` when it quotes none."""
+        text = named_sentence(question, [s.sentence for s in retrieval.sentences])
+        if not text:
+            return None
+        catalog = catalog_of(self.store)
+        # The same line may stand in several documents: the one the question names wins.
+        named = set(named_series(catalog, question))
+        sentence = min(
+            (s.sentence for s in retrieval.sentences if s.sentence.page_content == text),
+            key=lambda doc: doc.metadata.get("series") not in named,
+        )
+        passage = passage_of(catalog, sentence)
+        if passage is None:
+            return None
+        start, end = int(sentence.metadata["start"]), int(sentence.metadata["end"])
+        return Evidence(passage, text, start, end, 1.0)
 
     def _score_evidence(self, retrieval: Retrieval, question: str) -> list[Evidence]:
         """Candidate sentences scored for the question and for its words in the other language
@@ -310,13 +338,18 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             if asks_what_changed(question):
                 query = np.asarray(retrieval.query_vector, dtype=np.float32)
                 return answer_changes(result, catalog, self.store, series, filters, query)
+            named_text = named_sentence(question, [s.sentence for s in retrieval.sentences])
+            if named_text:
+                # The question quotes the text it asks about ("When did the policy first
+                # announce Our Updated Terms?"): that text, heading or not, is what to trace.
+                return answer_first_seen(result, catalog, self.store, series, [named_text])
             scored = self.evidence.score(
                 retrieval.passages, retrieval.sentences, question, retrieval.term_weights
             )
             evidence = self.evidence.select(scored)
             if not evidence:
                 return None
-            return answer_first_seen(result, catalog, self.store, series, evidence[0].text)
+            return answer_first_seen(result, catalog, self.store, series, [evidence[0].text])
         except VersionError as exc:
             result.notes.append(str(exc))
             return None

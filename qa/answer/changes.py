@@ -281,11 +281,17 @@ def answer_changes(
 
 
 def answer_first_seen(
-    result: AnswerResult, catalog: Catalog, store: object, series: str, statement: str
+    result: AnswerResult, catalog: Catalog, store: object, series: str, statements: list[str]
 ) -> AnswerResult:
-    """Fill ``result`` with the first version of ``series`` that says ``statement``."""
+    """Fill ``result`` with the first version of ``series`` that says any of ``statements``
+    (the sentences that answer the question, reworded from version to version)."""
     labels = _LABELS.get(result.language, _LABELS["en"])
-    found = first_appearance(catalog, store, series, statement)
+    appearances = [
+        found
+        for statement in statements
+        if (found := first_appearance(catalog, store, series, statement)) is not None
+    ]
+    found = min(appearances, key=lambda pair: pair[0].valid_from, default=None)
     if found is None:
         result.abstained = True
         result.answer = labels["not_found"].format(series=series) + "\n"

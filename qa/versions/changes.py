@@ -22,6 +22,8 @@ from qa.versions.series import Version, period
 
 # Two sentences at least this similar (difflib's ratio of their keys) are one sentence edited.
 MODIFIED_RATIO = 0.6
+# A sentence a question quotes has at least this many words (fewer match by chance).
+NAMED_MIN_WORDS = 3
 # Two sentences at least this similar say the same (for "when did X first appear?").
 SAME_RATIO = 0.9
 _URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -248,6 +250,25 @@ def named_series(catalog: Catalog, question: str) -> list[str]:
         if catalog.documents[catalog.timelines[key][-1].doc_id].get("kind") == kind
     ]
     return of_kind or named
+
+
+def named_sentence(question: str, sentences: list[Document]) -> str:
+    """The longest of ``sentences`` (at least ``NAMED_MIN_WORDS`` words) that ``question``
+    quotes word for word, formatting aside; ``""`` when it quotes none.
+
+    Example:
+        >>> named_sentence("When did it first say Updated May 25, 2018?",
+        ...                [Document("Updated May 25, 2018"), Document("We keep logs.")])
+        'Updated May 25, 2018'
+    """
+    asked = f" {format_key(question)} "
+    found = [
+        doc.page_content
+        for doc in sentences
+        if len((key := format_key(doc.page_content)).split()) >= NAMED_MIN_WORDS
+        and f" {key} " in asked
+    ]
+    return max(found, key=len, default="")
 
 
 def _names(folded: str, name: str) -> bool:

@@ -54,6 +54,12 @@ _BEFORE_UPDATE = re.compile(
     r"sebelum\s+(?:adanya\s+)?(?:pembaruan|perubahan|update))\b",
     re.IGNORECASE,
 )
+# "the line Updated May 25, 2018": a date after these words quotes a document's date line; it
+# does not ask for the versions of that day.
+_DATE_LINE_LEAD = re.compile(
+    r"\b(?:updated|last\s+modified|revised|dated|diperbarui|diperbarui\s+pada)\s*:?\s*$",
+    re.IGNORECASE,
+)
 # How far back from a date the word "before" may stand ("sebelum adanya pembaruan Mei 2021").
 _BEFORE_REACH = 40
 PREVIOUS = "previous"
@@ -84,11 +90,15 @@ def question_dates(question: str) -> QuestionDates:
         'previous'
         >>> question_dates("How long are messages kept? 30 days?").found
         False
+        >>> question_dates("Does it still carry the line Updated May 25, 2018?").found
+        False
     """
     parts: list[str] = []
     for match in _DATE.finditer(question):
         value = _period(match)
         lead = question[max(0, match.start() - _BEFORE_REACH) : match.start()]
+        if _DATE_LINE_LEAD.search(lead):
+            continue
         parts.append(("<" + value) if _BEFORE.search(lead) else value)
     if parts:
         return QuestionDates(as_of=",".join(dict.fromkeys(parts)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class Retrieval:
     top_sentence: float = 0.0
     sentences: list[ScoredSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    vocabulary: frozenset[str] = frozenset()
+    vocabulary: AbstractSet[str] = frozenset()
     copies: dict[str, list[Document]] = field(default_factory=dict)
     features: dict[str, dict[str, float]] = field(default_factory=dict)
     candidates: dict[str, Document] = field(default_factory=dict)

@@ -7,7 +7,9 @@ catalog per (index folder, build id, generation): an ingest by any process makes
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,6 +30,7 @@ from qa.retrieve.lexical import LexicalIndex
 from qa.retrieve.snapshot import SideSnapshot
 from qa.versions.series import Version, build_timelines, in_force, version_index
 
+_LOG = logging.getLogger(__name__)
 # Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
 SENTENCE_CACHE_LIMIT = 100_000
 _WORD = re.compile(r"\w+")
@@ -236,6 +239,12 @@ class Catalog:
         catalog.passages_of = by_doc
         return catalog
 
+    def passages(self, ids: list[str]) -> dict[str, Document]:
+        """The passages of ``ids`` that exist, by id (one read for those not loaded yet)."""
+        if isinstance(self.by_id, _Lazy):
+            return self.by_id.many(ids)
+        return {pid: self.by_id[pid] for pid in ids if pid in self.by_id}
+
     def _label(self, passage: Document) -> Document:
         """``passage`` with the version labels of its document (``version_labels``)."""
         passage.metadata.update(version_labels(self.versions.get(passage.metadata["doc_id"])))
@@ -346,5 +355,10 @@ def catalog_of(store: PassageStore) -> Catalog:
 def _build(store: PassageStore) -> Catalog:
     if store.side is None:
         return Catalog.from_passages(store.all_passages())
-    store.sync_side()
-    return Catalog.from_side(SideSnapshot(store.side.path))
+    try:
+        store.sync_side()
+        return Catalog.from_side(SideSnapshot(store.side.path))
+    except sqlite3.Error as exc:
+        # A read-only index folder, a full disk, a damaged file: answer the slow way, not fail.
+        _LOG.warning("side index %s unusable (%s); reading every passage", store.side.path, exc)
+        return Catalog.from_passages(store.all_passages())

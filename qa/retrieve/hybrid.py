@@ -223,7 +223,8 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         candidate_ids = list(dict.fromkeys([*dense_scores, *lexical_scores]))
-        candidates = [catalog.by_id[pid] for pid in candidate_ids if pid in catalog.by_id]
+        known = catalog.passages(candidate_ids)
+        candidates = [known[pid] for pid in candidate_ids if pid in known]
         query_array = np.asarray(vector, dtype=np.float32)
         # Lexical-only candidates have no dense score yet: score their stored vectors directly.
         for pid, stored in self.store.passage_vectors(

@@ -18,6 +18,7 @@ from langchain_core.documents import Document
 
 import qa.retrieve.catalog as catalog_module
 from qa.index.ingest import ingest
+from qa.index.location import ServerIndex
 from qa.index.side import SideIndex
 from qa.index.store import PassageStore
 from qa.retrieve.catalog import Catalog, catalog_of
@@ -334,3 +335,37 @@ def test_fts5_finds_a_word_in_half_of_the_passages(
     )
     assert len(fruit.search("apple", 5)) == 3
     assert [h.passage.metadata["doc_id"] for h in fruit.search("banana", 5)] == ["a", "c"]
+
+
+# --- where it lives, and without it ---------------------------------------------------------------
+
+
+def test_a_server_index_caches_its_side_file_per_server_and_name(tmp_path: Path) -> None:
+    one = ServerIndex("http://10.0.0.5:8000", "policies", tmp_path)
+    assert one.side_path.parent == tmp_path / "side"
+    assert one.side_path.name.startswith("policies-")
+    others = [
+        ServerIndex("http://10.0.0.6:8000", "policies", tmp_path),
+        ServerIndex("http://10.0.0.5:8000", "terms", tmp_path),
+    ]
+    assert len({one.side_path, *(other.side_path for other in others)}) == 3
+    assert ServerIndex("http://10.0.0.5:8000/", "policies", tmp_path).side_path == one.side_path
+
+
+def test_without_the_side_index_every_passage_is_read_as_before(indexed: Settings) -> None:
+    with PassageStore.from_settings(indexed.override(side_index=False)) as store:
+        assert store.side is None
+        catalog = catalog_of(store)
+        assert isinstance(catalog.lexical, LexicalIndex)
+        assert set(catalog.documents) == set(store.manifest.documents)
+
+
+def test_an_unusable_side_file_falls_back_to_reading_every_passage(indexed: Settings) -> None:
+    side = indexed.index_dir / "lexical.sqlite"
+    for path in indexed.index_dir.glob("lexical.sqlite*"):
+        path.unlink()
+    side.write_bytes(b"not a database" * 100)
+    with PassageStore.open(indexed.index_dir) as store:
+        catalog = catalog_of(store)
+        assert isinstance(catalog.lexical, LexicalIndex)
+        assert set(catalog.documents) == set(store.manifest.documents)

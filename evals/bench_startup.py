@@ -60,7 +60,10 @@ class StandInEmbeddings(Embeddings):
         for row, text in enumerate(texts):
             for token in tokenize(text):
                 vectors[row, zlib.crc32(token.encode()) % E5_DIMENSIONS] += 1.0
-            vectors[row, -1] += 1e-3  # a text without words still has a direction
+            # A little noise of its own per text: Chroma's embedded HNSW was seen to lose
+            # track of passages whose vectors were exactly equal ("Error finding id").
+            noise = np.random.default_rng(zlib.crc32(text.encode()))
+            vectors[row] += noise.random(E5_DIMENSIONS, dtype=np.float32) * 1e-2
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors.tolist()
 

@@ -88,7 +88,7 @@ def _words(passages: Iterable[Document]) -> set[str]:
     }
 
 
-def _sections(passages: list[Document]) -> list[str]:
+def section_names(passages: list[Document]) -> list[str]:
     """The last heading of each passage's section, most passages first (the page lists them)."""
     counts: Counter[str] = Counter()
     for passage in passages:
@@ -314,7 +314,7 @@ def _insert(
                 doc_id,
                 content_hash,
                 json.dumps(_safe(passages[0].metadata), ensure_ascii=False),
-                json.dumps(_sections(passages), ensure_ascii=False),
+                json.dumps(section_names(passages), ensure_ascii=False),
                 len(passages),
                 json.dumps(acronyms, ensure_ascii=False),
             ),

@@ -1,8 +1,10 @@
-"""The catalog: what retrieval keeps in memory about one index generation.
+"""The catalog: what retrieval knows about one index generation.
 
-BM25 over every stored passage, each document's metadata (for filters), the corpus vocabulary
-(for abstention), and the sentence and title vectors of documents already asked about. One
-catalog per (index folder, build id, generation): an ingest by any process makes a new one.
+BM25, each document's metadata (for filters) and versions, the corpus vocabulary (for
+abstention) and acronyms, read from the side index (``qa.index.side``) through one snapshot:
+per-document rows at once, passages when a question needs them. The sentence and title vectors
+of documents already asked about are kept. One catalog per (index, build id, generation): an
+ingest by any process makes a new one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import logging
 import re
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from qa.index.chunking import SECTION_SEPARATOR
+from qa.index.side import section_names
 from qa.index.store import PassageStore
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms
 from qa.retrieve.filters import ALL_VERSIONS, PREVIOUS_VERSION, SearchFilters
@@ -54,16 +55,6 @@ def title_text(metadata: dict[str, Any]) -> str:
     return ". ".join(part for part in parts if part and part != "unknown")
 
 
-def _section_names(passages: list[Document]) -> list[str]:
-    """The last heading of each passage's section, most passages first."""
-    counts: Counter[str] = Counter()
-    for passage in passages:
-        section = str(passage.metadata.get("section") or "")
-        if section:
-            counts[section.split(SECTION_SEPARATOR)[-1].strip()] += 1
-    return [name for name, _ in counts.most_common()]
-
-
 def version_labels(version: Version | None) -> dict[str, Any]:
     """The metadata that says which version a passage is from and when it was in force."""
     if version is None:
@@ -86,7 +77,9 @@ class ScoredSentence:
 class _Lazy(Mapping[str, Any]):
     """A read-only mapping whose values are loaded on first use and kept."""
 
-    def __init__(self, load: Callable[[list[str]], dict[str, Any]], keys: Callable[[], list[str]]):
+    def __init__(
+        self, load: Callable[[list[str]], dict[str, Any]], keys: Callable[[], list[str]]
+    ) -> None:
         self._load = load
         self._keys = keys
         self._cache: dict[str, Any] = {}
@@ -225,7 +218,7 @@ class Catalog:
             for p in passages
             for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
         )
-        outlines = {doc: (_section_names(ps), len(ps)) for doc, ps in by_doc.items()}
+        outlines = {doc: (section_names(ps), len(ps)) for doc, ps in by_doc.items()}
         catalog = cls(
             {doc: ps[0].metadata for doc, ps in by_doc.items()},
             vocabulary,

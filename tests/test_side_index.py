@@ -8,7 +8,9 @@ in-memory one did (same documents, words, acronyms, versions and top lexical hit
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -369,3 +371,20 @@ def test_an_unusable_side_file_falls_back_to_reading_every_passage(indexed: Sett
         catalog = catalog_of(store)
         assert isinstance(catalog.lexical, LexicalIndex)
         assert set(catalog.documents) == set(store.manifest.documents)
+
+
+def test_a_catalog_let_go_of_ends_its_snapshot_at_once(indexed: Settings, docs: CorpusDocs) -> None:
+    # Without the cyclic collector: a snapshot kept open would hold back WAL checkpoints.
+    with PassageStore.open(indexed.index_dir) as store:
+        catalog = catalog_of(store)
+        catalog.lexical.search("support tickets", 3)
+        assert catalog.passages_of[docs.notes] and "tickets" in catalog.vocabulary
+        catalog_ref, snapshot_ref = weakref.ref(catalog), weakref.ref(catalog.snapshot)
+        gc.disable()
+        try:
+            del catalog
+            catalog_module._CATALOGS.clear()
+            assert catalog_ref() is None
+            assert snapshot_ref() is None
+        finally:
+            gc.enable()

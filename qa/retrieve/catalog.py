@@ -185,8 +185,15 @@ class Catalog:
             snapshot.documents(), Vocabulary(snapshot), snapshot.acronyms(), snapshot.outlines()
         )
 
+        # The loaders hold the catalog's parts, never the catalog: no reference cycle, so a
+        # catalog let go of is freed at once and its snapshot ends (WAL can checkpoint).
+        versions, documents = catalog.versions, catalog.documents
+
         def passages(ids: list[str]) -> dict[str, Document]:
-            return {pid: catalog._label(p) for pid, p in snapshot.passages(ids).items()}
+            found = snapshot.passages(ids)
+            for passage in found.values():
+                passage.metadata.update(version_labels(versions.get(passage.metadata["doc_id"])))
+            return found
 
         by_id = _Lazy(passages, snapshot.passage_ids)
 
@@ -195,11 +202,11 @@ class Catalog:
             return {
                 doc: list(by_id.many(snapshot.passage_ids(doc)).values())
                 for doc in doc_ids
-                if doc in catalog.documents
+                if doc in documents
             }
 
         catalog.by_id = by_id
-        catalog.passages_of = _Lazy(of_documents, lambda: list(catalog.documents))
+        catalog.passages_of = _Lazy(of_documents, lambda: list(documents))
         catalog.lexical = PersistedLexicalIndex(snapshot, by_id.many)
         catalog.snapshot = snapshot
         return catalog

@@ -46,7 +46,7 @@ from qa.errors import (
     SettingsError,
 )
 from qa.index.manifest import MANIFEST_NAME, DocumentEntry, IndexConfig, Manifest
-from qa.settings import DEFAULT_CACHE_DIR, DEFAULT_CHROMA_INDEX
+from qa.settings import DEFAULT_CHROMA_INDEX, load_settings
 
 CHROMA_DIR = "chroma"
 # The side index (``qa.index.side``): in the index folder, or per server index in the cache.
@@ -162,7 +162,7 @@ def index_location(
 ) -> LocalIndex | ServerIndex:
     """The index named ``name`` on the server at ``chroma_url`` if given, else ``index_dir``'s.
 
-    ``cache_dir`` holds a server index's side file (default ``DEFAULT_CACHE_DIR``).
+    ``cache_dir`` holds a server index's side file (default ``Settings.cache_dir``).
 
     Raises:
         ValueError: ``chroma_url`` or ``name`` is malformed.
@@ -412,7 +412,7 @@ class ServerIndex:
     def __init__(self, url: str, name: str, cache_dir: Path | None = None) -> None:
         """The index ``name`` on the server at ``url`` (nothing is contacted yet).
 
-        Its side index is a cache on this machine, in ``cache_dir`` (``DEFAULT_CACHE_DIR``),
+        Its side index is a cache on this machine, in ``cache_dir`` (``Settings.cache_dir``),
         named after the server and the index: each machine builds it from the server once per
         index build and then catches up document by document (``qa.index.side``).
 
@@ -427,7 +427,9 @@ class ServerIndex:
         self.ingest_hint = f"{named}fineprint ingest --chroma-url {url}"
         self.collection_names = (f"{name}-passages", f"{name}-sentences")
         server_key = hashlib.sha256(f"{url}\n{name}".encode()).hexdigest()[:16]
-        self.side_path = (cache_dir or DEFAULT_CACHE_DIR) / "side" / f"{name}-{server_key}.sqlite"
+        # Unset: FINEPRINT_CACHE_DIR if set, else the default, as for any setting.
+        cache = cache_dir or load_settings().cache_dir
+        self.side_path = cache / "side" / f"{name}-{server_key}.sqlite"
         self._state_name = f"{name}-state"
         self._lock_name = f"{name}-lock"
         self._client: Any = None

@@ -220,7 +220,7 @@ class PassageStore:
             create: Create an empty index when there is none.
             chroma_url: A Chroma server, ``http://HOST:PORT``, holding the index instead.
             chroma_index: The index's name on that server.
-            cache_dir: Where a server index's side file is cached (default ``DEFAULT_CACHE_DIR``).
+            cache_dir: Where a server index's side file is cached (default ``Settings.cache_dir``).
             side_index: Keep the side index (``False``: the old in-memory way, to compare).
 
         Raises:

@@ -123,7 +123,7 @@ class SideIndex:
 
     Example:
         >>> side = SideIndex(Path("/tmp/idx/lexical.sqlite"))  # doctest: +SKIP
-        >>> side.replace_document("a.md", passages)  # doctest: +SKIP
+        >>> side.replace_document("a.md", passages, content_hash)  # doctest: +SKIP
     """
 
     def __init__(self, path: Path) -> None:

@@ -388,3 +388,16 @@ def test_a_catalog_let_go_of_ends_its_snapshot_at_once(indexed: Settings, docs: 
             assert snapshot_ref() is None
         finally:
             gc.enable()
+
+
+def test_the_sentence_cache_starting_over_keeps_what_was_asked_for(
+    indexed: Settings, monkeypatch: pytest.MonkeyPatch, docs: CorpusDocs
+) -> None:
+    # At 877 documents the cache filled up mid-question and lost a document it had just held.
+    monkeypatch.setattr(catalog_module, "SENTENCE_CACHE_LIMIT", 1)
+    with PassageStore.open(indexed.index_dir) as store:
+        catalog = catalog_of(store)
+        catalog.sentences(store, [docs.notes])
+        catalog.sentences(store, [docs.policy])
+        found = catalog.sentences(store, [docs.notes, docs.policy, docs.cookies])
+        assert [len(sentences) > 0 for sentences, _ in found] == [True, True, True]

@@ -308,6 +308,8 @@ class Catalog:
             if self._sentence_count > SENTENCE_CACHE_LIMIT:
                 self._sentences.clear()
                 self._sentence_count = 0
+                # Starting over drops documents this call asked for too: fetch them all.
+                missing = list(doc_ids)
             sentences, vectors = store.sentences_of(missing)
             grouped: dict[str, list[int]] = {doc: [] for doc in missing}
             for i, sentence in enumerate(sentences):

@@ -22,6 +22,25 @@ fresh processes on the same index:
 - ``fineprint ask``: wall seconds of the command from a cold process (median of ``--ask-runs``);
 - ``page ready``: seconds from ``fineprint serve`` to the page answering HTTP 200 (with
   ``--corpus``, the folder the index was built from, so the start-up check finds it current).
+
+Figures of 2026-11-29, stand-in vectors, 120 questions, 2 cores shared with other work. The
+first 150 files of ``contrib-latest`` (148 documents, 7,533 passages, 27,663 sentences; load
+average 6 to 9):
+
+    catalog       first answer        warm p50        warm p95   fineprint ask      page ready
+    side                3.27 s          136 ms          443 ms          4.59 s          8.73 s
+    memory             10.02 s          259 ms         1249 ms         10.18 s          7.14 s
+
+All of ``contrib-latest`` (858 documents indexed, 19 skipped; load average 3 to 7):
+
+    catalog       first answer        warm p50        warm p95   fineprint ask      page ready
+    side                6.38 s          777 ms         2234 ms          4.62 s          3.16 s
+    memory             13.64 s          954 ms         3771 ms         22.08 s          5.74 s
+
+Per stage on all of it (side index, 40 questions, p50/p95 ms): lexical 36/86, embed 28/81,
+dense 15/27, sentences 582/2237 (the sentence vectors of candidate documents, fetched from
+Chroma; the cache of 100,000 sentences starts over every few questions at this size), evidence
+75/145. On 148 documents lexical was 4.9/17 ms of 195/652 ms.
 """
 
 from __future__ import annotations

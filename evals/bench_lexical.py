@@ -7,10 +7,15 @@ Usage:
 The first ``--documents`` files are loaded and chunked as ingest does (no embedding), tokenised
 with ``qa.retrieve.lexical.tokenize``, and indexed by each engine: build time, time from opening
 a persisted index to its first answer, and query latency over the question files' questions
-(top 30, the retriever's ``fetch_k``). Figures of 2026-11-29 (2 busy cores, 300 documents,
-14,284 passages): build FTS5 0.45 s, bm25s 1.04 s (with saving), rank_bm25 0.34 s (in memory
-only); open FTS5 1.1 ms, bm25s 9.9 ms (mmap); query p50/p95 FTS5 12.8/51.5 ms, bm25s 1.6/11.8 ms,
-rank_bm25 60.8 ms mean.
+(top 30, the retriever's ``fetch_k``). Figures of 2026-11-29 (2 cores, 300 documents, 14,284
+passages, 290 queries; p50/p95):
+
+    rank_bm25  build 0.14 s   open -        query 13.4/25.3 ms   (in memory only)
+    FTS5       build 0.19 s   open 0.7 ms   query 3.2/13.0 ms
+    bm25s      build 0.35 s   open 3.2 ms   query 0.7/1.0 ms     (build includes saving)
+
+A first run on a busier machine: FTS5 0.45 s / 1.1 ms / 12.8/51.5 ms, bm25s 1.04 s / 9.9 ms /
+1.6/11.8 ms, rank_bm25 0.34 s / 60.8 ms mean.
 """
 
 from __future__ import annotations

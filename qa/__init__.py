@@ -4,8 +4,8 @@ The folders are the pipeline, in the order a question's evidence travels:
 
 - ``qa.load``: files -> ``Document`` (one loader per format, front matter, language id).
 - ``qa.index``: sentences, chunking into passages, embeddings, the Chroma store and its
-  manifest, incremental ingest.
-- ``qa.retrieve``: BM25, metadata filters, the in-memory catalog, hybrid score fusion.
+  manifest, the side index (SQLite: BM25, documents, words), incremental ingest.
+- ``qa.retrieve``: BM25, metadata filters, the catalog, hybrid score fusion.
 - ``qa.answer``: evidence sentences, abstention, extractive and generative answers, the
   LangChain chain, the result types, fixed phrases.
 - ``qa.ui``: pure rendering, the Gradio app (with ``page.css``/``page.js``), the server.

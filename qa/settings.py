@@ -20,6 +20,8 @@ DEFAULT_CORPUS_DIR = Path("../shared/corpus")
 DEFAULT_INDEX_DIR = Path(".fineprint/index")
 # The name an index takes on a Chroma server: its collections are "<name>-passages" and so on.
 DEFAULT_CHROMA_INDEX = "fineprint"
+# Where a machine caches what it builds from an index on a Chroma server (its side index).
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "fineprint"
 # The PolicyQA benchmark (fineprint eval-policyqa) and where its figures go.
 POLICYQA_DATA_DIR = Path("../shared/benchmarks/policyqa")
 POLICYQA_OUT_DIR = Path("evals/out/policyqa")
@@ -160,6 +162,11 @@ class Settings(BaseSettings):
     # processes on several machines share it; ``chroma_index`` names the index there.
     chroma_url: str | None = None
     chroma_index: str = DEFAULT_CHROMA_INDEX
+    # This machine's cache of a server index's side index (qa/index/side.py).
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    # False: no side index; every process reads every passage into memory and rebuilds BM25,
+    # as before it existed. Only for comparing the two (evals/bench_startup.py).
+    side_index: bool = True
 
     # Embedding and chunking; the index records these and refuses to mix them.
     embedding_model: str = DEFAULT_EMBEDDING_MODEL

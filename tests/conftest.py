@@ -168,11 +168,16 @@ def write_corpus(root: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_fineprint_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the developer's ``FINEPRINT_*`` variables out of the tests' settings."""
+def _no_fineprint_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's ``FINEPRINT_*`` variables out of the tests' settings.
+
+    A server index's side-index cache goes to the test's folder, not the user's home (the
+    processes a test starts inherit it).
+    """
     for name in list(os.environ):
         if name.startswith("FINEPRINT_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("FINEPRINT_CACHE_DIR", str(tmp_path / "fineprint-cache"))
     monkeypatch.delenv("LANGSMITH_TRACING", raising=False)
 
 

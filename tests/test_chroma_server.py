@@ -439,6 +439,8 @@ def test_the_state_lives_with_the_data_and_a_stopped_server_is_reported(
 def _child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FINEPRINT_")}
     env["PYTHONPATH"] = str(REPO_DIR)
+    # The test's own side-index cache (conftest), not the user's home.
+    env["FINEPRINT_CACHE_DIR"] = os.environ["FINEPRINT_CACHE_DIR"]
     return env
 
 

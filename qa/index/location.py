@@ -20,6 +20,7 @@ deletion of the whole index.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -45,9 +46,11 @@ from qa.errors import (
     SettingsError,
 )
 from qa.index.manifest import MANIFEST_NAME, DocumentEntry, IndexConfig, Manifest
-from qa.settings import DEFAULT_CHROMA_INDEX
+from qa.settings import DEFAULT_CHROMA_INDEX, load_settings
 
 CHROMA_DIR = "chroma"
+# The side index (``qa.index.side``): in the index folder, or per server index in the cache.
+SIDE_NAME = "lexical.sqlite"
 LOCK_NAME = "ingest.lock"
 # The embedded store's collection names, kept from before there were servers.
 LOCAL_COLLECTIONS = ("passages", "sentences")
@@ -152,15 +155,20 @@ class WriterLock(Protocol):
 
 
 def index_location(
-    index_dir: Path, chroma_url: str | None = None, name: str = DEFAULT_CHROMA_INDEX
+    index_dir: Path,
+    chroma_url: str | None = None,
+    name: str = DEFAULT_CHROMA_INDEX,
+    cache_dir: Path | None = None,
 ) -> LocalIndex | ServerIndex:
     """The index named ``name`` on the server at ``chroma_url`` if given, else ``index_dir``'s.
+
+    ``cache_dir`` holds a server index's side file (default ``Settings.cache_dir``).
 
     Raises:
         ValueError: ``chroma_url`` or ``name`` is malformed.
     """
     if chroma_url:
-        return ServerIndex(chroma_url, name)
+        return ServerIndex(chroma_url, name, cache_dir)
     return LocalIndex(index_dir)
 
 
@@ -243,6 +251,7 @@ class LocalIndex:
         self.index_dir = index_dir
         self.where = f"the index at {index_dir}"
         self.ingest_hint = f"fineprint ingest --index {index_dir}"
+        self.side_path = index_dir / SIDE_NAME
         self._client: Any = None
 
     def client(self) -> Any:
@@ -400,8 +409,12 @@ def _header_record(manifest: Manifest) -> dict[str, Any]:
 class ServerIndex:
     """An index on a Chroma server: collections ``<name>-*``, manifest and lease beside them."""
 
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, cache_dir: Path | None = None) -> None:
         """The index ``name`` on the server at ``url`` (nothing is contacted yet).
+
+        Its side index is a cache on this machine, in ``cache_dir`` (``Settings.cache_dir``),
+        named after the server and the index: each machine builds it from the server once per
+        index build and then catches up document by document (``qa.index.side``).
 
         Raises:
             ValueError: ``url`` or ``name`` is malformed (``Settings`` checks both first).
@@ -413,6 +426,10 @@ class ServerIndex:
         named = "" if name == DEFAULT_CHROMA_INDEX else f"FINEPRINT_CHROMA_INDEX={name} "
         self.ingest_hint = f"{named}fineprint ingest --chroma-url {url}"
         self.collection_names = (f"{name}-passages", f"{name}-sentences")
+        server_key = hashlib.sha256(f"{url}\n{name}".encode()).hexdigest()[:16]
+        # Unset: FINEPRINT_CACHE_DIR if set, else the default, as for any setting.
+        cache = cache_dir or load_settings().cache_dir
+        self.side_path = cache / "side" / f"{name}-{server_key}.sqlite"
         self._state_name = f"{name}-state"
         self._lock_name = f"{name}-lock"
         self._client: Any = None

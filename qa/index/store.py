@@ -34,6 +34,7 @@ from qa.index.location import (
     is_unreachable,
 )
 from qa.index.manifest import IndexConfig, Manifest
+from qa.index.side import SideIndex
 from qa.settings import DEFAULT_CHROMA_INDEX, Settings
 
 COLLECTION_NAME, SENTENCE_COLLECTION_NAME = LOCAL_COLLECTIONS
@@ -136,14 +137,22 @@ class PassageStore:
     """
 
     def __init__(
-        self, location: LocalIndex | ServerIndex, manifest: Manifest, index_dir: Path
+        self,
+        location: LocalIndex | ServerIndex,
+        manifest: Manifest,
+        index_dir: Path,
+        *,
+        side_index: bool = True,
     ) -> None:
         """Use ``PassageStore.open`` or ``from_settings``; this binds a checked manifest.
 
         ``index_dir`` is the index folder; a store on a server keeps the configured one only as
-        part of cache keys (``manifest.build_id`` tells builds apart).
+        part of cache keys (``manifest.build_id`` tells builds apart). Without ``side_index``
+        the store keeps no side index (``qa.index.side``) and retrieval reads every passage
+        into memory instead, as before there was one (for comparisons only).
         """
         self.location = location
+        self.side = SideIndex(location.side_path) if side_index else None
         self.index_dir = index_dir
         self.where = location.where
         self.manifest = manifest
@@ -180,6 +189,8 @@ class PassageStore:
         """
         with self._lock:
             self.location.close()
+            if self.side is not None:
+                self.side.close()
 
     def __enter__(self) -> PassageStore:
         """The store itself; ``close`` is called on leaving the block."""
@@ -198,6 +209,8 @@ class PassageStore:
         create: bool = False,
         chroma_url: str | None = None,
         chroma_index: str = DEFAULT_CHROMA_INDEX,
+        cache_dir: Path | None = None,
+        side_index: bool = True,
     ) -> PassageStore:
         """Open the index at ``index_dir``, or the one named ``chroma_index`` at ``chroma_url``.
 
@@ -207,6 +220,8 @@ class PassageStore:
             create: Create an empty index when there is none.
             chroma_url: A Chroma server, ``http://HOST:PORT``, holding the index instead.
             chroma_index: The index's name on that server.
+            cache_dir: Where a server index's side file is cached (default ``Settings.cache_dir``).
+            side_index: Keep the side index (``False``: the old in-memory way, to compare).
 
         Raises:
             SettingsError: ``chroma_url`` or ``chroma_index`` is malformed.
@@ -216,10 +231,12 @@ class PassageStore:
             IndexUnreachableError: The Chroma server does not answer.
         """
         try:
-            location = index_location(index_dir, chroma_url, chroma_index)
+            location = index_location(index_dir, chroma_url, chroma_index, cache_dir)
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
-        return cls.open_at(location, config, create=create, index_dir=index_dir)
+        return cls.open_at(
+            location, config, create=create, index_dir=index_dir, side_index=side_index
+        )
 
     @classmethod
     def from_settings(
@@ -236,6 +253,8 @@ class PassageStore:
             create=create,
             chroma_url=settings.chroma_url,
             chroma_index=settings.chroma_index,
+            cache_dir=settings.cache_dir,
+            side_index=settings.side_index,
         )
 
     @classmethod
@@ -246,6 +265,7 @@ class PassageStore:
         *,
         create: bool = False,
         index_dir: Path | None = None,
+        side_index: bool = True,
     ) -> PassageStore:
         """Open the index at ``location`` (``open`` without building the location).
 
@@ -271,7 +291,7 @@ class PassageStore:
             )
             raise IndexMismatchError(msg)
         folder = location.index_dir if isinstance(location, LocalIndex) else None
-        return cls(location, manifest, index_dir or folder or Path("."))
+        return cls(location, manifest, index_dir or folder or Path("."), side_index=side_index)
 
     def save_manifest(self) -> None:
         """Record ``self.manifest`` with the index (atomically; on a server, what changed).
@@ -281,6 +301,9 @@ class PassageStore:
             IndexUnreachableError: The Chroma server does not answer.
         """
         with self._lock:
+            # The side file first: a reader that sees the new manifest finds it up to date.
+            if self.side is not None:
+                self.side.mark(self.manifest.build_id, self.manifest.generation)
             self.location.write_manifest(self.manifest)
 
     def refresh(self) -> bool:
@@ -332,18 +355,62 @@ class PassageStore:
         sentences: list[Document] | None = None,
         sentence_vectors: list[list[float]] | None = None,
     ) -> None:
-        """Make ``passages`` (and ``sentences``) the only ones of ``doc_id`` in the store."""
-        self.delete_document(doc_id)
+        """Make ``passages`` (and ``sentences``) the only ones of ``doc_id`` in the store.
+
+        The side index follows once Chroma has them, in one transaction of its own.
+        """
+        self._delete_vectors(doc_id)
         if sentences and sentence_vectors:
             _upsert(self._sentences, sentences, sentence_vectors)
         if passages:
             _upsert(self._collection, passages, vectors)
+        if self.side is not None:
+            content = str(passages[0].metadata.get("content_hash", "")) if passages else ""
+            self.side.replace_document(doc_id, passages, content)
 
     @_locked
     def delete_document(self, doc_id: str) -> None:
-        """Remove every passage and sentence of ``doc_id``."""
+        """Remove every passage and sentence of ``doc_id`` (from the side index too)."""
+        self._delete_vectors(doc_id)
+        if self.side is not None:
+            self.side.delete_document(doc_id)
+
+    def _delete_vectors(self, doc_id: str) -> None:
         self._collection.delete(where={"doc_id": doc_id})
         self._sentences.delete(where={"doc_id": doc_id})
+
+    def sync_side(self, *, check_all: bool = False) -> int:
+        """Bring the side index up to the manifest's build and generation from Chroma.
+
+        Rebuilt from every passage (Chroma read once) when it is of another build, or missing;
+        else only documents whose content hash is not the manifest's are read again. With
+        ``check_all`` the content hashes are compared even when the stamps agree (an ingest
+        starting, to repair what a killed one left).
+
+        Returns:
+            How many documents were read from Chroma; 0 without a side index.
+
+        Raises:
+            IndexChangingError: Another process kept changing the index meanwhile.
+            IndexUnreachableError: The Chroma server does not answer.
+        """
+        if self.side is None:
+            return 0
+        manifest = self.manifest
+        hashes = {doc: entry.content_hash for doc, entry in manifest.documents.items()}
+        return self.side.catch_up(
+            manifest.build_id, manifest.generation, hashes, self.passages_of, check_all=check_all
+        )
+
+    def passages_of(self, doc_ids: list[str] | None) -> list[Document]:
+        """The stored passages of ``doc_ids`` (every passage with ``None``), from Chroma."""
+        if doc_ids is None:
+            return self.all_passages()
+        return self._passages_where({"doc_id": {"$in": sorted(set(doc_ids))}})
+
+    @_locked
+    def _passages_where(self, where: dict[str, Any]) -> list[Document]:
+        return _documents(self._collection.get(where=where, include=["documents", "metadatas"]))
 
     @_locked
     def stored_doc_ids(self) -> set[str]:

@@ -1,14 +1,20 @@
-"""The catalog: what retrieval keeps in memory about one index generation.
+"""The catalog: what retrieval knows about one index generation.
 
-BM25 over every stored passage, each document's metadata (for filters), the corpus vocabulary
-(for abstention), and the sentence and title vectors of documents already asked about. One
-catalog per (index folder, build id, generation): an ingest by any process makes a new one.
+BM25, each document's metadata (for filters) and versions, the corpus vocabulary (for
+abstention) and acronyms, read from the side index (``qa.index.side``) through one snapshot:
+per-document rows at once, passages when a question needs them. The sentence and title vectors
+of documents already asked about are kept. One catalog per (index, build id, generation): an
+ingest by any process makes a new one.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +22,16 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from qa.index.side import section_names
 from qa.index.store import PassageStore
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms
 from qa.retrieve.filters import ALL_VERSIONS, PREVIOUS_VERSION, SearchFilters
+from qa.retrieve.fts import PersistedLexicalIndex
 from qa.retrieve.lexical import LexicalIndex
+from qa.retrieve.snapshot import SideSnapshot
 from qa.versions.series import Version, build_timelines, in_force, version_index
 
+_LOG = logging.getLogger(__name__)
 # Sentence vectors kept in memory before the cache starts over (about 150 MB at 384 dims).
 SENTENCE_CACHE_LIMIT = 100_000
 _WORD = re.compile(r"\w+")
@@ -64,19 +74,84 @@ class ScoredSentence:
     score: float
 
 
-class Catalog:
-    """The stored passages in memory: BM25, document metadata, and the corpus vocabulary."""
+class _Lazy(Mapping[str, Any]):
+    """A read-only mapping whose values are loaded on first use and kept."""
 
-    def __init__(self, lexical: LexicalIndex) -> None:
-        self.lexical = lexical
-        self.by_id = {str(p.id): p for p in lexical.passages}
-        by_doc: dict[str, list[Document]] = {}
-        for passage in lexical.passages:
-            by_doc.setdefault(passage.metadata["doc_id"], []).append(passage)
-        self.documents: dict[str, dict[str, Any]] = {
-            doc: ps[0].metadata for doc, ps in by_doc.items()
-        }
-        self.passages_of = by_doc
+    def __init__(
+        self, load: Callable[[list[str]], dict[str, Any]], keys: Callable[[], list[str]]
+    ) -> None:
+        self._load = load
+        self._keys = keys
+        self._cache: dict[str, Any] = {}
+        self._missing: set[str] = set()
+        self._lock = threading.Lock()
+
+    def many(self, keys: list[str]) -> dict[str, Any]:
+        """The values of those ``keys`` that exist, loaded in one go."""
+        with self._lock:
+            wanted = [k for k in keys if k not in self._cache and k not in self._missing]
+        if wanted:
+            found = self._load(wanted)
+            with self._lock:
+                self._cache.update(found)
+                self._missing.update(k for k in wanted if k not in found)
+        return {k: self._cache[k] for k in keys if k in self._cache}
+
+    def __getitem__(self, key: str) -> Any:
+        found = self.many([key])
+        if key not in found:
+            raise KeyError(key)
+        return found[key]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self.many([key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+class Vocabulary(AbstractSet[str]):
+    """The corpus's words (casefolded), looked up in the side index instead of held in memory."""
+
+    def __init__(self, snapshot: SideSnapshot) -> None:
+        self._snapshot = snapshot
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._snapshot.has_word(word)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._snapshot.words())
+
+    def __len__(self) -> int:
+        return self._snapshot.word_count()
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some word starts with ``prefix`` (one index lookup)."""
+        return self._snapshot.has_prefix(prefix)
+
+
+class Catalog:
+    """What retrieval knows about one index generation: BM25, documents, versions, words.
+
+    Built from the side index (``from_side``: a few small rows per document, passages read
+    when asked for) or, for comparison, from every passage in memory (``from_passages``, the
+    way it was before the side index).
+    """
+
+    def __init__(
+        self,
+        documents: dict[str, dict[str, Any]],
+        vocabulary: AbstractSet[str],
+        acronyms: Iterable[tuple[str, str]],
+        outlines: dict[str, tuple[list[str], int]],
+    ) -> None:
+        """Use ``from_side`` or ``from_passages``, which add the passages and BM25."""
+        self.documents = documents
+        # Each document's section headings (most passages first) and passage count.
+        self.outlines = outlines
         # Series of more than one version; a document alone in its series is always current.
         every = build_timelines(self.documents)
         self.timelines = {key: versions for key, versions in every.items() if len(versions) > 1}
@@ -88,24 +163,96 @@ class Catalog:
             if len(versions) == 1
         }
         self.versions: dict[str, Version] = version_index(self.timelines)
-        for passage in lexical.passages:
-            passage.metadata.update(version_labels(self.versions.get(passage.metadata["doc_id"])))
+        for doc_id, metadata in documents.items():
+            metadata.update(version_labels(self.versions.get(doc_id)))
         # Every word of the corpus: a question naming something no document mentions is rarely
         # answerable from it.
-        self.vocabulary = frozenset(
-            word
-            for p in lexical.passages
-            for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
-        )
+        self.vocabulary = vocabulary
         # The field's acronyms, and those the corpus defines ("Long Form (LF)") on top.
-        self.acronyms = {
-            **FIELD_ACRONYMS,
-            **defined_acronyms(p.page_content for p in lexical.passages),
-        }
+        defined: dict[str, str] = {}
+        for short, long in acronyms:
+            defined.setdefault(short, long)
+        self.acronyms = {**FIELD_ACRONYMS, **defined}
+        self.lexical: LexicalIndex | PersistedLexicalIndex
+        self.by_id: Mapping[str, Document]
+        self.passages_of: Mapping[str, list[Document]]
+        self.snapshot: SideSnapshot | None = None
         self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
         self._sentence_count = 0
         self._titles: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_side(cls, snapshot: SideSnapshot) -> Catalog:
+        """The catalog of a side-index snapshot: per-document rows now, passages on first use."""
+        catalog = cls(
+            snapshot.documents(), Vocabulary(snapshot), snapshot.acronyms(), snapshot.outlines()
+        )
+
+        # The loaders hold the catalog's parts, never the catalog: no reference cycle, so a
+        # catalog let go of is freed at once and its snapshot ends (WAL can checkpoint).
+        versions, documents = catalog.versions, catalog.documents
+
+        def passages(ids: list[str]) -> dict[str, Document]:
+            found = snapshot.passages(ids)
+            for passage in found.values():
+                passage.metadata.update(version_labels(versions.get(passage.metadata["doc_id"])))
+            return found
+
+        by_id = _Lazy(passages, snapshot.passage_ids)
+
+        def of_documents(doc_ids: list[str]) -> dict[str, list[Document]]:
+            # The same objects as ``by_id`` holds: a passage is labelled and loaded once.
+            return {
+                doc: list(by_id.many(snapshot.passage_ids(doc)).values())
+                for doc in doc_ids
+                if doc in documents
+            }
+
+        catalog.by_id = by_id
+        catalog.passages_of = _Lazy(of_documents, lambda: list(documents))
+        catalog.lexical = PersistedLexicalIndex(snapshot, by_id.many)
+        catalog.snapshot = snapshot
+        return catalog
+
+    @classmethod
+    def from_passages(cls, passages: list[Document]) -> Catalog:
+        """The catalog of every passage, in memory with rank_bm25 (the old way, to compare).
+
+        ``passages`` in (doc id, start) order, as ``PassageStore.all_passages`` returns them.
+        """
+        by_doc: dict[str, list[Document]] = {}
+        for passage in passages:
+            by_doc.setdefault(passage.metadata["doc_id"], []).append(passage)
+        vocabulary = frozenset(
+            word
+            for p in passages
+            for word in _WORD.findall(f"{p.metadata.get('title', '')} {p.page_content}".casefold())
+        )
+        outlines = {doc: (section_names(ps), len(ps)) for doc, ps in by_doc.items()}
+        catalog = cls(
+            {doc: ps[0].metadata for doc, ps in by_doc.items()},
+            vocabulary,
+            defined_acronyms(p.page_content for p in passages).items(),
+            outlines,
+        )
+        for passage in passages:
+            catalog._label(passage)
+        catalog.lexical = LexicalIndex(passages)
+        catalog.by_id = {str(p.id): p for p in passages}
+        catalog.passages_of = by_doc
+        return catalog
+
+    def passages(self, ids: list[str]) -> dict[str, Document]:
+        """The passages of ``ids`` that exist, by id (one read for those not loaded yet)."""
+        if isinstance(self.by_id, _Lazy):
+            return self.by_id.many(ids)
+        return {pid: self.by_id[pid] for pid in ids if pid in self.by_id}
+
+    def _label(self, passage: Document) -> Document:
+        """``passage`` with the version labels of its document (``version_labels``)."""
+        passage.metadata.update(version_labels(self.versions.get(passage.metadata["doc_id"])))
+        return passage
 
     def allowed(self, filters: SearchFilters) -> set[str] | None:
         """The documents a question with ``filters`` may be answered from; ``None``: all.
@@ -169,6 +316,8 @@ class Catalog:
             if self._sentence_count > SENTENCE_CACHE_LIMIT:
                 self._sentences.clear()
                 self._sentence_count = 0
+                # Starting over drops documents this call asked for too: fetch them all.
+                missing = list(doc_ids)
             sentences, vectors = store.sentences_of(missing)
             grouped: dict[str, list[int]] = {doc: [] for doc in missing}
             for i, sentence in enumerate(sentences):
@@ -186,19 +335,40 @@ class Catalog:
         return [self._sentences[doc] for doc in doc_ids]
 
 
-_CATALOGS: dict[tuple[str, str, int], Catalog] = {}
+_CATALOGS: dict[tuple[str, str, str, int], Catalog] = {}
 _CATALOG_LOCK = threading.Lock()
 
 
 def catalog_of(store: PassageStore) -> Catalog:
-    """The catalog of the store's current index build and generation, built once."""
+    """The catalog of the store's current index build and generation, built once.
+
+    From the side index (brought up to date from Chroma first if an ingest has not already);
+    from every passage in memory when the store keeps none (``Settings.side_index``).
+
+    Raises:
+        IndexChangingError: Another process kept changing the index while it was read.
+        IndexUnreachableError: The Chroma server does not answer.
+    """
     store.refresh()
     manifest = store.manifest
-    key = (str(store.index_dir.resolve()), manifest.build_id, manifest.generation)
+    key = (str(store.index_dir.resolve()), store.where, manifest.build_id, manifest.generation)
     with _CATALOG_LOCK:
         catalog = _CATALOGS.get(key)
         if catalog is None:
-            # One index at a time is the common case; keep memory flat when it changes.
+            # One index at a time is the common case; keep memory flat when it changes. A
+            # catalog still answering a question keeps its snapshot until it is let go.
             _CATALOGS.clear()
-            catalog = _CATALOGS[key] = Catalog(LexicalIndex(store.all_passages()))
+            catalog = _CATALOGS[key] = _build(store)
         return catalog
+
+
+def _build(store: PassageStore) -> Catalog:
+    if store.side is None:
+        return Catalog.from_passages(store.all_passages())
+    try:
+        store.sync_side()
+        return Catalog.from_side(SideSnapshot(store.side.path))
+    except sqlite3.Error as exc:
+        # A read-only index folder, a full disk, a damaged file: answer the slow way, not fail.
+        _LOG.warning("side index %s unusable (%s); reading every passage", store.side.path, exc)
+        return Catalog.from_passages(store.all_passages())

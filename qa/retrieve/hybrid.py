@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ class Retrieval:
     top_sentence: float = 0.0
     sentences: list[ScoredSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    vocabulary: frozenset[str] = frozenset()
+    vocabulary: AbstractSet[str] = frozenset()
     copies: dict[str, list[Document]] = field(default_factory=dict)
     features: dict[str, dict[str, float]] = field(default_factory=dict)
     candidates: dict[str, Document] = field(default_factory=dict)
@@ -235,7 +236,8 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         candidate_ids = list(dict.fromkeys([*dense_scores, *lexical_scores]))
-        candidates = [catalog.by_id[pid] for pid in candidate_ids if pid in catalog.by_id]
+        known = catalog.passages(candidate_ids)
+        candidates = [known[pid] for pid in candidate_ids if pid in known]
         query_array = np.asarray(vector, dtype=np.float32)
         # Lexical-only candidates have no dense score yet: score their stored vectors directly.
         for pid, stored in self.store.passage_vectors(

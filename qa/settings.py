@@ -34,6 +34,21 @@ DOCUMENT_KINDS = ("policy", "terms", "news", "statement")
 # configuration"): 1,000-character passages beat 400 and 700 on hit@1 and citation recall.
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_CHUNK_OVERLAP = 1
+# How passage vectors are made (``Settings.passage_vectors``). "embedded": each passage's text
+# (with its title and section) is embedded on its own, and its sentences once more, so every
+# token goes through the model twice. "pooled": only sentences (and each distinct title and
+# section line) are embedded; a passage's vector is the normalised, length-weighted mean of its
+# sentences' vectors and its context line's (qa/index/pooling.py). Chosen by measurement on
+# 2026-11-29 (evals/README.md, "Passage vectors"): pooled ingests in about 0.4 of the time.
+PASSAGE_VECTORS_EMBEDDED = "embedded"
+PASSAGE_VECTORS_POOLED = "pooled"
+PASSAGE_VECTOR_MODES = (PASSAGE_VECTORS_EMBEDDED, PASSAGE_VECTORS_POOLED)
+DEFAULT_PASSAGE_VECTORS = PASSAGE_VECTORS_POOLED
+# Texts (passages, sentences) of several documents gathered before they are embedded in one run
+# (qa/index/ingest.py): small documents share the engine's batches, a large one is a batch of its
+# own. 0 embeds each document alone, as ingest did before 2026-11-29 (evals/bench_ingest.py runs
+# both). Not tuned: a few seconds of embedding per batch keeps progress moving.
+DEFAULT_INGEST_BATCH_TEXTS = 512
 DEFAULT_K = 6
 DEFAULT_FETCH_K = 30
 # Score fusion (qa/retrieve/hybrid.py): the candidate features, and their weights in the fused
@@ -168,6 +183,16 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         default=DEFAULT_CHUNK_OVERLAP, ge=0, le=5, description="Sentences shared by neighbours."
     )
+    passage_vectors: str = Field(
+        default=DEFAULT_PASSAGE_VECTORS,
+        description="'embedded' (passages embedded on their own) or 'pooled' (from sentences).",
+    )
+    ingest_batch_texts: int = Field(
+        default=DEFAULT_INGEST_BATCH_TEXTS,
+        ge=0,
+        le=100_000,
+        description="Texts of several documents embedded together; 0: each document alone.",
+    )
 
     # Retrieval and answering.
     k: int = Field(
@@ -230,6 +255,14 @@ class Settings(BaseSettings):
             msg = f"unknown fusion features {unknown}; known: {', '.join(FUSION_FEATURES)}"
             raise ValueError(msg)
         return weights
+
+    @field_validator("passage_vectors")
+    @classmethod
+    def _known_passage_vectors(cls, value: str) -> str:
+        if value not in PASSAGE_VECTOR_MODES:
+            msg = f"unknown passage_vectors {value!r}; known: {', '.join(PASSAGE_VECTOR_MODES)}"
+            raise ValueError(msg)
+        return value
 
     @field_validator("chroma_url")
     @classmethod

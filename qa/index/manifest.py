@@ -18,7 +18,10 @@ from qa.errors import IndexDamagedError
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
-PIPELINE_VERSION = 5
+# 6: passage vectors may be pooled from sentence vectors, and context lines are stored.
+PIPELINE_VERSION = 6
+# How an index made before passage vectors could be pooled made them.
+LEGACY_PASSAGE_VECTORS = "embedded"
 
 
 @dataclass
@@ -29,12 +32,15 @@ class IndexConfig:
     chunk_size: int
     chunk_overlap: int
     pipeline_version: int = PIPELINE_VERSION
+    # "embedded" or "pooled" (``Settings.passage_vectors``): the two kinds never mix.
+    passage_vectors: str = LEGACY_PASSAGE_VECTORS
 
     def describe(self) -> str:
         """A one-line description for messages."""
         return (
             f"model '{self.embedding_model}', chunk size {self.chunk_size}, "
-            f"overlap {self.chunk_overlap}, pipeline v{self.pipeline_version}"
+            f"overlap {self.chunk_overlap}, {self.passage_vectors} passage vectors, "
+            f"pipeline v{self.pipeline_version}"
         )
 
 

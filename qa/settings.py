@@ -11,7 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.errors import SettingsError
@@ -43,7 +51,15 @@ DEFAULT_CHUNK_OVERLAP = 1
 PASSAGE_VECTORS_EMBEDDED = "embedded"
 PASSAGE_VECTORS_POOLED = "pooled"
 PASSAGE_VECTOR_MODES = (PASSAGE_VECTORS_EMBEDDED, PASSAGE_VECTORS_POOLED)
-DEFAULT_PASSAGE_VECTORS = PASSAGE_VECTORS_POOLED
+DEFAULT_PASSAGE_VECTORS = PASSAGE_VECTORS_EMBEDDED
+# Whether sentence vectors are embedded at ingest ("indexed") or, for the sentences of each
+# question's best DEFAULT_LAZY_SENTENCE_PASSAGES candidates, at question time ("lazy"; the index
+# stores each sentence with its passage's vector as a stand-in, qa/retrieve/sentence_vectors.py).
+SENTENCE_VECTORS_INDEXED = "indexed"
+SENTENCE_VECTORS_LAZY = "lazy"
+SENTENCE_VECTOR_MODES = (SENTENCE_VECTORS_INDEXED, SENTENCE_VECTORS_LAZY)
+DEFAULT_SENTENCE_VECTORS = SENTENCE_VECTORS_LAZY
+DEFAULT_LAZY_SENTENCE_PASSAGES = 10
 # Texts (passages, sentences) of several documents gathered before they are embedded in one run
 # (qa/index/ingest.py): small documents share the engine's batches, a large one is a batch of its
 # own. 0 embeds each document alone, as ingest did before 2026-11-29 (evals/bench_ingest.py runs
@@ -187,6 +203,16 @@ class Settings(BaseSettings):
         default=DEFAULT_PASSAGE_VECTORS,
         description="'embedded' (passages embedded on their own) or 'pooled' (from sentences).",
     )
+    sentence_vectors: str = Field(
+        default=DEFAULT_SENTENCE_VECTORS,
+        description="'indexed' (embedded at ingest) or 'lazy' (at question time, best candidates).",
+    )
+    lazy_sentence_passages: int = Field(
+        default=DEFAULT_LAZY_SENTENCE_PASSAGES,
+        ge=1,
+        le=200,
+        description="With lazy sentence vectors: candidates whose sentences are embedded.",
+    )
     ingest_batch_texts: int = Field(
         default=DEFAULT_INGEST_BATCH_TEXTS,
         ge=0,
@@ -263,6 +289,27 @@ class Settings(BaseSettings):
             msg = f"unknown passage_vectors {value!r}; known: {', '.join(PASSAGE_VECTOR_MODES)}"
             raise ValueError(msg)
         return value
+
+    @field_validator("sentence_vectors")
+    @classmethod
+    def _known_sentence_vectors(cls, value: str) -> str:
+        if value not in SENTENCE_VECTOR_MODES:
+            msg = f"unknown sentence_vectors {value!r}; known: {', '.join(SENTENCE_VECTOR_MODES)}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _pooled_needs_sentences(self) -> Settings:
+        if (
+            self.passage_vectors == PASSAGE_VECTORS_POOLED
+            and self.sentence_vectors == SENTENCE_VECTORS_LAZY
+        ):
+            msg = (
+                "passage_vectors 'pooled' is made from sentence vectors, so it needs "
+                "sentence_vectors 'indexed'"
+            )
+            raise ValueError(msg)
+        return self
 
     @field_validator("chroma_url")
     @classmethod

@@ -39,7 +39,7 @@ from qa.index.reading import DocumentReader, ReadFile
 from qa.index.store import PassageStore
 from qa.load import Skipped, scan_corpus
 from qa.load.corpus import content_hash
-from qa.settings import PASSAGE_VECTORS_POOLED, Settings
+from qa.settings import PASSAGE_VECTORS_POOLED, SENTENCE_VECTORS_LAZY, Settings
 from qa.versions.series import RECORDED_FIELD, SERIES_FIELD, ota_metadata
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -120,6 +120,7 @@ def index_config(settings: Settings) -> IndexConfig:
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         passage_vectors=settings.passage_vectors,
+        sentence_vectors=settings.sentence_vectors,
     )
 
 
@@ -529,9 +530,13 @@ def _batch_vectors(
     With pooled passage vectors only sentences and context lines are embedded (context lines
     are stored beside the sentences, at ``CONTEXT_START``, so a later version reuses them), and
     each passage's vector is pooled from them; ``pending`` documents' sentence lists gain their
-    context lines. Progress is reported under the batch's largest document.
+    context lines. With lazy sentence vectors only passages are embedded, and each sentence is
+    stored with the vector of the first passage holding it (``_stand_ins``). Progress is
+    reported under the batch's largest document.
     """
     pooled = settings.passage_vectors == PASSAGE_VECTORS_POOLED
+    lazy = settings.sentence_vectors == SENTENCE_VECTORS_LAZY
+    out: list[tuple[list[list[float]], list[list[float]]]] = []
     largest = max(pending, key=lambda item: len(item.passages) + len(item.sentences))
     groups: list[tuple[list[str], list[Document], bool]] = []
     poolers: list[PassagePooler] = []
@@ -542,8 +547,15 @@ def _batch_vectors(
             item.sentences = [*item.sentences, *item.contexts]
         else:
             groups.append(([embedding_text(p) for p in item.passages], item.passages, False))
-        groups.append(([s.page_content for s in item.sentences], item.sentences, True))
+        if not lazy:
+            groups.append(([s.page_content for s in item.sentences], item.sentences, True))
     results, computed_keys = _vectors(store, groups, settings, str(largest.document.id), progress)
+    if lazy:
+        for item, (vectors, computed) in zip(pending, results, strict=True):
+            report.passages_embedded += computed
+            report.passages_reused += len(vectors) - computed
+            out.append((vectors, _stand_ins(item, vectors)))
+        return out
     out: list[tuple[list[list[float]], list[list[float]]]] = []
     if pooled:
         for item, pooler, (vectors, computed) in zip(pending, poolers, results, strict=True):
@@ -572,6 +584,22 @@ def _batch_vectors(
         report.sentences_reused += len(sentence_vectors) - computed_sentences
         out.append((vectors, sentence_vectors))
     return out
+
+
+def _stand_ins(item: _Pending, vectors: list[list[float]]) -> list[list[float]]:
+    """Each sentence's stand-in vector: that of the first passage holding it.
+
+    A stand-in depends on where the sentence sits, not only on its text, so it gets no
+    ``VECTOR_KEY``: only a sentence's own vector may be reused by text.
+    """
+    pooler = PassagePooler(item.sentences)
+    stand_ins: list[list[float] | None] = [None] * len(item.sentences)
+    for passage, vector in zip(item.passages, vectors, strict=True):
+        for index in pooler.members(passage):
+            if stand_ins[index] is None:
+                stand_ins[index] = vector
+    # Every sentence lies in a passage (passages are runs of whole sentences).
+    return [vector if vector is not None else vectors[0] for vector in stand_ins]
 
 
 def _pooled_from_new(

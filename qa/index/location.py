@@ -46,6 +46,7 @@ from qa.errors import (
 )
 from qa.index.manifest import (
     LEGACY_PASSAGE_VECTORS,
+    LEGACY_SENTENCE_VECTORS,
     MANIFEST_NAME,
     DocumentEntry,
     IndexConfig,
@@ -372,6 +373,7 @@ def _manifest_from_records(records: dict[str, dict[str, Any]], where: str) -> Ma
             chunk_overlap=int(header["chunk_overlap"]),
             pipeline_version=int(header["pipeline_version"]),
             passage_vectors=str(header.get("passage_vectors", LEGACY_PASSAGE_VECTORS)),
+            sentence_vectors=str(header.get("sentence_vectors", LEGACY_SENTENCE_VECTORS)),
         )
         documents = {
             str(meta["doc_id"]): DocumentEntry(

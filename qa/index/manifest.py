@@ -18,10 +18,12 @@ from qa.errors import IndexDamagedError
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
-# 6: passage vectors may be pooled from sentence vectors, and context lines are stored.
+# 6: passage vectors may be pooled from sentence vectors (context lines stored with the
+# sentences), and sentence vectors may be their passages' stand-ins.
 PIPELINE_VERSION = 6
 # How an index made before passage vectors could be pooled made them.
 LEGACY_PASSAGE_VECTORS = "embedded"
+LEGACY_SENTENCE_VECTORS = "indexed"
 
 
 @dataclass
@@ -34,12 +36,16 @@ class IndexConfig:
     pipeline_version: int = PIPELINE_VERSION
     # "embedded" or "pooled" (``Settings.passage_vectors``): the two kinds never mix.
     passage_vectors: str = LEGACY_PASSAGE_VECTORS
+    # "indexed" or "lazy" (``Settings.sentence_vectors``): whether stored sentence vectors are
+    # the sentences' own or their passages' stand-ins.
+    sentence_vectors: str = LEGACY_SENTENCE_VECTORS
 
     def describe(self) -> str:
         """A one-line description for messages."""
         return (
             f"model '{self.embedding_model}', chunk size {self.chunk_size}, "
             f"overlap {self.chunk_overlap}, {self.passage_vectors} passage vectors, "
+            f"{self.sentence_vectors} sentence vectors, "
             f"pipeline v{self.pipeline_version}"
         )
 

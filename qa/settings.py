@@ -42,19 +42,24 @@ DOCUMENT_KINDS = ("policy", "terms", "news", "statement")
 # configuration"): 1,000-character passages beat 400 and 700 on hit@1 and citation recall.
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_CHUNK_OVERLAP = 1
-# How passage vectors are made (``Settings.passage_vectors``). "embedded": each passage's text
-# (with its title and section) is embedded on its own, and its sentences once more, so every
-# token goes through the model twice. "pooled": only sentences (and each distinct title and
-# section line) are embedded; a passage's vector is the normalised, length-weighted mean of its
-# sentences' vectors and its context line's (qa/index/pooling.py). Chosen by measurement on
-# 2026-11-29 (evals/README.md, "Passage vectors"): pooled ingests in about 0.4 of the time.
+# How vectors are made at ingest, chosen on 2026-11-29 (evals/README.md, "Ingest cost"). Before,
+# every passage (with its title and section line) and every sentence was embedded, so each token
+# went through the model twice.
+# Passage vectors (``Settings.passage_vectors``): "embedded", each passage's text on its own;
+# or "pooled", the normalised, length-weighted mean of its sentences' vectors and its title and
+# section line's (qa/index/pooling.py), which embeds only sentences but lost 0.06 hit@1 on the
+# fitting questions (0.09 on the reporting ones): not the default.
 PASSAGE_VECTORS_EMBEDDED = "embedded"
 PASSAGE_VECTORS_POOLED = "pooled"
 PASSAGE_VECTOR_MODES = (PASSAGE_VECTORS_EMBEDDED, PASSAGE_VECTORS_POOLED)
 DEFAULT_PASSAGE_VECTORS = PASSAGE_VECTORS_EMBEDDED
-# Whether sentence vectors are embedded at ingest ("indexed") or, for the sentences of each
-# question's best DEFAULT_LAZY_SENTENCE_PASSAGES candidates, at question time ("lazy"; the index
-# stores each sentence with its passage's vector as a stand-in, qa/retrieve/sentence_vectors.py).
+# Sentence vectors (``Settings.sentence_vectors``): "indexed", every sentence embedded at ingest;
+# or "lazy", the sentences of each question's best DEFAULT_LAZY_SENTENCE_PASSAGES candidates
+# (by the fused score with stand-ins) embedded at question time and kept in memory by text hash,
+# the index storing each sentence with its passage's vector as a stand-in
+# (qa/retrieve/sentence_vectors.py). Lazy gave the same hit@1, citation recall and abstentions
+# as indexed on the fitting questions, the reporting ones and sapa-dokter, with about 0.6 of the
+# ingest's embedding; 10 candidates was set, not tuned (k is 6).
 SENTENCE_VECTORS_INDEXED = "indexed"
 SENTENCE_VECTORS_LAZY = "lazy"
 SENTENCE_VECTOR_MODES = (SENTENCE_VECTORS_INDEXED, SENTENCE_VECTORS_LAZY)

@@ -271,15 +271,20 @@ def _sync(
     indexed = {doc_id: entry.content_hash for doc_id, entry in manifest.documents.items()}
     reader = DocumentReader(files, broken, indexed, settings.chunk_size, settings.chunk_overlap)
     batch = _Batch(store, settings, report, progress, embed_progress)
-    for done, item in enumerate(reader, start=1):
-        if item.broken:
-            if item.doc_id in manifest.documents:
-                _forget(store, settings, item.doc_id)
-            report.skipped.append(Skipped(item.doc_id, item.broken))
-        else:
-            _ingest_one(store, settings, item, report, by_text, batch, series)
-        batch.file_done(done, len(files), item.doc_id)
-    batch.flush()
+    items = iter(reader)
+    try:
+        for done, item in enumerate(items, start=1):
+            if item.broken:
+                if item.doc_id in manifest.documents:
+                    _forget(store, settings, item.doc_id)
+                report.skipped.append(Skipped(item.doc_id, item.broken))
+            else:
+                _ingest_one(store, settings, item, report, by_text, batch, series)
+            batch.file_done(done, len(files), item.doc_id)
+        batch.flush()
+    finally:
+        # Stops the reading thread now, not when a traceback holding the loop is freed.
+        items.close()
 
     for doc_id in sorted(set(manifest.documents) - on_disk):
         if _under(doc_id, scan.unreadable):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +80,7 @@ class DocumentReader:
         self._queue: queue.Queue[ReadFile | BaseException] = queue.Queue(maxsize=READ_AHEAD)
         self._stop = threading.Event()
 
-    def __iter__(self) -> Iterator[ReadFile]:
+    def __iter__(self) -> Generator[ReadFile, None, None]:
         """Yield one ``ReadFile`` per file, in order; a bug in the thread is raised here."""
         thread = threading.Thread(target=self._run, name="fineprint-reader", daemon=True)
         thread.start()

@@ -82,7 +82,8 @@ class ModeRun:
     mode: str
     cold_s: list[float] = field(default_factory=list)
     warm_s: float = 0.0
-    engine_s: float = 0.0
+    # The engine's own seconds for each cold run's texts, measured right after that run.
+    engine_s: list[float] = field(default_factory=list)
     texts: int = 0
     tokens: int = 0
     passages: int = 0
@@ -136,7 +137,7 @@ def run_mode(mode: str, corpus: Path, work: Path, embeddings: Any, run: ModeRun)
         msg = f"mode {mode} embedded {len(texts) - len(set(texts))} texts twice"
         raise RuntimeError(msg)
     run.tokens = sum(embeddings._model.token_count(text) for text in texts)
-    run.engine_s = engine_seconds(embeddings, recorder.calls)
+    run.engine_s.append(engine_seconds(embeddings, recorder.calls))
 
 
 def main() -> None:
@@ -176,9 +177,12 @@ def main() -> None:
             f"cold run             {cold:.1f} s (median of {len(run.cold_s)}: "
             f"{', '.join(f'{s:.1f}' for s in run.cold_s)}); {run.tokens / cold:.0f} tokens/s"
         )
+        engine = statistics.median(run.engine_s)
+        ratios = [wall / alone for wall, alone in zip(run.cold_s, run.engine_s, strict=True)]
         print(
-            f"engine alone         {run.engine_s:.1f} s for the same texts "
-            f"({run.tokens / run.engine_s:.0f} tokens/s); wall/engine {cold / run.engine_s:.2f}"
+            f"engine alone         {engine:.1f} s for the same texts ({run.tokens / engine:.0f} "
+            f"tokens/s); wall/engine {statistics.median(ratios):.2f} (median of "
+            f"{', '.join(f'{r:.2f}' for r in ratios)})"
         )
         print(f"unchanged re-run     {run.warm_s:.2f} s")
         print(f"peak memory          {run.peak_mb:.0f} MB (process peak after this mode)")

@@ -25,6 +25,7 @@ import json
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -53,16 +54,19 @@ FIRST_QUESTION = "Do they sell my personal data?"
 
 
 def limited_corpus(corpus: Path, work: Path, limit: int | None) -> Path:
-    """``corpus`` itself, or a folder of links to its first ``limit`` documents (path order)."""
+    """``corpus`` itself, or a folder with copies of its first ``limit`` documents (path order).
+
+    Copies, not links: the corpus scan skips links that lead out of the corpus folder.
+    """
     if limit is None:
         return corpus
     target = work / "corpus"
     files = sorted(doc_id for doc_id, _ in scan_corpus(corpus).files)[:limit]
     for doc_id in files:
-        link = target / doc_id
-        if not link.exists():
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to((corpus / doc_id).resolve())
+        copy = target / doc_id
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(corpus / doc_id, copy)
     return target
 
 
@@ -75,17 +79,31 @@ class PassageBar:
         self.sizes = {doc_id: path.stat().st_size for doc_id, path in scan_corpus(corpus).files}
         self.total_bytes = sum(self.sizes.values()) or 1
         self.bytes_done = 0
-        self.bar = tqdm(unit="passage", desc="indexing", smoothing=0.1, dynamic_ncols=True)
+        self.stored = 0
+        # A first guess (one passage per chunk of bytes) until documents are stored.
+        first_guess = self.total_bytes // Settings().chunk_size + 1
+        self.bar = tqdm(
+            total=first_guess, unit="passage", desc="indexing", smoothing=0.1, dynamic_ncols=True
+        )
 
     def file_done(self, done: int, total: int, doc_id: str) -> None:
         """After each document (``ingest``'s ``progress``): passages so far, total re-estimated."""
         self.bytes_done += self.sizes.get(doc_id, 0)
         manifest = Manifest.read(self.index)
-        passages = sum(e.passages for e in manifest.documents.values()) if manifest else 0
-        if passages and self.bytes_done:
-            self.bar.total = max(passages, round(passages * self.total_bytes / self.bytes_done))
-        self.bar.update(passages - self.bar.n)
+        self.stored = sum(e.passages for e in manifest.documents.values()) if manifest else 0
+        if self.stored and self.bytes_done:
+            estimate = round(self.stored * self.total_bytes / self.bytes_done)
+            self.bar.total = max(self.stored, estimate)
+        self._move_to(self.stored)
         self.bar.set_postfix_str(f"{done}/{total} docs", refresh=False)
+
+    def embedded(self, done: int, total: int, doc_id: str) -> None:
+        """Inside a batch (``ingest``'s ``embed_progress``): its texts are passages, by default."""
+        self._move_to(self.stored + done)
+
+    def _move_to(self, passages: int) -> None:
+        if passages > self.bar.n:
+            self.bar.update(passages - self.bar.n)
 
     def close(self) -> None:
         """Close the bar."""
@@ -168,7 +186,7 @@ def main() -> None:
     bar = PassageBar(corpus, index)
     started = time.perf_counter()
     try:
-        report = ingest(settings, progress=bar.file_done)
+        report = ingest(settings, progress=bar.file_done, embed_progress=bar.embedded)
     finally:
         bar.close()
         del embeddings.embed_documents

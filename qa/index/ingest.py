@@ -495,7 +495,11 @@ class _Batch:
     def add(self, item: _Pending) -> None:
         """Queue a document; it is embedded and stored at the next ``flush``."""
         self.pending.append(item)
-        self.texts += len(item.passages) + len(item.sentences)
+        # Count what will be embedded (before reuse): passages, sentences or both.
+        if self.settings.passage_vectors != PASSAGE_VECTORS_POOLED:
+            self.texts += len(item.passages)
+        if self.settings.sentence_vectors != SENTENCE_VECTORS_LAZY:
+            self.texts += len(item.sentences)
 
     def file_done(self, done: int, total: int, doc_id: str) -> None:
         """A file was handled; report it once it is stored, and flush a full batch."""
@@ -561,7 +565,6 @@ def _batch_vectors(
             report.passages_reused += len(vectors) - computed
             out.append((vectors, _stand_ins(item, vectors)))
         return out
-    out: list[tuple[list[list[float]], list[list[float]]]] = []
     if pooled:
         for item, pooler, (vectors, computed) in zip(pending, poolers, results, strict=True):
             own = len(item.sentences) - len(item.contexts)

@@ -87,6 +87,8 @@ class IngestReport:
     sentences_embedded: int = 0
     sentences_reused: int = 0
     seconds: float = 0.0
+    # Sentence vectors are left to question time (``Settings.sentence_vectors`` "lazy").
+    lazy_sentences: bool = False
     # Text dropped from the documents read this run (hidden, furniture, ...), counted by reason.
     dropped: Counter[str] = field(default_factory=Counter)
     # Metadata of documents read this run that will not work as meant (indexed all the same).
@@ -102,7 +104,12 @@ class IngestReport:
             f"{self.passages_embedded} passages embedded "
             f"in {self.seconds:.1f} s"
         )
-        if self.passages_reused or self.sentences_embedded or self.sentences_reused:
+        if self.lazy_sentences and (self.passages_embedded or self.passages_reused):
+            line += (
+                f" ({self.passages_reused} passages reused; sentences are embedded when a "
+                "question needs them)"
+            )
+        elif self.passages_reused or self.sentences_embedded or self.sentences_reused:
             line += (
                 f" ({self.passages_reused} passages reused; {self.sentences_embedded} sentences "
                 f"embedded, {self.sentences_reused} reused)"
@@ -244,7 +251,7 @@ def _sync(
     embed_progress: ProgressCallback | None,
 ) -> IngestReport:
     manifest = store.manifest
-    report = IngestReport()
+    report = IngestReport(lazy_sentences=settings.sentence_vectors == SENTENCE_VECTORS_LAZY)
     scan = scan_corpus(settings.corpus_dir)
     report.skipped.extend(scan.skipped)
     files = scan.files

@@ -81,6 +81,10 @@ class ModeRun:
 
     mode: str
     cold_s: list[float] = field(default_factory=list)
+    # Processor seconds (all threads) of each cold run and of its engine replay: what a loaded
+    # machine changes least, so their ratio is the steadier one when others share the cores.
+    cold_cpu: list[float] = field(default_factory=list)
+    engine_cpu: list[float] = field(default_factory=list)
     warm_s: float = 0.0
     # The engine's own seconds for each cold run's texts, measured right after that run.
     engine_s: list[float] = field(default_factory=list)
@@ -90,6 +94,12 @@ class ModeRun:
     documents: int = 0
     peak_mb: float = 0.0
     size_mb: float = 0.0
+
+
+def cpu_seconds() -> float:
+    """Processor seconds this process has used so far, user and system, every thread."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def engine_seconds(embeddings: Any, calls: list[list[str]]) -> float:
@@ -116,9 +126,10 @@ def run_mode(mode: str, corpus: Path, work: Path, embeddings: Any, run: ModeRun)
     )
     recorder = Recorder()
     recorder.install(embeddings)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     cold = ingest(settings)
     run.cold_s.append(time.perf_counter() - started)
+    run.cold_cpu.append(cpu_seconds() - cpu)
     del embeddings.embed_documents  # back to the class's method
     started = time.perf_counter()
     warm = ingest(settings)
@@ -137,7 +148,9 @@ def run_mode(mode: str, corpus: Path, work: Path, embeddings: Any, run: ModeRun)
         msg = f"mode {mode} embedded {len(texts) - len(set(texts))} texts twice"
         raise RuntimeError(msg)
     run.tokens = sum(embeddings._model.token_count(text) for text in texts)
+    cpu = cpu_seconds()
     run.engine_s.append(engine_seconds(embeddings, recorder.calls))
+    run.engine_cpu.append(cpu_seconds() - cpu)
 
 
 def main() -> None:
@@ -184,6 +197,11 @@ def main() -> None:
             f"tokens/s); wall/engine {statistics.median(ratios):.2f} (median of "
             f"{', '.join(f'{r:.2f}' for r in ratios)})"
         )
+        cpu = [wall / alone for wall, alone in zip(run.cold_cpu, run.engine_cpu, strict=True)]
+        print(
+            f"processor seconds    cold {statistics.median(run.cold_cpu):.1f}, engine "
+            f"{statistics.median(run.engine_cpu):.1f}; ratio {statistics.median(cpu):.2f}"
+        )
         print(f"unchanged re-run     {run.warm_s:.2f} s")
         print(f"peak memory          {run.peak_mb:.0f} MB (process peak after this mode)")
         print(f"index size           {run.size_mb:.1f} MB")
@@ -193,6 +211,12 @@ def main() -> None:
             if name != "old":
                 cold = statistics.median(run.cold_s)
                 print(f"== cold {name} / old: {cold:.1f} s / {old:.1f} s = {cold / old:.2f}")
+                old_cpu = statistics.median(runs["old"].cold_cpu)
+                new_cpu = statistics.median(run.cold_cpu)
+                print(
+                    f"== processor seconds {name} / old: {new_cpu:.1f} / {old_cpu:.1f} = "
+                    f"{new_cpu / old_cpu:.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.errors import SettingsError
@@ -36,6 +44,36 @@ DOCUMENT_KINDS = ("policy", "terms", "news", "statement")
 # configuration"): 1,000-character passages beat 400 and 700 on hit@1 and citation recall.
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_CHUNK_OVERLAP = 1
+# How vectors are made at ingest, chosen on 2026-11-29 (evals/README.md, "Ingest cost"). Before,
+# every passage (with its title and section line) and every sentence was embedded, so each token
+# went through the model twice.
+# Passage vectors (``Settings.passage_vectors``): "embedded", each passage's text on its own;
+# or "pooled", the normalised, length-weighted mean of its sentences' vectors and its title and
+# section line's (qa/index/pooling.py), which embeds only sentences but lost 0.06 hit@1 on the
+# fitting questions (0.09 on the reporting ones): not the default.
+PASSAGE_VECTORS_EMBEDDED = "embedded"
+PASSAGE_VECTORS_POOLED = "pooled"
+PASSAGE_VECTOR_MODES = (PASSAGE_VECTORS_EMBEDDED, PASSAGE_VECTORS_POOLED)
+DEFAULT_PASSAGE_VECTORS = PASSAGE_VECTORS_EMBEDDED
+# Sentence vectors (``Settings.sentence_vectors``): "indexed", every sentence embedded at ingest;
+# or "lazy", the sentences of each question's best DEFAULT_LAZY_SENTENCE_PASSAGES candidates
+# (by the fused score with stand-ins) embedded at question time and kept in memory by text hash,
+# the index storing each sentence with its passage's vector as a stand-in
+# (qa/retrieve/sentence_vectors.py). Lazy gave the same hit@1, citation recall and abstentions
+# as indexed on the fitting questions, the reporting ones and sapa-dokter, with about 0.6 of the
+# ingest's embedding; 10 candidates was set, not tuned (k is 6). Indexed stays the default: lazy
+# moves the cost to questions (first-pass p50/p95 about 1.1/4.4 s against 0.6/1.1 s on the sample
+# corpus, measured under load) until question-time vectors are kept across processes.
+SENTENCE_VECTORS_INDEXED = "indexed"
+SENTENCE_VECTORS_LAZY = "lazy"
+SENTENCE_VECTOR_MODES = (SENTENCE_VECTORS_INDEXED, SENTENCE_VECTORS_LAZY)
+DEFAULT_SENTENCE_VECTORS = SENTENCE_VECTORS_INDEXED
+DEFAULT_LAZY_SENTENCE_PASSAGES = 10
+# Texts (passages, sentences) of several documents gathered before they are embedded in one run
+# (qa/index/ingest.py): small documents share the engine's batches, a large one is a batch of its
+# own. 0 embeds each document alone, as ingest did before 2026-11-29 (evals/bench_ingest.py runs
+# both). Not tuned: a few seconds of embedding per batch keeps progress moving.
+DEFAULT_INGEST_BATCH_TEXTS = 512
 DEFAULT_K = 6
 DEFAULT_FETCH_K = 30
 # Score fusion (qa/retrieve/hybrid.py): the candidate features, and their weights in the fused
@@ -176,6 +214,26 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         default=DEFAULT_CHUNK_OVERLAP, ge=0, le=5, description="Sentences shared by neighbours."
     )
+    passage_vectors: str = Field(
+        default=DEFAULT_PASSAGE_VECTORS,
+        description="'embedded' (passages embedded on their own) or 'pooled' (from sentences).",
+    )
+    sentence_vectors: str = Field(
+        default=DEFAULT_SENTENCE_VECTORS,
+        description="'indexed' (embedded at ingest) or 'lazy' (at question time, best candidates).",
+    )
+    lazy_sentence_passages: int = Field(
+        default=DEFAULT_LAZY_SENTENCE_PASSAGES,
+        ge=1,
+        le=200,
+        description="With lazy sentence vectors: candidates whose sentences are embedded.",
+    )
+    ingest_batch_texts: int = Field(
+        default=DEFAULT_INGEST_BATCH_TEXTS,
+        ge=0,
+        le=100_000,
+        description="Texts of several documents embedded together; 0: each document alone.",
+    )
 
     # Retrieval and answering.
     k: int = Field(
@@ -238,6 +296,35 @@ class Settings(BaseSettings):
             msg = f"unknown fusion features {unknown}; known: {', '.join(FUSION_FEATURES)}"
             raise ValueError(msg)
         return weights
+
+    @field_validator("passage_vectors")
+    @classmethod
+    def _known_passage_vectors(cls, value: str) -> str:
+        if value not in PASSAGE_VECTOR_MODES:
+            msg = f"unknown passage_vectors {value!r}; known: {', '.join(PASSAGE_VECTOR_MODES)}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("sentence_vectors")
+    @classmethod
+    def _known_sentence_vectors(cls, value: str) -> str:
+        if value not in SENTENCE_VECTOR_MODES:
+            msg = f"unknown sentence_vectors {value!r}; known: {', '.join(SENTENCE_VECTOR_MODES)}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _pooled_needs_sentences(self) -> Settings:
+        if (
+            self.passage_vectors == PASSAGE_VECTORS_POOLED
+            and self.sentence_vectors == SENTENCE_VECTORS_LAZY
+        ):
+            msg = (
+                "passage_vectors 'pooled' is made from sentence vectors, so it needs "
+                "sentence_vectors 'indexed'"
+            )
+            raise ValueError(msg)
+        return self
 
     @field_validator("chroma_url")
     @classmethod

@@ -50,9 +50,21 @@ def small_corpus(tmp_path: Path, write_file: WriteFile) -> Path:
 # --- ingest ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("sentence_vectors", "reuse"),
+    [
+        ("indexed", r" \(0 passages reused; 2 sentences embedded, 0 reused\)"),
+        ("lazy", r" \(0 passages reused; sentences are embedded when a question needs them\)"),
+    ],
+)
 def test_ingest_indexes_the_corpus_and_prints_a_summary(
-    small_corpus: Path, index_dir: Path
+    small_corpus: Path,
+    index_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sentence_vectors: str,
+    reuse: str,
 ) -> None:
+    monkeypatch.setenv("FINEPRINT_SENTENCE_VECTORS", sentence_vectors)
     result = run("ingest", "--corpus", small_corpus, "--index", index_dir, "--chunk-size", "300")
 
     assert result.exit_code == 0, result.output
@@ -61,7 +73,6 @@ def test_ingest_indexes_the_corpus_and_prints_a_summary(
     summary = (
         r"2 added, 0 updated, 0 unchanged, 0 removed, 0 skipped, 0 copies; 2 passages embedded in "
     )
-    reuse = r" \(0 passages reused; 2 sentences embedded, 0 reused\)"
     assert re.fullmatch(summary + rf"\d+\.\d s{reuse} -> {re.escape(str(index_dir))}", lines[-1])
     store = PassageStore.open(index_dir)
     assert store.count() == 2

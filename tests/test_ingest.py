@@ -441,7 +441,8 @@ def test_a_document_emptied_to_headings_loses_its_old_text(tiny: Settings) -> No
 
 
 def test_progress_is_reported_inside_a_large_document(tiny: Settings) -> None:
-    sentences = " ".join(f"Record {n} is kept for {n} days after it is made." for n in range(120))
+    # Over EMBED_BATCH passages, so the document needs several batches whatever is embedded.
+    sentences = " ".join(f"Record {n} is kept for {n} days after it is made." for n in range(500))
     (tiny.corpus_dir / "e-long.txt").write_text(f"Long retention list\n{sentences}\n")
     calls: list[tuple[int, int, str]] = []
 

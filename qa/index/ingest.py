@@ -23,8 +23,7 @@ from pathlib import Path, PurePosixPath
 from filelock import FileLock
 from langchain_core.documents import Document
 
-from qa.errors import CorpusError, IndexBusyError, LoadError
-from qa.index.chunking import chunk_document, document_sentences
+from qa.errors import CorpusError, IndexBusyError
 from qa.index.embeddings import canonical_model_name, get_embeddings
 from qa.index.location import (
     LEASE_SECONDS,
@@ -35,10 +34,12 @@ from qa.index.location import (
     index_location,
 )
 from qa.index.manifest import DocumentEntry, IndexConfig
+from qa.index.pooling import CONTEXT_START, PassagePooler, context_text
+from qa.index.reading import DocumentReader, ReadFile
 from qa.index.store import PassageStore
-from qa.load import Skipped, load_file, scan_corpus
-from qa.load.corpus import content_hash, read_bytes
-from qa.settings import Settings
+from qa.load import Skipped, scan_corpus
+from qa.load.corpus import content_hash
+from qa.settings import PASSAGE_VECTORS_POOLED, SENTENCE_VECTORS_LAZY, Settings
 from qa.versions.series import RECORDED_FIELD, SERIES_FIELD, ota_metadata
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -78,12 +79,16 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     # Files with the same text as an indexed one: reported, indexed once, not a failure.
     copies: list[Skipped] = field(default_factory=list)
-    # Vectors computed this run; the rest were reused from identical texts already indexed.
+    # Vectors computed this run; the rest were reused from identical texts already indexed. A
+    # pooled passage vector counts as computed when a text it is pooled from was embedded this
+    # run; sentences include the context lines pooled passages are made with.
     passages_embedded: int = 0
     passages_reused: int = 0
     sentences_embedded: int = 0
     sentences_reused: int = 0
     seconds: float = 0.0
+    # Sentence vectors are left to question time (``Settings.sentence_vectors`` "lazy").
+    lazy_sentences: bool = False
     # Text dropped from the documents read this run (hidden, furniture, ...), counted by reason.
     dropped: Counter[str] = field(default_factory=Counter)
     # Metadata of documents read this run that will not work as meant (indexed all the same).
@@ -99,7 +104,12 @@ class IngestReport:
             f"{self.passages_embedded} passages embedded "
             f"in {self.seconds:.1f} s"
         )
-        if self.passages_reused or self.sentences_embedded or self.sentences_reused:
+        if self.lazy_sentences and (self.passages_embedded or self.passages_reused):
+            line += (
+                f" ({self.passages_reused} passages reused; sentences are embedded when a "
+                "question needs them)"
+            )
+        elif self.passages_reused or self.sentences_embedded or self.sentences_reused:
             line += (
                 f" ({self.passages_reused} passages reused; {self.sentences_embedded} sentences "
                 f"embedded, {self.sentences_reused} reused)"
@@ -116,13 +126,14 @@ def index_config(settings: Settings) -> IndexConfig:
         embedding_model=canonical_model_name(settings.embedding_model),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
+        passage_vectors=settings.passage_vectors,
+        sentence_vectors=settings.sentence_vectors,
     )
 
 
 def embedding_text(passage: Document) -> str:
     """What gets embedded: title and section give a passage the context it lacks alone."""
-    meta = passage.metadata
-    context = " - ".join(str(part) for part in (meta.get("title"), meta.get("section")) if part)
+    context = context_text(passage.metadata)
     return f"{context}\n{passage.page_content}" if context else passage.page_content
 
 
@@ -168,9 +179,11 @@ def ingest(
     Args:
         settings: Corpus folder, index folder, embedding model and chunking.
         rebuild: Delete the index first and embed everything again.
-        progress: Called as ``progress(done, total, doc_id)`` after each file.
-        embed_progress: Called as ``embed_progress(done, total, doc_id)`` after each batch of
-            ``EMBED_BATCH`` texts (passages and sentences) embedded for one document.
+        progress: Called as ``progress(done, total, doc_id)`` for each file, in corpus order,
+            once it is stored (the files of one embedding batch are reported together).
+        embed_progress: Called as ``embed_progress(done, total, doc_id)`` after each
+            ``EMBED_BATCH`` texts (passages, sentences, context lines) embedded for a batch
+            of documents; ``doc_id`` is the batch's largest document.
         wait: When another ingest holds the index, wait for it instead of stopping.
         on_wait: Told once, with a message, when this ingest has to wait.
 
@@ -246,7 +259,7 @@ def _sync(
     embed_progress: ProgressCallback | None,
 ) -> IngestReport:
     manifest = store.manifest
-    report = IngestReport()
+    report = IngestReport(lazy_sentences=settings.sentence_vectors == SENTENCE_VECTORS_LAZY)
     scan = scan_corpus(settings.corpus_dir)
     report.skipped.extend(scan.skipped)
     files = scan.files
@@ -273,15 +286,23 @@ def _sync(
     manifest.ingest_in_progress = True
     store.save_manifest()
 
-    for done, (doc_id, path) in enumerate(files, start=1):
-        if doc_id in broken:
-            if doc_id in manifest.documents:
-                _forget(store, settings, doc_id)
-            report.skipped.append(Skipped(doc_id, broken[doc_id]))
-        else:
-            _ingest_one(store, settings, doc_id, path, report, by_text, embed_progress, series)
-        if progress:
-            progress(done, len(files), doc_id)
+    indexed = {doc_id: entry.content_hash for doc_id, entry in manifest.documents.items()}
+    reader = DocumentReader(files, broken, indexed, settings.chunk_size, settings.chunk_overlap)
+    batch = _Batch(store, settings, report, progress, embed_progress)
+    items = iter(reader)
+    try:
+        for done, item in enumerate(items, start=1):
+            if item.broken:
+                if item.doc_id in manifest.documents:
+                    _forget(store, settings, item.doc_id)
+                report.skipped.append(Skipped(item.doc_id, item.broken))
+            else:
+                _ingest_one(store, settings, item, report, by_text, batch, series)
+            batch.file_done(done, len(files), item.doc_id)
+        batch.flush()
+    finally:
+        # Stops the reading thread now, not when a traceback holding the loop is freed.
+        items.close()
 
     for doc_id in sorted(set(manifest.documents) - on_disk):
         if _under(doc_id, scan.unreadable):
@@ -373,14 +394,14 @@ def _under(doc_id: str, paths: list[str]) -> bool:
 
 
 def _embed(
-    texts: list[str], model: str, doc_id: str, progress: ProgressCallback | None
+    texts: list[str], model: str, label: str, progress: ProgressCallback | None
 ) -> list[list[float]]:
     embeddings = get_embeddings(model)
     vectors: list[list[float]] = []
     for start in range(0, len(texts), EMBED_BATCH):
         vectors.extend(embeddings.embed_documents(texts[start : start + EMBED_BATCH]))
         if progress:
-            progress(len(vectors), len(texts), doc_id)
+            progress(len(vectors), len(texts), label)
     return vectors
 
 
@@ -388,17 +409,19 @@ def _vectors(
     store: PassageStore,
     groups: list[tuple[list[str], list[Document], bool]],
     settings: Settings,
-    doc_id: str,
+    label: str,
     progress: ProgressCallback | None,
-) -> list[tuple[list[list[float]], int]]:
+) -> tuple[list[tuple[list[list[float]], int]], set[str]]:
     """Vectors for each group ``(texts, items, sentences)``, reusing those of identical texts.
 
     Each item's metadata gets ``VECTOR_KEY``, the hash of its text, so later documents can
     reuse its vector: a new version with one changed paragraph embeds that paragraph. The texts
-    no vector exists for are embedded in one run (so progress counts all of them).
+    no vector exists for are embedded in one run (so progress counts all of them), each
+    distinct text once, whichever groups (documents) hold it.
 
     Returns:
-        Per group, one vector per text and how many of them were computed.
+        Per group, one vector per text and how many of them were computed; and the keys of
+        every text embedded.
     """
     found: list[dict[str, list[float]]] = []
     wanted: list[list[str]] = []
@@ -411,7 +434,7 @@ def _vectors(
         # asking Chroma for thousands of keys per version grows slow as the index grows.
         cache = _RUN_VECTORS.setdefault((id(store), sentences), {})
         known = {key: cache[key] for key in keys if key in cache}
-        asked = sorted(set(keys) - set(known))
+        asked = sorted(set(keys) - set(known) - set(missing))
         known.update(store.vectors_by_key(asked, sentences=sentences) if asked else {})
         missing.update(
             (key, text) for key, text in zip(keys, texts, strict=True) if key not in known
@@ -421,20 +444,23 @@ def _vectors(
     computed = dict(
         zip(
             missing,
-            _embed(list(missing.values()), settings.embedding_model, doc_id, progress),
+            _embed(list(missing.values()), settings.embedding_model, label, progress),
             strict=True,
         )
     )
     out = []
+    counted: set[str] = set()
     for (_, _, sentences), known, keys in zip(groups, found, wanted, strict=True):
-        new = {key: computed[key] for key in keys if key in computed}
-        known.update(new)
+        # A text two documents of the batch share is counted as computed for the first only.
+        new = {key: computed[key] for key in keys if key in computed and key not in counted}
+        counted.update(new)
+        known.update({key: computed[key] for key in keys if key in computed})
         cache = _RUN_VECTORS[(id(store), sentences)]
         if len(cache) > RUN_CACHE_LIMIT:
             cache.clear()
         cache.update(known)
         out.append(([known[key] for key in keys], len(new)))
-    return out
+    return out, set(computed)
 
 
 def _forget(store: PassageStore, settings: Settings, doc_id: str) -> None:
@@ -445,36 +471,244 @@ def _forget(store: PassageStore, settings: Settings, doc_id: str) -> None:
     store.delete_document(doc_id)
 
 
+@dataclass
+class _Pending:
+    """A document chunked and waiting in a batch for its vectors."""
+
+    document: Document
+    previous: DocumentEntry | None
+    passages: list[Document]
+    sentences: list[Document]
+    # With pooled passage vectors: the context lines appended to ``sentences``.
+    contexts: list[Document] = field(default_factory=list)
+
+
+class _Batch:
+    """Documents waiting to be embedded together, and the files whose progress waits on them.
+
+    Embedding many documents' texts in one run keeps the engine's batches full (a document of
+    three sentences no longer costs a call of its own). Each document is still stored and
+    recorded in the manifest one at a time, in corpus order, so a crash leaves the manifest
+    vouching only for documents fully stored, as before.
+    """
+
+    def __init__(
+        self,
+        store: PassageStore,
+        settings: Settings,
+        report: IngestReport,
+        progress: ProgressCallback | None,
+        embed_progress: ProgressCallback | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.report = report
+        self.progress = progress
+        self.embed_progress = embed_progress
+        self.pending: list[_Pending] = []
+        self.texts = 0
+        # File progress is reported in corpus order, once every document before it is stored.
+        self.files: list[tuple[int, int, str]] = []
+
+    def add(self, item: _Pending) -> None:
+        """Queue a document; it is embedded and stored at the next ``flush``."""
+        self.pending.append(item)
+        # Count what will be embedded (before reuse): passages, sentences or both.
+        if self.settings.passage_vectors != PASSAGE_VECTORS_POOLED:
+            self.texts += len(item.passages)
+        if self.settings.sentence_vectors != SENTENCE_VECTORS_LAZY:
+            self.texts += len(item.sentences)
+
+    def file_done(self, done: int, total: int, doc_id: str) -> None:
+        """A file was handled; report it once it is stored, and flush a full batch."""
+        self.files.append((done, total, doc_id))
+        if self.texts >= self.settings.ingest_batch_texts:
+            self.flush()
+        elif not self.pending:
+            self._report_files()
+
+    def flush(self) -> None:
+        """Embed the queued documents' new texts in one run, then store them one by one."""
+        if self.pending:
+            pending, self.pending, self.texts = self.pending, [], 0
+            vectors = _batch_vectors(
+                self.store, self.settings, pending, self.report, self.embed_progress
+            )
+            for item, (passage_vectors, sentence_vectors) in zip(pending, vectors, strict=True):
+                _store_document(self.store, item, passage_vectors, sentence_vectors, self.report)
+        self._report_files()
+
+    def _report_files(self) -> None:
+        files, self.files = self.files, []
+        if self.progress:
+            for done, total, doc_id in files:
+                self.progress(done, total, doc_id)
+
+
+def _batch_vectors(
+    store: PassageStore,
+    settings: Settings,
+    pending: list[_Pending],
+    report: IngestReport,
+    progress: ProgressCallback | None,
+) -> list[tuple[list[list[float]], list[list[float]]]]:
+    """Passage and sentence vectors of each pending document, new texts embedded in one run.
+
+    With pooled passage vectors only sentences and context lines are embedded (context lines
+    are stored beside the sentences, at ``CONTEXT_START``, so a later version reuses them), and
+    each passage's vector is pooled from them; ``pending`` documents' sentence lists gain their
+    context lines. With lazy sentence vectors only passages are embedded, and each sentence is
+    stored with the vector of the first passage holding it (``_stand_ins``). Progress is
+    reported under the batch's largest document.
+    """
+    pooled = settings.passage_vectors == PASSAGE_VECTORS_POOLED
+    lazy = settings.sentence_vectors == SENTENCE_VECTORS_LAZY
+    out: list[tuple[list[list[float]], list[list[float]]]] = []
+    largest = max(pending, key=lambda item: len(item.passages) + len(item.sentences))
+    groups: list[tuple[list[str], list[Document], bool]] = []
+    poolers: list[PassagePooler] = []
+    for item in pending:
+        if pooled:
+            poolers.append(PassagePooler(item.sentences))
+            item.contexts = _context_lines(item, poolers[-1])
+            item.sentences = [*item.sentences, *item.contexts]
+        else:
+            groups.append(([embedding_text(p) for p in item.passages], item.passages, False))
+        if not lazy:
+            groups.append(([s.page_content for s in item.sentences], item.sentences, True))
+    results, computed_keys = _vectors(store, groups, settings, str(largest.document.id), progress)
+    if lazy:
+        for item, (vectors, computed) in zip(pending, results, strict=True):
+            report.passages_embedded += computed
+            report.passages_reused += len(vectors) - computed
+            out.append((vectors, _stand_ins(item, vectors)))
+        return out
+    if pooled:
+        for item, pooler, (vectors, computed) in zip(pending, poolers, results, strict=True):
+            own = len(item.sentences) - len(item.contexts)
+            contexts = {
+                line.page_content: vector
+                for line, vector in zip(item.contexts, vectors[own:], strict=True)
+            }
+            out.append((pooler.pool(item.passages, vectors[:own], contexts), vectors))
+            report.sentences_embedded += computed
+            report.sentences_reused += len(vectors) - computed
+            # A pooled passage vector is new when a text it is pooled from was embedded now.
+            new = sum(
+                _pooled_from_new(passage, item, pooler, computed_keys) for passage in item.passages
+            )
+            report.passages_embedded += new
+            report.passages_reused += len(item.passages) - new
+        return out
+    for number in range(len(pending)):
+        (vectors, computed), (sentence_vectors, computed_sentences) = results[
+            2 * number : 2 * number + 2
+        ]
+        report.passages_embedded += computed
+        report.passages_reused += len(vectors) - computed
+        report.sentences_embedded += computed_sentences
+        report.sentences_reused += len(sentence_vectors) - computed_sentences
+        out.append((vectors, sentence_vectors))
+    return out
+
+
+def _stand_ins(item: _Pending, vectors: list[list[float]]) -> list[list[float]]:
+    """Each sentence's stand-in vector: that of the first passage holding it.
+
+    A stand-in depends on where the sentence sits, not only on its text, so it gets no
+    ``VECTOR_KEY``: only a sentence's own vector may be reused by text.
+    """
+    pooler = PassagePooler(item.sentences)
+    stand_ins: list[list[float] | None] = [None] * len(item.sentences)
+    for passage, vector in zip(item.passages, vectors, strict=True):
+        for index in pooler.members(passage):
+            if stand_ins[index] is None:
+                stand_ins[index] = vector
+    # Every sentence lies in a passage (passages are runs of whole sentences).
+    return [vector if vector is not None else vectors[0] for vector in stand_ins]
+
+
+def _pooled_from_new(
+    passage: Document, item: _Pending, pooler: PassagePooler, computed: set[str]
+) -> bool:
+    """Whether a pooled passage's vector uses a text embedded in this run."""
+    line = context_text(passage.metadata)
+    parts = [item.sentences[index] for index in pooler.members(passage)]
+    parts += [context for context in item.contexts if context.page_content == line]
+    return any(part.metadata[VECTOR_KEY] in computed for part in parts)
+
+
+def _context_lines(item: _Pending, pooler: PassagePooler) -> list[Document]:
+    """The document's context lines as entries of the sentence collection (never quoted)."""
+    doc_id = str(item.document.id)
+    return [
+        Document(
+            page_content=line,
+            metadata={"doc_id": doc_id, "start": CONTEXT_START, "end": CONTEXT_START},
+            id=f"{doc_id}@context{number}",
+        )
+        for number, line in enumerate(pooler.contexts(item.passages))
+    ]
+
+
+def _store_document(
+    store: PassageStore,
+    item: _Pending,
+    vectors: list[list[float]],
+    sentence_vectors: list[list[float]],
+    report: IngestReport,
+) -> None:
+    """Write one document's passages and sentences, then record it in the manifest."""
+    document, previous = item.document, item.previous
+    doc_id = str(document.id)
+    manifest = store.manifest
+    # Forget the document before touching its passages: if we die now, the next run redoes it.
+    if previous:
+        del manifest.documents[doc_id]
+        store.save_manifest()
+    store.replace_document(doc_id, item.passages, vectors, item.sentences, sentence_vectors)
+    meta = document.metadata
+    manifest.documents[doc_id] = DocumentEntry(
+        content_hash=meta["content_hash"],
+        passages=len(item.passages),
+        title=str(meta.get("title", "")),
+        language=str(meta.get("language", "")),
+        publisher=str(meta.get("publisher", "")),
+        kind=str(meta.get("kind", "")),
+        text_hash=meta["text_hash"],
+    )
+    manifest.generation += 1
+    store.save_manifest()
+    (report.updated if previous else report.added).append(doc_id)
+
+
 def _ingest_one(
     store: PassageStore,
     settings: Settings,
-    doc_id: str,
-    path: Path,
+    read: ReadFile,
     report: IngestReport,
     by_text: dict[str, str],
-    embed_progress: ProgressCallback | None = None,
-    series: _SeriesState | None = None,
+    batch: _Batch,
+    series: _SeriesState,
 ) -> None:
+    doc_id = read.doc_id
     manifest = store.manifest
     previous = manifest.documents.get(doc_id)
-    series = series or _SeriesState(previous={})
-    try:
-        data = read_bytes(path)
-        if previous and previous.content_hash == content_hash(data):
-            series.text_hashes[doc_id] = previous.text_hash
-            report.unchanged.append(doc_id)
-            return
-        document = load_file(path, doc_id, data)
-    except LoadError as exc:
-        reason = str(exc)
+    if read.unchanged and previous:
+        series.text_hashes[doc_id] = previous.text_hash
+        report.unchanged.append(doc_id)
+        return
+    if read.document is None:
+        reason = read.error
         if previous:
             reason += " (the previously indexed version is kept)"
         report.skipped.append(Skipped(doc_id, reason))
         return
+    document = read.document
     text_hash = document.metadata["text_hash"]
     series.text_hashes[doc_id] = text_hash
     if RECORDED_FIELD in document.metadata:
-        _ingest_version(store, settings, document, previous, report, series, embed_progress)
+        _ingest_version(store, settings, read, previous, report, series, batch)
         return
     if previous and by_text.get(previous.text_hash) == doc_id:
         del by_text[previous.text_hash]
@@ -485,24 +719,26 @@ def _ingest_one(
             _forget(store, settings, doc_id)
         report.copies.append(Skipped(doc_id, reason))
         return
-    if _index_document(store, settings, document, previous, report, embed_progress):
+    if _index_document(store, settings, read, previous, report, batch):
         by_text[text_hash] = doc_id
 
 
 def _ingest_version(
     store: PassageStore,
     settings: Settings,
-    document: Document,
+    read: ReadFile,
     previous: DocumentEntry | None,
     report: IngestReport,
     series: _SeriesState,
-    embed_progress: ProgressCallback | None,
+    batch: _Batch,
 ) -> None:
     """Index one recorded version, unless it repeats the one before it or is a contents page.
 
     A version with the text of the one recorded before it is that version continuing (it is
     reported as a copy); the same text coming back after another one is a new version.
     """
+    document = read.document
+    assert document is not None  # only loaded files get here
     doc_id = str(document.id)
     before = series.previous.get(doc_id)
     reason = ""
@@ -516,30 +752,29 @@ def _ingest_version(
         if previous:
             _forget(store, settings, doc_id)
         return
-    _index_document(store, settings, document, previous, report, embed_progress)
+    _index_document(store, settings, read, previous, report, batch)
 
 
 def _index_document(
     store: PassageStore,
     settings: Settings,
-    document: Document,
+    read: ReadFile,
     previous: DocumentEntry | None,
     report: IngestReport,
-    embed_progress: ProgressCallback | None,
+    batch: _Batch,
 ) -> bool:
-    """Chunk, embed (reusing stored vectors of identical texts) and store one document.
+    """Queue one chunked document in ``batch`` to be embedded (reusing stored vectors) and stored.
 
-    Returns whether it was indexed (``False``: no text was left, and it is reported).
+    Returns whether it will be indexed (``False``: no text was left, and it is reported).
     """
+    document = read.document
+    assert document is not None  # only loaded files get here
     doc_id = str(document.id)
-    manifest = store.manifest
-    text_hash = document.metadata["text_hash"]
     report.dropped.update(reason for reason, _ in document.metadata.get("removed", []))
     report.notices.extend(
         Skipped(doc_id, notice) for notice in document.metadata.get("notices", [])
     )
-    passages = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
-    if not passages:
+    if not read.passages:
         # Only headings or furniture: an edit that emptied a document removes its old text.
         reason = NO_TEXT
         if previous:
@@ -547,36 +782,7 @@ def _index_document(
             reason += " (the previously indexed version was removed)"
         report.skipped.append(Skipped(doc_id, reason))
         return False
-    sentences = document_sentences(document, settings.chunk_size)
-    groups = [
-        ([embedding_text(p) for p in passages], passages, False),
-        ([s.page_content for s in sentences], sentences, True),
-    ]
-    (vectors, computed), (sentence_vectors, computed_sentences) = _vectors(
-        store, groups, settings, doc_id, embed_progress
-    )
-    report.passages_embedded += computed
-    report.passages_reused += len(passages) - computed
-    report.sentences_embedded += computed_sentences
-    report.sentences_reused += len(sentences) - computed_sentences
-    # Forget the document before touching its passages: if we die now, the next run redoes it.
-    if previous:
-        del manifest.documents[doc_id]
-        store.save_manifest()
-    store.replace_document(doc_id, passages, vectors, sentences, sentence_vectors)
-    meta = document.metadata
-    manifest.documents[doc_id] = DocumentEntry(
-        content_hash=meta["content_hash"],
-        passages=len(passages),
-        title=str(meta.get("title", "")),
-        language=str(meta.get("language", "")),
-        publisher=str(meta.get("publisher", "")),
-        kind=str(meta.get("kind", "")),
-        text_hash=text_hash,
-    )
-    manifest.generation += 1
-    store.save_manifest()
-    (report.updated if previous else report.added).append(doc_id)
+    batch.add(_Pending(document, previous, read.passages, read.sentences))
     return True
 
 

@@ -45,7 +45,14 @@ from qa.errors import (
     IndexUnreachableError,
     SettingsError,
 )
-from qa.index.manifest import MANIFEST_NAME, DocumentEntry, IndexConfig, Manifest
+from qa.index.manifest import (
+    LEGACY_PASSAGE_VECTORS,
+    LEGACY_SENTENCE_VECTORS,
+    MANIFEST_NAME,
+    DocumentEntry,
+    IndexConfig,
+    Manifest,
+)
 from qa.settings import DEFAULT_CHROMA_INDEX, load_settings
 
 CHROMA_DIR = "chroma"
@@ -374,6 +381,8 @@ def _manifest_from_records(records: dict[str, dict[str, Any]], where: str) -> Ma
             chunk_size=int(header["chunk_size"]),
             chunk_overlap=int(header["chunk_overlap"]),
             pipeline_version=int(header["pipeline_version"]),
+            passage_vectors=str(header.get("passage_vectors", LEGACY_PASSAGE_VECTORS)),
+            sentence_vectors=str(header.get("sentence_vectors", LEGACY_SENTENCE_VECTORS)),
         )
         documents = {
             str(meta["doc_id"]): DocumentEntry(

@@ -18,7 +18,12 @@ from qa.errors import IndexDamagedError
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
+# Pooled passage vectors and lazy sentence vectors change what an index holds too; the index's
+# config records both (``IndexConfig``), so an index made another way is rebuilt, not mixed.
 PIPELINE_VERSION = 5
+# How an index made before passage vectors could be pooled made them.
+LEGACY_PASSAGE_VECTORS = "embedded"
+LEGACY_SENTENCE_VECTORS = "indexed"
 
 
 @dataclass
@@ -29,12 +34,19 @@ class IndexConfig:
     chunk_size: int
     chunk_overlap: int
     pipeline_version: int = PIPELINE_VERSION
+    # "embedded" or "pooled" (``Settings.passage_vectors``): the two kinds never mix.
+    passage_vectors: str = LEGACY_PASSAGE_VECTORS
+    # "indexed" or "lazy" (``Settings.sentence_vectors``): whether stored sentence vectors are
+    # the sentences' own or their passages' stand-ins.
+    sentence_vectors: str = LEGACY_SENTENCE_VECTORS
 
     def describe(self) -> str:
         """A one-line description for messages."""
         return (
             f"model '{self.embedding_model}', chunk size {self.chunk_size}, "
-            f"overlap {self.chunk_overlap}, pipeline v{self.pipeline_version}"
+            f"overlap {self.chunk_overlap}, {self.passage_vectors} passage vectors, "
+            f"{self.sentence_vectors} sentence vectors, "
+            f"pipeline v{self.pipeline_version}"
         )
 
 

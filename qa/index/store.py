@@ -498,11 +498,15 @@ class PassageStore:
 
     @_locked
     def sentences_of(self, doc_ids: list[str]) -> tuple[list[Document], list[list[float]]]:
-        """All stored sentences of ``doc_ids`` with their vectors."""
+        """All stored sentences of ``doc_ids`` with their vectors.
+
+        Context lines stored for pooled passage vectors (``start`` < 0) are not sentences of
+        the text and are left out.
+        """
         if not doc_ids:
             return [], []
         page = self._sentences.get(
-            where={"doc_id": {"$in": sorted(set(doc_ids))}},
+            where={"$and": [{"doc_id": {"$in": sorted(set(doc_ids))}}, {"start": {"$gte": 0}}]},
             include=["documents", "metadatas", "embeddings"],
         )
         rows = _rows(page, "embeddings")

@@ -43,12 +43,15 @@ from qa.retrieve.bilingual import counterpart, other_language
 from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of, same_text_key
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.lexical import LexicalHit, tokenize
+from qa.retrieve.sentence_vectors import SHARED
 from qa.settings import (
     DEFAULT_FETCH_K,
     DEFAULT_FUSION_WEIGHTS,
     DEFAULT_K,
+    DEFAULT_LAZY_SENTENCE_PASSAGES,
     DEFAULT_MIN_SENTENCE_CHARS,
     FUSION_FEATURES,
+    SENTENCE_VECTORS_LAZY,
     Settings,
 )
 
@@ -143,6 +146,8 @@ class HybridRetriever(BaseRetriever):
     filters: SearchFilters = SearchFilters()
     # Compute every feature even where its weight is 0 (``evals/fit_ranking.py`` fits them all).
     all_features: bool = False
+    # On an index without sentence vectors: candidates whose sentences are embedded per question.
+    lazy_sentence_passages: int = DEFAULT_LAZY_SENTENCE_PASSAGES
 
     @classmethod
     def from_settings(
@@ -164,6 +169,7 @@ class HybridRetriever(BaseRetriever):
             fetch_k=settings.fetch_k,
             fusion_weights=dict(settings.fusion_weights),
             min_sentence_chars=settings.min_sentence_chars,
+            lazy_sentence_passages=settings.lazy_sentence_passages,
         )
 
     def _get_relevant_documents(
@@ -284,6 +290,19 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         fused = {pid: self.score(values) for pid, values in features.items()}
+        if self.store.manifest.config.sentence_vectors == SENTENCE_VECTORS_LAZY:
+            # The index holds stand-ins for sentence vectors: embed the sentences of the best
+            # candidates now, and score those candidates again with their true best sentence.
+            best = sorted(fused, key=lambda pid: -fused[pid])[: self.lazy_sentence_passages]
+            best_passages = [catalog.by_id[pid] for pid in best]
+            sentences = SHARED.rescore(
+                self.embeddings, sentences, best_passages, query_array, self.min_sentence_chars
+            )
+            sentence_scores = _best_sentences(candidates, sentences, self.min_sentence_chars)
+            for pid in best:
+                features[pid]["sentence"] = sentence_scores.get(pid, 0.0)
+                fused[pid] = self.score(features[pid])
+            timings["lazy_sentences"] = elapsed_ms(clock)
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         order, copies = _distinct(ranked, catalog, k)
         passages = []

@@ -232,9 +232,17 @@ class HybridRetriever(BaseRetriever):
         # sum over query words, so the two searches' scores add up.
         bridge = counterpart(expanded, language)
         other = other_language(language)
+        # Only passages written in the other language count for the counterpart: elsewhere its
+        # shared words and names would be counted twice.
         lexical = _merged(
             catalog.lexical.search(expanded, self.fetch_k, allowed, language),
-            catalog.lexical.search(bridge, self.fetch_k, allowed, other) if bridge else [],
+            [
+                hit
+                for hit in catalog.lexical.search(bridge, self.fetch_k, allowed, other)
+                if hit.passage.metadata.get("language") == other
+            ]
+            if bridge
+            else [],
         )
         top_lexical = lexical[0].score if lexical else 0.0
         lexical_scores = {str(hit.passage.id): hit.score / top_lexical for hit in lexical}
@@ -263,7 +271,10 @@ class HybridRetriever(BaseRetriever):
             if self.fusion_weights.get("title") or self.all_features
             else {}
         )
-        words = set(tokenize(expanded, language)) | set(tokenize(bridge, other))
+        words = set(tokenize(expanded, language))
+        # The question's words and their counterparts are two views of one question: each
+        # share is the better of the two, so a bridge never dilutes the question's own words.
+        bridged = set(tokenize(bridge, other))
         dense_ranks = {
             pid: rank
             for rank, pid in enumerate(
@@ -274,6 +285,7 @@ class HybridRetriever(BaseRetriever):
         features: dict[str, dict[str, float]] = {}
         for passage in candidates:
             pid, meta = str(passage.id), passage.metadata
+            title = f"{meta.get('title', '')} {meta.get('publisher', '')}"
             features[pid] = {
                 "dense": dense_scores.get(pid, 0.0),
                 "sentence": sentence_scores.get(pid, 0.0),
@@ -281,10 +293,14 @@ class HybridRetriever(BaseRetriever):
                 "dense_rank": 1.0 / dense_ranks[pid] if pid in dense_ranks else 0.0,
                 "lexical_rank": 1.0 / lexical_ranks[pid] if pid in lexical_ranks else 0.0,
                 "title": titles.get(meta["doc_id"], 0.0),
-                "title_words": _share(
-                    words, f"{meta.get('title', '')} {meta.get('publisher', '')}", language
+                "title_words": max(
+                    _share(words, title, language),
+                    _share(bridged, title, other),
                 ),
-                "section_words": _share(words, str(meta.get("section", "")), language),
+                "section_words": max(
+                    _share(words, str(meta.get("section", "")), language),
+                    _share(bridged, str(meta.get("section", "")), other),
+                ),
             }
         timings["features"] = elapsed_ms(clock)
 

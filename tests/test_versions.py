@@ -539,3 +539,33 @@ def test_a_question_quoting_a_date_line_is_answered_with_that_line(
     assert first.quote == "Last modified: January 4, 2021"
     assert first.source.doc_id == f"{SERIES}/2021-02-01T00-00-00Z.md"
     assert first.source.doc_id in {p.source.doc_id for p in result.passages}
+
+
+def test_each_side_of_a_change_is_cited_from_its_own_version(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    # Removals, additions and an edit interleave, so the old and new versions alternate in the
+    # answer's lines while citations are numbered document by document.
+    newer = [
+        "## Retention\n\nWe keep undelivered messages for up to 60 days as we try to deliver them.",
+        "## Ads\n\nWe show ads based on the groups you join.",
+        "## Contact\n\nWrite to our privacy team at privacy@acme.example with any question.",
+    ]
+    settings = _ingest_two_versions(series_corpus, newer)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        old, new = pick_versions(catalog.timelines[SERIES], SearchFilters(as_of="2021-01"))
+        comparison = compare(catalog, store, SERIES, old, new)
+        text, citations = compose_changes(catalog, comparison, "en")
+    doc_of = {c.marker: c.source.doc_id for c in citations}
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    assert {line.split(":")[0] for line in lines} >= {"- Added", "- Removed", "- Changed"}
+    for line in lines:
+        markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+        sides = [doc_of[m] for m in markers]
+        if line.startswith("- Added"):
+            assert sides == [new.doc_id], line
+        elif line.startswith("- Removed"):
+            assert sides == [old.doc_id], line
+        else:
+            assert sides == [old.doc_id, new.doc_id], line

@@ -182,9 +182,13 @@ def cite_changes(
         sides.append((change, list(range(len(evidence), len(evidence) + len(kept)))))
         evidence.extend(kept)
     citations, _ = cite(evidence)
+    # ``cite`` groups citations by document: find each side's own citation by where it stands,
+    # never by its position in ``evidence``.
+    by_place = {(c.passage_id, c.quote_start): c for c in citations}
+    own = [by_place[(str(item.passage.id), item.doc_start)] for item in evidence]
     lines = []
     for change, indexes in sides:
-        quoted = [f"“{citations[i].quote}” [{citations[i].marker}]" for i in indexes]
+        quoted = [f"“{own[i].quote}” [{own[i].marker}]" for i in indexes]
         joined = f" {labels['to']} ".join(quoted)
         lines.append(f"- {labels[change.kind]}: {joined}")
     return citations, lines

@@ -271,9 +271,22 @@ def named_sentence(question: str, sentences: list[Document]) -> str:
     return max(found, key=len, default="")
 
 
+# Company forms a question leaves out: "WhatsApp" names the publisher "WhatsApp LLC".
+_COMPANY_FORMS = re.compile(
+    r"[\s,]+(?:llc|inc\.?|ltd\.?|limited|plc|gmbh|corp\.?|corporation|co\.?|"
+    r"ireland limited|platforms(?:,? inc\.?)?|messenger,? llc|pte\.? ltd\.?|pt|tbk)$",
+    re.IGNORECASE,
+)
+
+
 def _names(folded: str, name: str) -> bool:
     name = name.casefold().strip()
-    return bool(name) and name != "unknown" and _position(folded, name) >= 0
+    if not name or name == "unknown":
+        return False
+    short = name
+    while (shorter := _COMPANY_FORMS.sub("", short).strip()) != short:
+        short = shorter
+    return any(_position(folded, form) >= 0 for form in {name, short} if form)
 
 
 def _position(folded: str, phrase: str) -> int:

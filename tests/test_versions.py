@@ -569,3 +569,29 @@ def test_each_side_of_a_change_is_cited_from_its_own_version(
             assert sides == [old.doc_id], line
         else:
             assert sides == [old.doc_id, new.doc_id], line
+
+
+def test_a_list_with_one_edited_item_changes_only_that_item(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    listing = (
+        "## Storage\n\nWe store messages on our servers in these cases:\n\n"
+        "- If a message is still undelivered after 30 days, we delete it.\n"
+        "- Media forwarded many times is kept for {days} days to speed up delivery.\n"
+        "- Reported messages are kept until the report is reviewed."
+    )
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", [listing.format(days=10)]),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", [listing.format(days=20)]),
+        }
+    )
+    ingest(settings)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        old, new = pick_versions(catalog.timelines[SERIES], SearchFilters(as_of="2021-01"))
+        comparison = compare(catalog, store, SERIES, old, new)
+    items = [c for c in comparison.changes if "Last modified" not in (c.new or c.old).page_content]
+    assert [(c.kind, c.new and c.new.page_content) for c in items] == [
+        (MODIFIED, "Media forwarded many times is kept for 20 days to speed up delivery.")
+    ]

@@ -17,6 +17,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from qa.errors import VersionError
+from qa.index.sentences import sentence_spans
 from qa.retrieve.catalog import Catalog, same_text_key
 from qa.versions.series import Version, period
 
@@ -318,8 +319,38 @@ def version_on(versions: list[Version], day: str) -> Version:
 def version_sentences(
     catalog: Catalog, store: object, doc_id: str
 ) -> tuple[list[Document], np.ndarray]:
-    """A version's stored sentences in text order, with their vectors."""
-    return catalog.sentences(store, [doc_id])[0]  # type: ignore[arg-type]
+    """A version's stored sentences in text order, with their vectors (rows in step).
+
+    A stored lead-in with its list items is one sentence for quoting, but compared as its lines:
+    otherwise one edited item makes the whole list "added" and hides the items that stayed
+    ("If a message is still undelivered after 30 days, we delete it."). Each line keeps its
+    exact offsets in the version's text and its sentence's vector.
+    """
+    sentences, vectors = catalog.sentences(store, [doc_id])[0]  # type: ignore[arg-type]
+    pieces: list[Document] = []
+    rows: list[int] = []
+    for row, sentence in enumerate(sentences):
+        parts = _lines_of(sentence)
+        pieces.extend(parts)
+        rows.extend([row] * len(parts))
+    if len(pieces) == len(sentences):
+        return sentences, vectors
+    return pieces, (vectors[rows] if len(vectors) else vectors)
+
+
+def _lines_of(sentence: Document) -> list[Document]:
+    text = sentence.page_content
+    if "\n" not in text:
+        return [sentence]
+    start = int(sentence.metadata.get("start", 0))
+    parts: list[Document] = []
+    offset = 0
+    for line in text.split("\n"):
+        for a, b in sentence_spans(line):
+            meta = {**sentence.metadata, "start": start + offset + a, "end": start + offset + b}
+            parts.append(Document(page_content=line[a:b], metadata=meta))
+        offset += len(line) + 1
+    return parts or [sentence]
 
 
 def compare(

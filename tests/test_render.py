@@ -238,6 +238,18 @@ def test_sources_panel_shows_metadata_and_section() -> None:
     assert "Section: Retention" in panel.select_one("#fp-t1-source-1").get_text()
 
 
+def test_a_superseded_version_says_when_it_was_in_force() -> None:
+    old = fake_source(valid_from="2019-12-19", valid_to="2021-01-04", superseded=True)
+    text = _panel(fake_result(source=old)).get_text()
+    assert "2019-12-19 to 2021-01-04 (superseded)" in text
+    current = _panel(fake_result(source=fake_source(valid_from="2021-01-04"))).get_text()
+    assert "since 2021-01-04 (current)" in current and "superseded" not in current
+    indonesian = render_sources([_turn(fake_result(source=old, language="id"))])
+    assert "2019-12-19 s.d. 2021-01-04 (sudah diganti)" in indonesian
+    # A document alone in its series has no version dates to show.
+    assert "In force" not in _panel(fake_result()).get_text()
+
+
 def test_highlight_uses_the_passage_offsets() -> None:
     panel = render_sources([_turn(fake_result(sentence="Acme keeps data for ninety days."))])
     assert (

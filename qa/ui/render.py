@@ -35,6 +35,9 @@ _UI: dict[str, dict[str, str]] = {
         "publisher": "Publisher",
         "kind": "Kind",
         "date": "Date",
+        "in_force": "In force",
+        "span_superseded": "{start} to {end} (superseded)",
+        "span_current": "since {start} (current)",
         "language": "Language",
         "region": "Region",
         "section": "Section",
@@ -95,6 +98,9 @@ _UI: dict[str, dict[str, str]] = {
         "publisher": "Penerbit",
         "kind": "Jenis",
         "date": "Tanggal",
+        "in_force": "Berlaku",
+        "span_superseded": "{start} s.d. {end} (sudah diganti)",
+        "span_current": "sejak {start} (versi kini)",
         "language": "Bahasa",
         "region": "Wilayah",
         "section": "Bagian",
@@ -338,11 +344,21 @@ def _meta(source: Source, language: str) -> str:
         (ui(language, "publisher"), source.publisher),
         (ui(language, "kind"), kind_label(source.kind, language) if source.kind else ""),
         (ui(language, "date"), source.document_date),
+        (ui(language, "in_force"), _in_force(source, language)),
         (ui(language, "language"), language_label(source.language, language)),
         (ui(language, "region"), source.region),
     ]
     items = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows if v)
     return f'<dl class="fp-meta">{items}</dl>' if items else ""
+
+
+def _in_force(source: Source, language: str) -> str:
+    # A version of a series says when it was in force, and an older one that it was replaced.
+    if not source.valid_from:
+        return ""
+    if source.valid_to:
+        return ui(language, "span_superseded", start=source.valid_from, end=source.valid_to)
+    return ui(language, "span_current", start=source.valid_from)
 
 
 def _link(source: Source, language: str) -> str:

@@ -20,7 +20,13 @@ from langchain_core.documents import Document
 
 import qa.index.ingest as ingest_module
 from qa.answer.chain import AnswerChain
-from qa.answer.changes import answer_changes, asks_first_seen, compose_changes, pick_versions
+from qa.answer.changes import (
+    answer_changes,
+    answer_first_seen,
+    asks_first_seen,
+    compose_changes,
+    pick_versions,
+)
 from qa.answer.result import AnswerResult
 from qa.cli import main
 from qa.evaluate.harness import judge
@@ -595,3 +601,38 @@ def test_a_list_with_one_edited_item_changes_only_that_item(
     assert [(c.kind, c.new and c.new.page_content) for c in items] == [
         (MODIFIED, "Media forwarded many times is kept for 20 days to speed up delivery.")
     ]
+
+
+def test_first_seen_traces_the_asked_item_of_a_list(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    listing = (
+        "## Storage\n\nWe store messages on our servers in these cases:\n\n"
+        "- Undelivered messages. We keep them for up to {days} days as we try to deliver them.\n"
+        "- Reported messages are kept until the report is reviewed."
+    )
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", [listing.format(days=30)]),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", [listing.format(days=60)]),
+        }
+    )
+    ingest(settings)
+    new = f"{SERIES}/2021-02-01T00-00-00Z.md"
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        lead_in = next(
+            s.page_content for s in catalog.sentences(store, [new])[0][0] if "\n" in s.page_content
+        )
+        result = answer_first_seen(
+            AnswerResult(question="When did Acme first keep undelivered messages for 60 days?"),
+            catalog,
+            store,
+            SERIES,
+            [lead_in],
+        )
+    assert not result.abstained, result.answer
+    assert [c.quote for c in result.citations] == [
+        "We keep them for up to 60 days as we try to deliver them."
+    ]
+    assert result.citations[0].source.doc_id == new

@@ -18,8 +18,10 @@ from qa.answer.extractive import cite, describe_source
 from qa.answer.result import AnswerResult, Citation
 from qa.answer.statements import is_date_line, statement_problem
 from qa.errors import VersionError
+from qa.index.sentences import sentence_spans
 from qa.retrieve.catalog import Catalog
 from qa.retrieve.filters import SearchFilters
+from qa.retrieve.lexical import tokenize
 from qa.versions.changes import (
     ADDED,
     MODIFIED,
@@ -284,16 +286,27 @@ def answer_changes(
     return result
 
 
+def _asked_line(statement: str, asked: set[str]) -> str:
+    # Versions are compared line by line (``version_sentences``): of a lead-in with its list,
+    # trace the sentence that shares most words with the question.
+    lines = [line[a:b] for line in statement.split("\n") for a, b in sentence_spans(line)]
+    if len(lines) < 2:
+        return statement
+    return max(lines, key=lambda line: len(asked & set(tokenize(line))))
+
+
 def answer_first_seen(
     result: AnswerResult, catalog: Catalog, store: object, series: str, statements: list[str]
 ) -> AnswerResult:
     """Fill ``result`` with the first version of ``series`` that says any of ``statements``
     (the sentences that answer the question, reworded from version to version)."""
     labels = _LABELS.get(result.language, _LABELS["en"])
+    asked = set(tokenize(result.question))
     appearances = [
         found
         for statement in statements
-        if (found := first_appearance(catalog, store, series, statement)) is not None
+        if (found := first_appearance(catalog, store, series, _asked_line(statement, asked)))
+        is not None
     ]
     found = min(appearances, key=lambda pair: pair[0].valid_from, default=None)
     if found is None:

@@ -375,6 +375,9 @@ def _axe(page: Any) -> list[dict[str, Any]]:
             f"axe-core is missing at {AXE_JS}: run 'npm install --no-save axe-core@4' in the "
             "repository (the README's test setup), or point FINEPRINT_AXE_JS at axe.min.js"
         )
+    # Gradio dims a component to opacity 0.2 while an event it waits on runs: measured then, every
+    # colour fails contrast (seen in CI under load, after the Changes link's second event).
+    page.wait_for_function("() => !document.querySelector('.pending')", timeout=30_000)
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [

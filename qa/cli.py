@@ -272,12 +272,15 @@ def ask(
     result = chain.invoke({"question": question, "filters": filters})
     if as_json:
         click.echo(result.model_dump_json(indent=2))
+    elif result.invalid_input:
+        # An empty or over-long question is the user's to fix, like a bad option: said as one.
+        click.echo(f"Error: {result.answer.strip()}", err=True)
     else:
         click.echo(result.answer.rstrip())
         for note in result.notes:
             click.secho(f"note: {note}", fg="yellow", err=True)
     if result.invalid_input:
-        sys.exit(1)  # an empty or over-long question is the user's to fix, like a bad option
+        sys.exit(1)
 
 
 def _version_store(index_dir: Path | None, chroma_url: str | None, ctx: click.Context) -> Any:
@@ -334,6 +337,7 @@ def changes(
     import numpy as np
 
     from qa.answer.changes import compose_changes
+    from qa.errors import VersionError
     from qa.index.embeddings import get_embeddings
     from qa.retrieve.catalog import catalog_of
     from qa.versions.changes import compare, find_series, version_on
@@ -343,6 +347,9 @@ def changes(
         key = find_series(catalog, series)
         versions = catalog.timelines[key]
         old, new = version_on(versions, date_from), version_on(versions, date_to)
+        if versions.index(old) > versions.index(new):
+            msg = f"--from ({date_from}) is later than --to ({date_to}); swap them"
+            raise VersionError(msg)
         if old == new:
             click.echo(
                 f"{key}: the same version was in force on both dates (from {old.valid_from})"

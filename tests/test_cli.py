@@ -253,7 +253,15 @@ def test_cli_rejects_a_bad_option_value_with_a_message(answer_settings: Settings
 def test_ask_without_a_question_says_so_and_exits_1(indexed: Settings) -> None:
     result = run("ask", "\u200b \u3164", "--index", indexed.index_dir)
     assert result.exit_code == 1
-    assert result.stdout.strip() == "Please type a question."
+    assert result.stdout == ""
+    assert result.stderr.strip() == "Error: Please type a question."
+
+
+def test_ask_with_a_too_long_question_says_so_as_an_error(indexed: Settings) -> None:
+    result = run("ask", "Do you sell my data? " * 300, "--index", indexed.index_dir)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: The question is too long (")
 
 
 def test_ingest_notes_metadata_that_will_not_work_and_indexes_the_file(

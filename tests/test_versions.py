@@ -290,6 +290,9 @@ def test_history_and_changes_commands(
     index = str(settings.index_dir)
     shown = runner.invoke(main, ["history", "acme/privacy", "--index", index])
     assert shown.exit_code == 0, shown.output
+    # Separators and case do not matter in a series name.
+    spaced = runner.invoke(main, ["history", "ACME privacy-policy", "--index", index])
+    assert spaced.exit_code == 0 and spaced.output == shown.output, spaced.output
     assert "2021-01-04 to now" in shown.output and "+1 added" in shown.output
     diff = runner.invoke(
         main, ["changes", SERIES, "--from", "2020-08-01", "--to", "2021-03", "--index", index]
@@ -303,6 +306,12 @@ def test_history_and_changes_commands(
     assert (
         missing.output.startswith("Error: no series 'Nobody'") and "Traceback" not in missing.output
     )
+    backwards = runner.invoke(
+        main,
+        ["changes", "acme/privacy", "--from", "2021-02", "--to", "2020-08", "--index", index],
+    )
+    assert backwards.exit_code == 1
+    assert "--from (2021-02) is later than --to (2020-08)" in backwards.output
 
 
 def test_requires_all_counts_a_question_cited_only_when_every_quote_is() -> None:

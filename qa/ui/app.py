@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+# The question box takes this much; the chain refuses anything over max_question_chars.
+MAX_PASTE_CHARS = 100_000
 APP_TITLE = "Fineprint"
 PAGE_DIR = Path(__file__).parent
 # How much of an over-long question the conversation echoes back.
@@ -559,7 +561,9 @@ def build_app(
                             label=ui("en", "question"),
                             elem_id="fp-question",
                             placeholder=ui("en", "placeholder"),
-                            max_length=settings.max_question_chars * 4,
+                            # No cut below what a person may paste: a cut question would be
+                            # refused with a length it never had.
+                            max_length=MAX_PASTE_CHARS,
                             lines=1,
                             scale=5,
                             autofocus=True,

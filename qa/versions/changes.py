@@ -194,9 +194,10 @@ def find_series(catalog: Catalog, name: str) -> str:
     """
     if name in catalog.timelines:
         return name
-    wanted = name.casefold().strip()
-    matches = [key for key in catalog.timelines if wanted in key.casefold()]
-    exact = [key for key in matches if key.casefold() == wanted]
+    # Separators do not matter: "WhatsApp/Privacy Policy" names "WhatsApp Privacy Policy | …".
+    wanted = _plain(name)
+    matches = [key for key in catalog.timelines if wanted in _plain(key)]
+    exact = [key for key in matches if _plain(key) == wanted]
     if len(exact) == 1 or len(matches) == 1:
         return (exact or matches)[0]
     known = ", ".join(sorted(catalog.timelines)) or "none: no document has two versions"
@@ -293,6 +294,10 @@ def _names(folded: str, name: str) -> bool:
 def _position(folded: str, phrase: str) -> int:
     match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded)
     return match.start() if match else -1
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def version_on(versions: list[Version], day: str) -> Version:

@@ -102,7 +102,8 @@ def test_the_source_list_becomes_chips_with_title_and_date() -> None:
     answer_text = soup.select_one(".fp-a").get_text()
     assert "https://acme.example/privacy" not in answer_text  # the long plain URL is gone
     chips = soup.select("a.fp-chip")
-    assert [c.get_text() for c in chips] == ["Acme Tracker notice · 2021-01-04"]
+    # A no-break space: a flex item's leading space would vanish ("notice· 2021-01-04").
+    assert [c.get_text() for c in chips] == ["Acme Tracker notice\u00a0· 2021-01-04"]
     assert chips[0]["href"] == "#fp-t1-doc-1"
 
 

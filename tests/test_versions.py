@@ -27,7 +27,7 @@ from qa.answer.changes import (
     compose_changes,
     pick_versions,
 )
-from qa.answer.result import AnswerResult
+from qa.answer.result import AnswerResult, Source
 from qa.cli import main
 from qa.evaluate.harness import judge
 from qa.evaluate.metrics import compute_metrics
@@ -645,3 +645,13 @@ def test_first_seen_traces_the_asked_item_of_a_list(
         "We keep them for up to 60 days as we try to deliver them."
     ]
     assert result.citations[0].source.doc_id == new
+
+
+def test_a_versions_dates_are_said_in_the_answers_language() -> None:
+    old = Source(doc_id="a.md", valid_from="2019-12-19", valid_to="2021-01-04")
+    assert old.in_force() == "in force 2019-12-19 to 2021-01-04 (superseded)"
+    assert old.in_force("id") == "berlaku 2019-12-19 s.d. 2021-01-04 (sudah diganti)"
+    assert Source(doc_id="b.md", valid_from="2021-01-04").in_force("id") == (
+        "berlaku sejak 2021-01-04 (versi kini)"
+    )
+    assert Source(doc_id="c.md").in_force("id") == ""

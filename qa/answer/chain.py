@@ -429,7 +429,7 @@ def _version_lines(result: AnswerResult, language: str) -> str:
     lines = []
     seen: set[int] = set()
     for citation in result.citations:
-        when = citation.source.in_force()
+        when = citation.source.in_force(language)
         if when and citation.marker not in seen:
             seen.add(citation.marker)
             lines.append(f"[{citation.marker}] {when}")

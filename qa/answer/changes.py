@@ -253,7 +253,7 @@ def _sources(citations: list[Citation], language: str) -> str:
             continue
         shown.add(citation.marker)
         source = citation.source
-        when = f" · {source.in_force()}" if source.in_force() else ""
+        when = f" · {source.in_force(language)}" if source.in_force() else ""
         lines.append(f"[{citation.marker}] {describe_source(source, language)}{when}")
     return "\n".join(lines) + "\n"
 

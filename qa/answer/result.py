@@ -36,16 +36,24 @@ class Source(BaseModel):
             **{k: (v if k in _TYPED_FIELDS else str(v)) for k, v in clean.items()},
         )
 
-    def in_force(self) -> str:
-        """When this version was in force, e.g. ``in force 2020-07-13 to 2020-07-20``."""
+    def in_force(self, language: str = "en") -> str:
+        """When this version was in force, e.g. ``in force 2020-07-13 to 2020-07-20
+        (superseded)``, in English or Indonesian (``"id"``); ``""`` for a document with no
+        versions."""
         if not self.valid_from:
             return ""
+        words = _IN_FORCE.get(language, _IN_FORCE["en"])
         if self.valid_to:
-            return f"in force {self.valid_from} to {self.valid_to} (superseded)"
-        return f"in force since {self.valid_from} (current)"
+            return words[0].format(start=self.valid_from, end=self.valid_to)
+        return words[1].format(start=self.valid_from)
 
 
 _TYPED_FIELDS = ("page", "superseded")
+# How a version's dates are said: (superseded, current).
+_IN_FORCE = {
+    "en": ("in force {start} to {end} (superseded)", "in force since {start} (current)"),
+    "id": ("berlaku {start} s.d. {end} (sudah diganti)", "berlaku sejak {start} (versi kini)"),
+}
 
 
 class PassageView(BaseModel):

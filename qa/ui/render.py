@@ -659,7 +659,7 @@ def _chips(cards: list[_DocumentCard], language: str, label: str, turn: int) -> 
         title = shorten(source.title or source.doc_id, 48)
         dated = source.document_date or source.valid_from
         # The date is its own span, so a narrow screen shortens the title, never the date.
-        date = f'<span class="fp-chip-date"> · {_esc(dated)}</span>' if dated else ""
+        date = f'<span class="fp-chip-date">&nbsp;· {_esc(dated)}</span>' if dated else ""
         aria = ui(language, "show_document", title=source.title or source.doc_id)
         chips.append(
             f'<li><a class="fp-chip" href="#{_esc(card.element_id)}" data-turn="{turn}" '

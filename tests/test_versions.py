@@ -655,3 +655,29 @@ def test_a_versions_dates_are_said_in_the_answers_language() -> None:
         "berlaku sejak 2021-01-04 (versi kini)"
     )
     assert Source(doc_id="c.md").in_force("id") == ""
+
+
+def test_every_citation_of_a_what_changed_answer_has_its_passage_in_the_result(
+    series_corpus: Callable[[dict[str, str]], Settings],
+) -> None:
+    changed = [PARAGRAPHS[0].replace("30 days", "60 days"), *PARAGRAPHS[1:]]
+    fake = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", changed),
+        }
+    )
+    settings = Settings(corpus_dir=fake.corpus_dir, index_dir=fake.index_dir).override(
+        chunk_size=300
+    )
+    ingest(settings)
+    # One passage only: the comparison quotes passages retrieval did not rank.
+    result = AnswerChain.from_settings(settings).invoke(
+        {"question": "What changed in Acme's privacy policy in January 2021?", "k": 1}
+    )
+    assert result.citations and not result.abstained
+    passages = {p.passage_id: p for p in result.passages}
+    for citation in result.citations:
+        shown = passages[citation.passage_id]
+        span = shown.text[citation.passage_quote_start : citation.passage_quote_end]
+        assert span == citation.quote

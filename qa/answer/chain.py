@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from qa.answer.abstention import compute_signals, margin, should_abstain
@@ -43,7 +44,7 @@ from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.load.question import clean_question, has_words
 from qa.retrieve.bilingual import other_language
-from qa.retrieve.catalog import catalog_of
+from qa.retrieve.catalog import Catalog, catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.settings import Settings
@@ -337,19 +338,22 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         try:
             if asks_what_changed(question):
                 query = np.asarray(retrieval.query_vector, dtype=np.float32)
-                return answer_changes(result, catalog, self.store, series, filters, query)
+                answered = answer_changes(result, catalog, self.store, series, filters, query)
+                return _with_cited_passages(answered, catalog)
             named_text = named_sentence(question, [s.sentence for s in retrieval.sentences])
             if named_text:
                 # The question quotes the text it asks about ("When did the policy first
                 # announce Our Updated Terms?"): that text, heading or not, is what to trace.
-                return answer_first_seen(result, catalog, self.store, series, [named_text])
+                answered = answer_first_seen(result, catalog, self.store, series, [named_text])
+                return _with_cited_passages(answered, catalog)
             scored = self.evidence.score(
                 retrieval.passages, retrieval.sentences, question, retrieval.term_weights
             )
             evidence = self.evidence.select(scored)
             if not evidence:
                 return None
-            return answer_first_seen(result, catalog, self.store, series, [evidence[0].text])
+            answered = answer_first_seen(result, catalog, self.store, series, [evidence[0].text])
+            return _with_cited_passages(answered, catalog)
         except VersionError as exc:
             result.notes.append(str(exc))
             return None
@@ -422,6 +426,28 @@ def _with_question_dates(filters: SearchFilters, question: str) -> SearchFilters
     if not dates.found:
         return filters
     return dataclasses.replace(filters, as_of=dates.as_of or None, versions=dates.versions or None)
+
+
+def _with_cited_passages(result: AnswerResult, catalog: Catalog) -> AnswerResult:
+    """``result`` with every cited passage among its passages: a version answer quotes the
+    versions it compares, which retrieval need not have ranked, and a reader of the result
+    (the page, ``--json``) must find each citation's passage."""
+    shown = {p.passage_id for p in result.passages}
+    missing = list(
+        dict.fromkeys(c.passage_id for c in result.citations if c.passage_id not in shown)
+    )
+    added = []
+    for rank, pid in enumerate(missing, start=len(result.passages) + 1):
+        passage = catalog.by_id[pid]
+        added.append(
+            Document(
+                page_content=passage.page_content,
+                metadata={**passage.metadata, "rank": rank},
+                id=pid,
+            )
+        )
+    result.passages = [*result.passages, *passage_views(added)]
+    return result
 
 
 def _version_lines(result: AnswerResult, language: str) -> str:

@@ -29,6 +29,7 @@ from fpdf import FPDF
 from langchain_core.embeddings import Embeddings
 
 import qa  # noqa: F401  (sets the offline switches before any hub-reading library loads)
+import qa.index.ingest as ingest_module
 from qa.answer.chain import AnswerChain
 from qa.index.ingest import IngestReport, ingest
 from qa.retrieve.lexical import tokenize
@@ -418,3 +419,14 @@ class FakeEmbeddings(Embeddings):
 def fake_embeddings() -> FakeEmbeddings:
     """The fake embedder (``FakeEmbeddings``): fast and deterministic, for logic tests only."""
     return FakeEmbeddings()
+
+
+@pytest.fixture
+def fake_models(monkeypatch: pytest.MonkeyPatch, fake_embeddings: FakeEmbeddings) -> None:
+    """Ingest embeds with the fake embedder for any model named ``fake-*``."""
+    real = ingest_module.get_embeddings
+
+    def pick(model: str) -> Embeddings:
+        return fake_embeddings if model.startswith("fake-") else real(model)
+
+    monkeypatch.setattr(ingest_module, "get_embeddings", pick)

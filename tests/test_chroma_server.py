@@ -28,7 +28,6 @@ import pytest
 from click.testing import CliRunner
 from conftest import NOTES_TEXT, REPO_DIR, CorpusDocs, FakeEmbeddings, WriteFile
 
-import qa.index.ingest as ingest_module
 import qa.index.location as location_module
 from qa.answer.chain import AnswerChain
 from qa.cli import main
@@ -126,17 +125,6 @@ def settings_on(
         ).override(**changes)
 
     return make
-
-
-@pytest.fixture
-def fake_models(monkeypatch: pytest.MonkeyPatch, fake_embeddings: FakeEmbeddings) -> None:
-    """Ingest embeds with the fake embedder for any model named ``fake-*``."""
-    real = ingest_module.get_embeddings
-
-    def pick(model: str) -> Any:
-        return fake_embeddings if model.startswith("fake-") else real(model)
-
-    monkeypatch.setattr(ingest_module, "get_embeddings", pick)
 
 
 def passages_of(store: PassageStore, doc_id: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +17,6 @@ from click.testing import CliRunner
 from conftest import FakeEmbeddings
 from langchain_core.documents import Document
 
-import qa.index.ingest as ingest_module
 from qa.answer.chain import AnswerChain
 from qa.answer.changes import (
     answer_changes,
@@ -63,28 +61,26 @@ def _version(stated: str, paragraphs: list[str]) -> str:
 
 
 def _ingest_two_versions(
-    series_corpus: Callable[[dict[str, str]], Settings], newer: list[str]
+    series_corpus: Callable[[dict[str, str]], Settings],
+    newer: list[str],
+    older: list[str] = PARAGRAPHS,
+    *,
+    real_embeddings: bool = False,
 ) -> Settings:
-    """Index ``SERIES`` as PARAGRAPHS (July 2020) then ``newer`` (January 2021)."""
+    """Index ``SERIES`` as ``older`` (July 2020) then ``newer`` (January 2021); with the fake
+    embedder unless ``real_embeddings`` (for tests of what an answer quotes)."""
     settings = series_corpus(
         {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", older),
             "2021-02-01T00-00-00Z": _version("January 4, 2021", newer),
         }
     )
+    if real_embeddings:
+        settings = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir).override(
+            chunk_size=300
+        )
     ingest(settings)
     return settings
-
-
-@pytest.fixture
-def fake_models(monkeypatch: pytest.MonkeyPatch, fake_embeddings: FakeEmbeddings) -> None:
-    """Ingest embeds with the fake embedder for any model named ``fake-*``."""
-    real = ingest_module.get_embeddings
-
-    def pick(model: str) -> Any:
-        return fake_embeddings if model.startswith("fake-") else real(model)
-
-    monkeypatch.setattr(ingest_module, "get_embeddings", pick)
 
 
 @pytest.fixture
@@ -195,13 +191,7 @@ def test_a_repeated_version_continues_and_a_broken_capture_is_skipped(
 def test_questions_are_answered_from_the_version_in_force(
     fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
 ) -> None:
-    settings = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", PARAGRAPHS[:2]),
-        }
-    )
-    ingest(settings)
+    settings = _ingest_two_versions(series_corpus, PARAGRAPHS[:2])
     old, new = f"{SERIES}/2020-07-08T00-00-00Z.md", f"{SERIES}/2021-02-01T00-00-00Z.md"
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)
@@ -279,13 +269,7 @@ def test_history_and_changes_commands(
     fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
 ) -> None:
     changed = [*PARAGRAPHS, "## Ads\n\nWe show no ads in chats."]
-    settings = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", changed),
-        }
-    )
-    ingest(settings)
+    settings = _ingest_two_versions(series_corpus, changed)
     runner = CliRunner()
     index = str(settings.index_dir)
     shown = runner.invoke(main, ["history", "acme/privacy", "--index", index])
@@ -530,17 +514,8 @@ def test_a_one_version_document_is_not_in_force_before_it_took_effect(
 def test_a_question_quoting_a_date_line_is_answered_with_that_line(
     series_corpus: Callable[[dict[str, str]], Settings],
 ) -> None:
-    fake = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", PARAGRAPHS[:2]),
-        }
-    )
     # Real embeddings: this is a test of what the answer quotes.
-    settings = Settings(corpus_dir=fake.corpus_dir, index_dir=fake.index_dir).override(
-        chunk_size=300
-    )
-    ingest(settings)
+    settings = _ingest_two_versions(series_corpus, PARAGRAPHS[:2], real_embeddings=True)
     question = (
         "Acme shares phone numbers with its payment partner for refunds: does the policy still "
         "carry the line Last modified: January 4, 2021?"
@@ -595,13 +570,9 @@ def test_a_list_with_one_edited_item_changes_only_that_item(
         "- Media forwarded many times is kept for {days} days to speed up delivery.\n"
         "- Reported messages are kept until the report is reviewed."
     )
-    settings = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", [listing.format(days=10)]),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", [listing.format(days=20)]),
-        }
+    settings = _ingest_two_versions(
+        series_corpus, [listing.format(days=20)], [listing.format(days=10)]
     )
-    ingest(settings)
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)
         old, new = pick_versions(catalog.timelines[SERIES], SearchFilters(as_of="2021-01"))
@@ -620,13 +591,9 @@ def test_first_seen_traces_the_asked_item_of_a_list(
         "- Undelivered messages. We keep them for up to {days} days as we try to deliver them.\n"
         "- Reported messages are kept until the report is reviewed."
     )
-    settings = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", [listing.format(days=30)]),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", [listing.format(days=60)]),
-        }
+    settings = _ingest_two_versions(
+        series_corpus, [listing.format(days=60)], [listing.format(days=30)]
     )
-    ingest(settings)
     new = f"{SERIES}/2021-02-01T00-00-00Z.md"
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)
@@ -661,16 +628,7 @@ def test_every_citation_of_a_what_changed_answer_has_its_passage_in_the_result(
     series_corpus: Callable[[dict[str, str]], Settings],
 ) -> None:
     changed = [PARAGRAPHS[0].replace("30 days", "60 days"), *PARAGRAPHS[1:]]
-    fake = series_corpus(
-        {
-            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
-            "2021-02-01T00-00-00Z": _version("January 4, 2021", changed),
-        }
-    )
-    settings = Settings(corpus_dir=fake.corpus_dir, index_dir=fake.index_dir).override(
-        chunk_size=300
-    )
-    ingest(settings)
+    settings = _ingest_two_versions(series_corpus, changed, real_embeddings=True)
     # One passage only: the comparison quotes passages retrieval did not rank.
     result = AnswerChain.from_settings(settings).invoke(
         {"question": "What changed in Acme's privacy policy in January 2021?", "k": 1}

@@ -23,17 +23,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-FEATURES = (
-    "top_dense",
-    "top_sentence",
-    "evidence",
-    "coverage",
-    "evidence_coverage",
-    "rare_coverage",
-    "cross_lingual",
-    "unknown_names",
-    "indonesian",
-)
+from qa.answer.abstention import SIGNALS
+
+# The signals ``compute_signals`` measures, less the two the rule has never been fitted on.
+FEATURES = tuple(s for s in SIGNALS if s not in ("missing_names", "agreement"))
 REGULARISATION_C = 10.0
 
 

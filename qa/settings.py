@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -69,6 +70,7 @@ SENTENCE_VECTORS_LAZY = "lazy"
 SENTENCE_VECTOR_MODES = (SENTENCE_VECTORS_INDEXED, SENTENCE_VECTORS_LAZY)
 DEFAULT_SENTENCE_VECTORS = SENTENCE_VECTORS_INDEXED
 DEFAULT_LAZY_SENTENCE_PASSAGES = 10
+_VECTOR_MODES = {"passage_vectors": PASSAGE_VECTOR_MODES, "sentence_vectors": SENTENCE_VECTOR_MODES}
 # Texts (passages, sentences) of several documents gathered before they are embedded in one run
 # (qa/index/ingest.py): small documents share the engine's batches, a large one is a batch of its
 # own. 0 embeds each document alone, as ingest did before 2026-11-29 (evals/bench_ingest.py runs
@@ -297,19 +299,12 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return weights
 
-    @field_validator("passage_vectors")
+    @field_validator("passage_vectors", "sentence_vectors")
     @classmethod
-    def _known_passage_vectors(cls, value: str) -> str:
-        if value not in PASSAGE_VECTOR_MODES:
-            msg = f"unknown passage_vectors {value!r}; known: {', '.join(PASSAGE_VECTOR_MODES)}"
-            raise ValueError(msg)
-        return value
-
-    @field_validator("sentence_vectors")
-    @classmethod
-    def _known_sentence_vectors(cls, value: str) -> str:
-        if value not in SENTENCE_VECTOR_MODES:
-            msg = f"unknown sentence_vectors {value!r}; known: {', '.join(SENTENCE_VECTOR_MODES)}"
+    def _known_vector_mode(cls, value: str, info: ValidationInfo) -> str:
+        known = _VECTOR_MODES[str(info.field_name)]
+        if value not in known:
+            msg = f"unknown {info.field_name} {value!r}; known: {', '.join(known)}"
             raise ValueError(msg)
         return value
 

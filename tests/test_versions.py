@@ -605,7 +605,7 @@ def test_first_seen_traces_the_asked_item_of_a_list(
             catalog,
             store,
             SERIES,
-            [lead_in],
+            lead_in,
         )
     assert not result.abstained, result.answer
     assert [c.quote for c in result.citations] == [

@@ -344,7 +344,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             if named_text:
                 # The question quotes the text it asks about ("When did the policy first
                 # announce Our Updated Terms?"): that text, heading or not, is what to trace.
-                answered = answer_first_seen(result, catalog, self.store, series, [named_text])
+                answered = answer_first_seen(result, catalog, self.store, series, named_text)
                 return _with_cited_passages(answered, catalog)
             scored = self.evidence.score(
                 retrieval.passages, retrieval.sentences, question, retrieval.term_weights
@@ -352,7 +352,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             evidence = self.evidence.select(scored)
             if not evidence:
                 return None
-            answered = answer_first_seen(result, catalog, self.store, series, [evidence[0].text])
+            answered = answer_first_seen(result, catalog, self.store, series, evidence[0].text)
             return _with_cited_passages(answered, catalog)
         except VersionError as exc:
             result.notes.append(str(exc))

@@ -296,19 +296,13 @@ def _asked_line(statement: str, asked: set[str]) -> str:
 
 
 def answer_first_seen(
-    result: AnswerResult, catalog: Catalog, store: object, series: str, statements: list[str]
+    result: AnswerResult, catalog: Catalog, store: object, series: str, statement: str
 ) -> AnswerResult:
-    """Fill ``result`` with the first version of ``series`` that says any of ``statements``
-    (the sentences that answer the question, reworded from version to version)."""
+    """Fill ``result`` with the first version of ``series`` that says ``statement`` (of a
+    lead-in with its list, the item the question asks about)."""
     labels = _LABELS.get(result.language, _LABELS["en"])
-    asked = set(tokenize(result.question))
-    appearances = [
-        found
-        for statement in statements
-        if (found := first_appearance(catalog, store, series, _asked_line(statement, asked)))
-        is not None
-    ]
-    found = min(appearances, key=lambda pair: pair[0].valid_from, default=None)
+    line = _asked_line(statement, set(tokenize(result.question)))
+    found = first_appearance(catalog, store, series, line)
     if found is None:
         result.abstained = True
         result.answer = labels["not_found"].format(series=series) + "\n"

@@ -25,6 +25,8 @@ from qa.versions.series import Version, period
 MODIFIED_RATIO = 0.6
 # A sentence a question quotes has at least this many words (fewer match by chance).
 NAMED_MIN_WORDS = 3
+# Marks and spacing a stored line may carry that its quote in a question drops ("**", bullets).
+NAMED_SLACK_CHARS = 40
 # Two sentences at least this similar say the same (for "when did X first appear?").
 SAME_RATIO = 0.9
 _URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -264,10 +266,13 @@ def named_sentence(question: str, sentences: list[Document]) -> str:
         'Updated May 25, 2018'
     """
     asked = f" {format_key(question)} "
+    # Every question runs this over its candidates' sentences: a line longer than the question
+    # cannot be quoted in it, and skipping those spares most of the key building.
     found = [
         doc.page_content
         for doc in sentences
-        if len((key := format_key(doc.page_content)).split()) >= NAMED_MIN_WORDS
+        if len(doc.page_content) <= len(question) + NAMED_SLACK_CHARS
+        and len((key := format_key(doc.page_content)).split()) >= NAMED_MIN_WORDS
         and f" {key} " in asked
     ]
     return max(found, key=len, default="")

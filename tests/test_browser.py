@@ -369,22 +369,38 @@ def test_examples_come_from_the_index_and_ask_when_clicked(browser: Any, app_url
 # -- accessibility -------------------------------------------------------------------------------
 
 
+# Runs of axe, a second apart, before a violation counts (see ``_axe``).
+AXE_TRIES = 5
+
+
 def _axe(page: Any) -> list[dict[str, Any]]:
+    """axe's serious and critical violations once they hold still.
+
+    Gradio dims components while an event runs (a pending one at opacity 0.2, a loading veil
+    over others), and measured then every colour fails contrast: CI under load saw it after
+    the Changes link's second event. A violation that persists over ``AXE_TRIES`` runs a
+    second apart is real; one that goes away was the page settling.
+    """
     if not AXE_JS.exists():
         pytest.fail(
             f"axe-core is missing at {AXE_JS}: run 'npm install --no-save axe-core@4' in the "
             "repository (the README's test setup), or point FINEPRINT_AXE_JS at axe.min.js"
         )
-    # Gradio dims a component to opacity 0.2 while an event it waits on runs: measured then, every
-    # colour fails contrast (seen in CI under load, after the Changes link's second event).
     page.wait_for_function("() => !document.querySelector('.pending')", timeout=30_000)
     page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    found: list[dict[str, Any]] = []
+    for attempt in range(AXE_TRIES):
+        if attempt:
+            page.wait_for_timeout(1_000)
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        found = [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if not found:
+            break
+    return found
 
 
 def test_axe_finds_no_serious_violations(browser: Any, app_url: str) -> None:

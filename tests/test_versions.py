@@ -639,3 +639,108 @@ def test_every_citation_of_a_what_changed_answer_has_its_passage_in_the_result(
         shown = passages[citation.passage_id]
         span = shown.text[citation.passage_quote_start : citation.passage_quote_end]
         assert span == citation.quote
+
+
+def _first_seen(settings: Settings, question: str, statement: str, *others: str) -> AnswerResult:
+    with PassageStore.open(settings.index_dir) as store:
+        return answer_first_seen(
+            AnswerResult(question=question),
+            catalog_of(store),
+            store,
+            SERIES,
+            statement,
+            list(others),
+        )
+
+
+REWORDED = (
+    "## Retention\n\nIf a message cannot be delivered right away, we keep it in encrypted form "
+    "for up to 30 days as we try to deliver it."
+)
+
+
+def test_first_seen_traces_a_reworded_statement_to_its_first_wording(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    older = "## Retention\n\nIf a message is not delivered, we keep it encrypted for up to 30 days."
+    settings = _ingest_two_versions(
+        series_corpus, [REWORDED, *PARAGRAPHS[1:]], [older, *PARAGRAPHS[1:]]
+    )
+    result = _first_seen(
+        settings,
+        "When did Acme first say it keeps messages encrypted for 30 days?",
+        REWORDED.split("\n\n")[1],
+    )
+    assert [(c.quote, c.source.doc_id.rsplit("/", 1)[1]) for c in result.citations] == [
+        (older.split("\n\n")[1], "2020-07-08T00-00-00Z.md"),
+        (REWORDED.split("\n\n")[1], "2021-02-01T00-00-00Z.md"),
+    ]
+    assert result.lead.startswith("This first appears in the version in force from 2020-07-01")
+
+
+def test_first_seen_stops_at_a_wording_that_lacks_what_the_question_names(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    # The older sentence is the newer one's earlier wording, but with another address: the
+    # address the question asks about first appears in the newer version.
+    newer = "## Contact\n\nWrite to our privacy team at help@support.acme.example with any question."
+    settings = _ingest_two_versions(series_corpus, [*PARAGRAPHS[:2], newer])
+    result = _first_seen(
+        settings,
+        "When did the address help@support.acme.example first appear?",
+        newer.split("\n\n")[1],
+    )
+    assert [c.source.doc_id.rsplit("/", 1)[1] for c in result.citations] == [
+        "2021-02-01T00-00-00Z.md"
+    ]
+
+
+def test_first_seen_takes_the_earliest_sentence_that_says_the_same_in_other_words(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    # The newer version keeps the old sentence and adds a longer one beside it: the fact was
+    # first said by the old sentence, which retrieval found second.
+    older = "## Retention\n\nUndelivered messages are kept in encrypted form for 30 days."
+    settings = _ingest_two_versions(series_corpus, [older, REWORDED], [older])
+    found = _first_seen(
+        settings,
+        "When did Acme first say it keeps messages in encrypted form for 30 days?",
+        REWORDED.split("\n\n")[1],
+        older.split("\n\n")[1],
+    )
+    assert found.citations[0].quote == older.split("\n\n")[1]
+    assert found.citations[0].source.doc_id.endswith("2020-07-08T00-00-00Z.md")
+    # A sentence that leaves out what the question and the statement share is no alternative.
+    unrelated = _first_seen(
+        settings,
+        "When did Acme first say it keeps messages in encrypted form for 30 days?",
+        REWORDED.split("\n\n")[1],
+        PARAGRAPHS[1].split("\n\n")[1],
+    )
+    assert [c.source.doc_id.rsplit("/", 1)[1] for c in unrelated.citations] == [
+        "2021-02-01T00-00-00Z.md"
+    ]
+
+
+def test_a_question_can_name_a_document_recorded_once(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    settings = series_corpus({"2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS)})
+    other = settings.corpus_dir / "Acme" / "Terms of Service"
+    other.mkdir(parents=True)
+    for stem, stated in (("2020-07-08T00-00-00Z", "July 1, 2020"), ("2021-02-01T00-00-00Z", "")):
+        (other / f"{stem}.md").write_text(_version(stated or "January 4, 2021", PARAGRAPHS[:2]))
+    ingest(settings)
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        assert SERIES not in catalog.timelines
+        assert named_series(catalog, "When did Acme's privacy policy first say this?") == [SERIES]
+        result = answer_first_seen(
+            AnswerResult(question="When did Acme first keep undelivered messages for 30 days?"),
+            catalog,
+            store,
+            SERIES,
+            "We keep undelivered messages for up to 30 days as we try to deliver them.",
+        )
+    assert result.citations[0].source.doc_id == f"{SERIES}/2020-07-08T00-00-00Z.md"
+    assert "It is already in the earliest recorded version." in result.answer

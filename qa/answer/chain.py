@@ -53,6 +53,8 @@ from qa.versions.dates import question_dates, without_dates
 
 # Passages looked at to find the series a version question is about.
 SERIES_CANDIDATES = 3
+# Best-scored sentences a first-seen answer looks at for an earlier wording of the statement.
+FIRST_SEEN_CANDIDATES = 10
 _VERSION_LABELS = {
     "en": ("Versions", "answered from the versions in force on {dates}"),
     "id": ("Versi", "dijawab dari versi yang berlaku pada {dates}"),
@@ -313,9 +315,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         if named and not filters.restricts_documents:
             # A question naming "WhatsApp's privacy policy" is searched there only: another
             # publisher's near-identical template must not pick the series or the statement.
-            meta = catalog.documents[catalog.timelines[named[0]][-1].doc_id]
+            meta = catalog.documents[catalog.series_versions(named[0])[-1].doc_id]
             kinds = {
-                catalog.documents[catalog.timelines[key][-1].doc_id].get("kind") for key in named
+                catalog.documents[catalog.series_versions(key)[-1].doc_id].get("kind")
+                for key in named
             }
             every = dataclasses.replace(
                 every,
@@ -352,7 +355,16 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             evidence = self.evidence.select(scored)
             if not evidence:
                 return None
-            answered = answer_first_seen(result, catalog, self.store, series, evidence[0].text)
+            # Other sentences of the series that may say the same in other words: the first
+            # appearance is the earliest of those that hold what the question asks.
+            others = [
+                item.text
+                for item in scored[:FIRST_SEEN_CANDIDATES]
+                if item.passage.metadata.get("series") == series and item.text != evidence[0].text
+            ]
+            answered = answer_first_seen(
+                result, catalog, self.store, series, evidence[0].text, others
+            )
             return _with_cited_passages(answered, catalog)
         except VersionError as exc:
             result.notes.append(str(exc))

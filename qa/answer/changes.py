@@ -9,6 +9,7 @@ it with the one before; none compares the current version with the one before it
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 from langchain_core.documents import Document
@@ -26,9 +27,11 @@ from qa.versions.changes import (
     ADDED,
     MODIFIED,
     REMOVED,
+    Asked,
     Change,
     Comparison,
     compare,
+    earlier_wording,
     first_appearance,
 )
 from qa.versions.series import Version
@@ -69,6 +72,7 @@ _LABELS = {
         "all": "The changes, in the order of the text:",
         "unstated": "Only lines that state nothing (headings, labels, links) changed:",
         "first": "This first appears in the version in force from {start} ({series}):",
+        "reworded": "In these words from the version in force from {start}:",
         "earliest": "It is already in the earliest recorded version.",
         "not_found": "No version of {series} says this.",
         "sources": "Sources",
@@ -87,6 +91,7 @@ _LABELS = {
         "unstated": "Hanya baris yang tidak menyatakan apa pun (judul, label, tautan) "
         "yang berubah:",
         "first": "Ini pertama kali muncul dalam versi yang berlaku sejak {start} ({series}):",
+        "reworded": "Dengan kata-kata ini sejak versi yang berlaku sejak {start}:",
         "earliest": "Ini sudah ada dalam versi tercatat paling awal.",
         "not_found": "Tidak ada versi {series} yang menyatakan ini.",
         "sources": "Sumber",
@@ -271,7 +276,7 @@ def answer_changes(
     Raises:
         VersionError: The series has one version, or the dates pick only one.
     """
-    old, new = pick_versions(catalog.timelines[series], filters)
+    old, new = pick_versions(catalog.series_versions(series), filters)
     comparison = compare(catalog, store, series, old, new, about=query)
     quotable = quotable_changes(comparison.changes)
     relevant = [c for c in quotable if c.relevance >= MIN_RELEVANCE]
@@ -296,30 +301,57 @@ def _asked_line(statement: str, asked: set[str]) -> str:
 
 
 def answer_first_seen(
-    result: AnswerResult, catalog: Catalog, store: object, series: str, statement: str
+    result: AnswerResult,
+    catalog: Catalog,
+    store: object,
+    series: str,
+    statement: str,
+    alternatives: Sequence[str] = (),
 ) -> AnswerResult:
     """Fill ``result`` with the first version of ``series`` that says ``statement`` (of a
-    lead-in with its list, the item the question asks about)."""
+    lead-in with its list, the item the question asks about).
+
+    The same may have been said first in other words: ``alternatives`` (other sentences of the
+    series that matched the question) and the wordings ``statement`` replaced
+    (``earlier_wording``) count when they still hold what the question and ``statement`` share
+    (``_required``). The answer quotes the earliest such wording and, when it differs, then the
+    one the question matched, each from its own version.
+    """
     labels = _LABELS.get(result.language, _LABELS["en"])
     line = _asked_line(statement, set(tokenize(result.question)))
     found = first_appearance(catalog, store, series, line)
-    if found is None:
+    if found is not None:
+        asked = Asked.of(result.question, result.language, found[1].page_content)
+        earliest = min(
+            [found, *earlier_wording(catalog, store, series, found, asked)]
+            + [
+                other
+                for text in alternatives
+                if asked.said_by(text)
+                and (other := first_appearance(catalog, store, series, text)) is not None
+            ],
+            key=lambda pair: pair[0].valid_from,
+        )
+        chosen = [earliest, found] if earliest[0].valid_from < found[0].valid_from else [found]
+        items = [_evidence(catalog, sentence) for _, sentence in chosen]
+    if found is None or any(item is None for item in items):
         result.abstained = True
         result.answer = labels["not_found"].format(series=series) + "\n"
         return result
-    version, sentence = found
-    item = _evidence(catalog, sentence)
-    if item is None:
-        result.abstained = True
-        result.answer = labels["not_found"].format(series=series) + "\n"
-        return result
-    citations, _ = cite([item])
+    kept = [item for item in items if item is not None]
+    citations, _ = cite(kept)
+    by_place = {(c.passage_id, c.quote_start): c for c in citations}
+    own = [by_place[(str(item.passage.id), item.doc_start)] for item in kept]
+    first_version = chosen[0][0]
     lines = [
-        labels["first"].format(start=version.valid_from, series=series),
+        labels["first"].format(start=first_version.valid_from, series=series),
         "",
-        f"“{citations[0].quote}” [1]",
+        f"“{own[0].quote}” [{own[0].marker}]",
     ]
-    if version == catalog.timelines[series][0]:
+    if len(own) > 1:
+        lines += ["", labels["reworded"].format(start=chosen[1][0].valid_from)]
+        lines += ["", f"“{own[1].quote}” [{own[1].marker}]"]
+    if first_version == catalog.series_versions(series)[0]:
         lines += ["", labels["earliest"]]
     result.citations = citations
     result.lead = lines[0]

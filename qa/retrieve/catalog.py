@@ -162,6 +162,8 @@ class Catalog:
             for versions in every.values()
             if len(versions) == 1
         }
+        # Series recorded once: no history, but a question can still name one.
+        self.singles = {key: versions for key, versions in every.items() if len(versions) == 1}
         self.versions: dict[str, Version] = version_index(self.timelines)
         for doc_id, metadata in documents.items():
             metadata.update(version_labels(self.versions.get(doc_id)))
@@ -253,6 +255,11 @@ class Catalog:
         """``passage`` with the version labels of its document (``version_labels``)."""
         passage.metadata.update(version_labels(self.versions.get(passage.metadata["doc_id"])))
         return passage
+
+    def series_versions(self, key: str) -> list[Version]:
+        """The versions of series ``key``, oldest first: one for a series recorded once, none
+        for an unknown key."""
+        return self.timelines.get(key) or self.singles.get(key, [])
 
     def allowed(self, filters: SearchFilters) -> set[str] | None:
         """The documents a question with ``filters`` may be answered from; ``None``: all.

@@ -34,7 +34,7 @@ from qa.versions.changes import (
     earlier_wording,
     first_appearance,
 )
-from qa.versions.series import Version
+from qa.versions.series import Version, series_name
 
 # Changed sentences an answer quotes, most relevant first.
 MAX_CHANGES = 6
@@ -235,7 +235,7 @@ def compose_changes(
     text = labels["lead"].format(
         old=comparison.old.valid_from,
         new=comparison.new.valid_from,
-        series=comparison.series,
+        series=series_name(comparison.series),
         summary=comparison.summary(),
     )
     changes = quotable_changes(comparison.changes) if quoted is None else quoted
@@ -336,7 +336,7 @@ def answer_first_seen(
         items = [_evidence(catalog, sentence) for _, sentence in chosen]
     if found is None or any(item is None for item in items):
         result.abstained = True
-        result.answer = labels["not_found"].format(series=series) + "\n"
+        result.answer = labels["not_found"].format(series=series_name(series)) + "\n"
         return result
     kept = [item for item in items if item is not None]
     citations, _ = cite(kept)
@@ -344,7 +344,7 @@ def answer_first_seen(
     own = [by_place[(str(item.passage.id), item.doc_start)] for item in kept]
     first_version = chosen[0][0]
     lines = [
-        labels["first"].format(start=first_version.valid_from, series=series),
+        labels["first"].format(start=first_version.valid_from, series=series_name(series)),
         "",
         f"“{own[0].quote}” [{own[0].marker}]",
     ]

@@ -131,6 +131,22 @@ def series_key(metadata: Mapping[str, Any]) -> str:
     return " | ".join(part for part in parts if part and part != "unknown")
 
 
+def series_name(key: str) -> str:
+    """A series key as a reader names it: the title, then the region.
+
+    Example:
+        >>> series_name("WhatsApp Privacy Policy | policy | outside the European Region")
+        'WhatsApp Privacy Policy, outside the European Region'
+        >>> series_name("WhatsApp/Terms of Service")
+        'WhatsApp Terms of Service'
+    """
+    if " | " in key:
+        title, *rest = key.split(" | ")
+        # The kind (second part) repeats what the title says.
+        return ", ".join([title, *rest[1:]])
+    return key.replace("/", " ")
+
+
 def _day(value: str) -> str:
     return value[:10]
 

@@ -78,3 +78,16 @@ def test_every_glossary_entry_stems_to_something() -> None:
     for indonesian, english in GLOSSARY.items():
         assert tokenize(indonesian, "id"), indonesian
         assert all(tokenize(word, "en") for word in english), indonesian
+
+
+def test_words_whose_stem_loses_a_letter_still_meet_their_translation() -> None:
+    # The Indonesian stemmer makes "penipuan" "ipu" and "penanganan" "angan" (the nasal prefix
+    # took the root's first letter) and "masalah" "masa": the glossary knows every stem a
+    # word of the root can have.
+    bridge = tokenize(counterpart("Bagaimana penipuan dan masalah teknis ditangani?", "id"))
+    assert {"fraud", "issu", "technic"} <= set(bridge)
+    # And the other way: an English question's counterpart meets the derived word as the
+    # stemmer leaves it in an Indonesian passage.
+    passage = set(tokenize("Kami mencegah penipuan dan pengiriman spam.", "id"))
+    english = set(tokenize(counterpart("How do you prevent fraud?", "en"), "id"))
+    assert "ipu" in passage & english

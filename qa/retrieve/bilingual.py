@@ -205,23 +205,169 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "beritahu": ("notify", "inform"),
     "petugas": ("officer",),
     "pejabat": ("officer",),
+    "ue": ("eu", "european", "union"),
+    "masalah": ("issue", "problem"),
+    "teknis": ("technical",),
+    "jelas": ("explain", "clear"),
+    "aju": ("submit",),
+    "tinggal": ("live", "reside", "resident"),
+    "sebut": ("mention",),
+    "jalan": ("run", "operate"),
+    "komunikasi": ("communicate", "communication"),
+    "muncul": ("appear",),
+    "kamera": ("camera",),
+    "mikrofon": ("microphone",),
+    "suara": ("voice", "audio"),
+    "video": ("video",),
+    "bot": ("bot",),
+    "premium": ("premium",),
+    "sasar": ("target",),
+    "target": ("target",),
+    "transfer": ("transfer",),
+    "awan": ("cloud",),
+    "pusat": ("center", "centre"),
+    "ambil": ("collect", "take", "obtain"),
+    "tegak": ("enforce", "enforcement"),
+    "patuh": ("comply", "compliance"),
+    "tarik": ("withdraw",),
+    "batas": ("limit", "restrict"),
+    "sensitif": ("sensitive",),
+    "saran": ("suggest", "recommend"),
+    "rekomendasi": ("recommend", "recommendation"),
+    "personalisasi": ("personalize", "personalise", "personalized"),
+    "teliti": ("research",),
+    "statistik": ("statistic", "statistics"),
+    "agregat": ("aggregate",),
+    "anonim": ("anonymous", "anonymize", "anonymise"),
+    "nonaktif": ("deactivate", "disable"),
+    "aktif": ("active", "activate", "enable"),
+    "pulih": ("restore", "recover"),
+    "keluar": ("leave", "exit"),
+    "masuk": ("login", "sign", "enter"),
+    "atur": ("setting", "manage", "control"),
+    "kendali": ("control",),
+    "fitur": ("feature",),
+    "produk": ("product",),
+    "status": ("status",),
+    "gabung": ("join", "combine", "merge"),
+    "teman": ("friend",),
+    "keluarga": ("family",),
+    "induk": ("parent",),
+    "kelompok": ("group",),
+    "tagih": ("bill", "charge"),
+    "bantu": ("help", "support", "assist"),
+    "tanya": ("question", "ask"),
+    "jawab": ("answer", "respond"),
+    "terjemah": ("translate", "translation"),
+    "transkripsi": ("transcribe", "transcription"),
+    "umum": ("public", "general"),
+    "publik": ("public",),
+    "sembunyi": ("hide",),
+    "tinjau": ("review",),
+    "ulas": ("review",),
+    "tuju": ("purpose",),
+    "dasar": ("basis", "legal"),
+    "sah": ("legitimate", "lawful", "valid"),
+    "penting": ("interest", "important"),
+    "kontrak": ("contract",),
+    "janji": ("agreement", "promise"),
+    "ganti": ("replace", "compensate", "change"),
+    "rugi": ("loss", "damage", "liability"),
+    "tuntut": ("claim", "sue"),
+    "efektif": ("effective",),
+    "akhir": ("last", "end", "final"),
+    "ancam": ("threat", "threaten"),
+    "serang": ("attack",),
+    "retas": ("hack",),
+    "spam": ("spam",),
+    "leceh": ("harass", "harassment"),
+    "keras": ("violence", "violent"),
+    "ilegal": ("illegal", "unlawful"),
+    "jamin": ("guarantee", "warranty", "warrant"),
 }
 _NUMBER = re.compile(r"\d")
 
 
+def _nasal(root: str, prefix: str) -> str:
+    """``root`` with the nasal prefix meN-/peN- (``prefix`` "me" or "pe"), as Indonesian spells
+    it: "tipu" -> "menipu", "pakai" -> "memakai", "simpan" -> "menyimpan", "kirim" ->
+    "mengirim"."""
+    head = root[:1]
+    if head in "aeiou" or head in "gh":
+        return f"{prefix}ng{root}"
+    if head in "bfv":
+        return f"{prefix}m{root}"
+    if head == "p":
+        return f"{prefix}m{root[1:]}"
+    if head in "dcjz":
+        return f"{prefix}n{root}"
+    if head == "t":
+        return f"{prefix}n{root[1:]}"
+    if head == "s":
+        return f"{prefix}ny{root[1:]}"
+    if head == "k":
+        return f"{prefix}ng{root[1:]}"
+    return f"{prefix}{root}"
+
+
+def _affixed(root: str) -> list[str]:
+    """Common derived words of an Indonesian ``root`` (verbs and nouns of the meN-/peN-/di-/
+    ke-/ber- families).
+
+    The Snowball Indonesian stemmer strips affixes but does not restore the first letter a
+    nasal prefix replaced ("penipuan" stems to "ipu", not "tipu"), and it strips "-lah" and
+    "-kah" from roots ("masalah" -> "masa"): the glossary looks up every stem a word of the root
+    can have, not only the root's own.
+    """
+    me, pe = _nasal(root, "me"), _nasal(root, "pe")
+    return [
+        me,
+        f"{me}kan",
+        f"{me}i",
+        pe,
+        f"{pe}an",
+        f"di{root}",
+        f"di{root}kan",
+        f"ke{root}an",
+        f"{root}an",
+        f"ber{root}",
+        f"per{root}an",
+        f"ter{root}",
+    ]
+
+
 @cache
 def _table(source: str) -> dict[str, tuple[str, ...]]:
-    """Stemmed words of ``source`` ("id" or "en") -> words of the other language."""
+    """Stemmed words of ``source`` ("id" or "en") -> words of the other language.
+
+    Indonesian: the stems of each root and of its derived words (``_affixed``); a stem some
+    root has as its own keeps only that root's translations. English: each English word's stem
+    -> the Indonesian root and one derived word for each further stem, so that the counterpart
+    matches Indonesian text whatever the stemmer made of its words.
+    """
     table: dict[str, list[str]] = {}
+    derived: dict[str, list[str]] = {}
     for indonesian, english in GLOSSARY.items():
-        base = indonesian
+        own = set(tokenize(indonesian, "id")) or {indonesian}
         if source == "id":
-            for stem in tokenize(base, "id") or [base]:
+            for stem in own:
                 table.setdefault(stem, []).extend(english)
+            for form in _affixed(indonesian):
+                for stem in set(tokenize(form, "id")) - own:
+                    derived.setdefault(stem, []).extend(english)
         else:
+            forms = [indonesian]
+            seen = set(own)
+            for form in _affixed(indonesian):
+                stems = set(tokenize(form, "id"))
+                if stems and not stems & seen:
+                    seen |= stems
+                    forms.append(form)
             for word in english:
                 for stem in tokenize(word, "en"):
-                    table.setdefault(stem, []).append(base)
+                    table.setdefault(stem, []).extend(forms)
+    for stem, words in derived.items():
+        table.setdefault(stem, words)
     return {stem: tuple(dict.fromkeys(words)) for stem, words in table.items()}
 
 

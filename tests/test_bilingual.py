@@ -86,8 +86,3 @@ def test_words_whose_stem_loses_a_letter_still_meet_their_translation() -> None:
     # word of the root can have.
     bridge = tokenize(counterpart("Bagaimana penipuan dan masalah teknis ditangani?", "id"))
     assert {"fraud", "issu", "technic"} <= set(bridge)
-    # And the other way: an English question's counterpart meets the derived word as the
-    # stemmer leaves it in an Indonesian passage.
-    passage = set(tokenize("Kami mencegah penipuan dan pengiriman spam.", "id"))
-    english = set(tokenize(counterpart("How do you prevent fraud?", "en"), "id"))
-    assert "ipu" in passage & english

@@ -18,6 +18,8 @@ from functools import cache
 from qa.retrieve.lexical import STOPWORDS, tokenize
 
 # Indonesian word -> English words, for the vocabulary of policies, terms and the news about them.
+# Roots whose derived words mostly mean something else are left out: "menarik" (withdraw) is
+# far more often "interesting", "termasuk" (from "masuk", enter) is "including".
 GLOSSARY: dict[str, tuple[str, ...]] = {
     "data": ("data",),
     "pribadi": ("personal", "private"),
@@ -229,7 +231,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "ambil": ("collect", "take", "obtain"),
     "tegak": ("enforce", "enforcement"),
     "patuh": ("comply", "compliance"),
-    "tarik": ("withdraw",),
     "batas": ("limit", "restrict"),
     "sensitif": ("sensitive",),
     "saran": ("suggest", "recommend"),
@@ -242,8 +243,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "nonaktif": ("deactivate", "disable"),
     "aktif": ("active", "activate", "enable"),
     "pulih": ("restore", "recover"),
-    "keluar": ("leave", "exit"),
-    "masuk": ("login", "sign", "enter"),
     "atur": ("setting", "manage", "control"),
     "kendali": ("control",),
     "fitur": ("feature",),
@@ -256,7 +255,6 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "kelompok": ("group",),
     "tagih": ("bill", "charge"),
     "bantu": ("help", "support", "assist"),
-    "tanya": ("question", "ask"),
     "jawab": ("answer", "respond"),
     "terjemah": ("translate", "translation"),
     "transkripsi": ("transcribe", "transcription"),
@@ -266,7 +264,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "tinjau": ("review",),
     "ulas": ("review",),
     "tuju": ("purpose",),
-    "dasar": ("basis", "legal"),
+    "dasar": ("basis",),
     "sah": ("legitimate", "lawful", "valid"),
     "penting": ("interest", "important"),
     "kontrak": ("contract",),
@@ -342,8 +340,9 @@ def _table(source: str) -> dict[str, tuple[str, ...]]:
 
     Indonesian: the stems of each root and of its derived words (``_affixed``); a stem some
     root has as its own keeps only that root's translations. English: each English word's stem
-    -> the Indonesian root and one derived word for each further stem, so that the counterpart
-    matches Indonesian text whatever the stemmer made of its words.
+    -> the Indonesian roots. Derived words are not added that way round: many glossary words
+    already carry affixes ("kebijakan"), and affixing them again made words that match nothing
+    or, worse, other words ("menarik": "withdraw" and "interesting").
     """
     table: dict[str, list[str]] = {}
     derived: dict[str, list[str]] = {}
@@ -356,16 +355,9 @@ def _table(source: str) -> dict[str, tuple[str, ...]]:
                 for stem in set(tokenize(form, "id")) - own:
                     derived.setdefault(stem, []).extend(english)
         else:
-            forms = [indonesian]
-            seen = set(own)
-            for form in _affixed(indonesian):
-                stems = set(tokenize(form, "id"))
-                if stems and not stems & seen:
-                    seen |= stems
-                    forms.append(form)
             for word in english:
                 for stem in tokenize(word, "en"):
-                    table.setdefault(stem, []).extend(forms)
+                    table.setdefault(stem, []).append(indonesian)
     for stem, words in derived.items():
         table.setdefault(stem, words)
     return {stem: tuple(dict.fromkeys(words)) for stem, words in table.items()}

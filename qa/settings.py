@@ -273,6 +273,8 @@ class Settings(BaseSettings):
 
     # Questions.
     max_question_chars: int = Field(default=500, ge=20, le=20000)
+    # Correct misspelled question words to the corpus's words (qa/retrieve/spelling.py).
+    spelling_correction: bool = True
 
     # Optional generative answers through any OpenAI-compatible endpoint; off unless set.
     llm_base_url: str | None = None

@@ -47,6 +47,7 @@ from qa.retrieve.bilingual import other_language
 from qa.retrieve.catalog import Catalog, catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
+from qa.retrieve.spelling import corrector_for
 from qa.settings import Settings
 from qa.versions.changes import named_sentence, named_series
 from qa.versions.dates import question_dates, without_dates
@@ -177,6 +178,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             return
         if language not in SUPPORTED:
             result.notes.append(phrase("en", "other_language"))
+        question = self._spelled(question, result, language)
         filters = _with_question_dates(filters, question)
         if filters.as_of:
             label = _VERSION_LABELS.get(phrase_language, _VERSION_LABELS["en"])[1]
@@ -236,6 +238,20 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.timings_ms["compose"] = elapsed_ms(clock)
         result.timings_ms["total"] = elapsed_ms(started)
         yield result
+
+    def _spelled(self, question: str, result: AnswerResult, language: str) -> str:
+        """``question`` (in ``language``) with misspelled words corrected to the corpus's
+        (``qa.retrieve.spelling``), each correction noted in ``result``; the question shown
+        stays as asked."""
+        if not self.settings.spelling_correction:
+            return question
+        corrector = corrector_for(catalog_of(self.store))
+        corrected, corrections = corrector.correct(question, language=language)
+        if corrections:
+            words = ", ".join(f"{c.original} → {c.corrected}" for c in corrections)
+            shown = language if language in SUPPORTED else "en"
+            result.notes.append(phrase(shown, "spelling", words=words))
+        return corrected
 
     def _quoted_line(self, retrieval: Retrieval, question: str) -> Evidence | None:
         """The retrieved sentence the question quotes word for word (``named_sentence``), as

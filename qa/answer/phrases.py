@@ -23,6 +23,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "other_language": "Fineprint's fixed phrases are in English and Indonesian; "
         "the search itself is multilingual.",
         "section": "section",
+        "spelling": "Searched with the spelling corrected: {words}.",
         "same_document": "another passage of the document cited as [{marker}]",
     },
     "id": {
@@ -43,6 +44,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "other_language": "Frasa tetap Fineprint tersedia dalam bahasa Inggris dan "
         "Indonesia; pencariannya sendiri multibahasa.",
         "section": "bagian",
+        "spelling": "Dicari dengan ejaan yang dibetulkan: {words}.",
         "same_document": "bagian lain dari dokumen yang dikutip sebagai [{marker}]",
     },
 }

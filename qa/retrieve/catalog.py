@@ -132,6 +132,10 @@ class Vocabulary(AbstractSet[str]):
         """Whether some word starts with ``prefix`` (one index lookup)."""
         return self._snapshot.has_prefix(prefix)
 
+    def counts(self, min_length: int) -> list[tuple[str, int]]:
+        """Words of at least ``min_length`` characters with their document counts."""
+        return self._snapshot.word_documents(min_length)
+
 
 class Catalog:
     """What retrieval knows about one index generation: BM25, documents, versions, words.

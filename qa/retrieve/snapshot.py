@@ -110,6 +110,15 @@ class SideSnapshot:
         """Every word of the corpus, sorted."""
         return [word for (word,) in self._all("SELECT word FROM vocabulary ORDER BY word")]
 
+    def word_documents(self, min_length: int) -> list[tuple[str, int]]:
+        """Every word of at least ``min_length`` characters with how many documents have it."""
+        return [
+            (str(word), int(count))
+            for word, count in self._all(
+                "SELECT word, documents FROM vocabulary WHERE length(word) >= ?", (min_length,)
+            )
+        ]
+
     def word_count(self) -> int:
         """How many distinct words the corpus has."""
         return int(self._all("SELECT count(*) FROM vocabulary")[0][0])

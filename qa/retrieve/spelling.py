@@ -1,0 +1,154 @@
+"""Spelling correction of question words against the corpus's own words (SymSpell).
+
+A misspelled word ("shrae", "contcts", "Facebok") matches nothing in BM25 and counts as a name
+the corpus never mentions, so the abstention rule refuses a question the documents answer. Each
+question word the corpus does not have is replaced by the corpus word closest to it in
+Damerau-Levenshtein distance (ties: the word more documents use), through ``symspellpy``
+(Wolf Garbe's symmetric-delete algorithm). Only words of at least ``MIN_WORD_CHARS`` letters are
+corrected, by at most one edit below ``TWO_EDITS_FROM`` letters and two from it: a short word
+is more often a real word the corpus lacks than a typo.
+
+A word is never corrected when it is a word of the language rather than a typo: an English word
+of symspellpy's bundled frequency dictionary (82,765 words: "uninstall" is not "install"), a
+word whose stem the corpus or the Indonesian glossary has ("memberships", "ditangguhkan"), or a
+capitalised name more than one edit from the corpus word ("Informatika" is not "Information").
+In a question not in English only names are corrected: no Indonesian word list ships offline,
+and without one "bukan" (not) looked like a typo of "bulan" (month).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.retrieve.lexical import STOPWORDS, tokenize
+
+# Shorter words are left alone: "fine" one edit from "find" is not a typo.
+MIN_WORD_CHARS = 5
+# Words this long may be two edits from the word meant ("privcy polcy").
+TWO_EDITS_FROM = 8
+# A correction goes to a word at least this many documents use. One: a small corpus (a
+# company's three policies) has most words once, and the checks below keep real words.
+MIN_DOCUMENTS = 1
+# Letters only: "Turkey's" is "Turkey" and "s", so a possessive is never corrected away.
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One corrected word: ``original`` as the question wrote it, ``corrected`` with its casing."""
+
+    original: str
+    corrected: str
+
+
+class SpellingCorrector:
+    """Corrects question words to the corpus's words; built once per index generation."""
+
+    def __init__(self, words: Iterable[tuple[str, int]]) -> None:
+        """``words``: (casefolded word, document count) pairs, e.g. the side index's vocabulary.
+
+        Only alphabetic words used by at least ``MIN_DOCUMENTS`` documents can be suggested.
+        """
+        from symspellpy import SymSpell
+
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        self._known: set[str] = set()
+        for word, count in words:
+            self._known.add(word)
+            if count >= MIN_DOCUMENTS and word.isalpha():
+                self._symspell.create_dictionary_entry(word, count)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Set[str]) -> SpellingCorrector:
+        """From a catalog's vocabulary: the side index's (with document counts) or a plain set
+        (every word counted as used by ``MIN_DOCUMENTS`` documents)."""
+        counts = getattr(vocabulary, "counts", None)
+        if counts is not None:
+            return cls(counts(MIN_WORD_CHARS - 2))
+        return cls((word, MIN_DOCUMENTS) for word in vocabulary)
+
+    def correct(
+        self, question: str, known: Set[str] = frozenset(), language: str = "en"
+    ) -> tuple[str, list[Correction]]:
+        """``question`` with its misspelled words replaced, and the corrections made.
+
+        A word is left as it is when the corpus has it, when ``known`` has it (casefolded: an
+        acronym the corpus spells out, say), when it is a stopword, too short, a word of the
+        language, or has no close enough corpus word; in a question whose ``language`` (ISO
+        639-1) is not English, unless it is a capitalised name.
+
+        Example: "Does WhatsApp shrae my contcts with Facebok?" becomes "Does WhatsApp share my
+        contacts with Facebook?" on a corpus that has those three words.
+        """
+        corrections: list[Correction] = []
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if language != "en" and not word[:1].isupper():
+                return word
+            fixed = self._word(word, known)
+            if fixed is None:
+                return word
+            corrections.append(Correction(word, fixed))
+            return fixed
+
+        corrected = _WORD.sub(replace, question)
+        return corrected, corrections
+
+    def _word(self, word: str, known: Set[str]) -> str | None:
+        from symspellpy import Verbosity
+
+        folded = word.casefold()
+        if (
+            len(folded) < MIN_WORD_CHARS
+            or folded in self._known
+            or folded in known
+            or folded in STOPWORDS
+            or self._is_word(folded)
+        ):
+            return None
+        name = word[:1].isupper()
+        distance = 2 if len(folded) >= TWO_EDITS_FROM and not name else 1
+        with self._lock:
+            found = self._symspell.lookup(folded, Verbosity.TOP, max_edit_distance=distance)
+        if not found:
+            return None
+        return _cased(str(found[0].term), word)
+
+    def _is_word(self, folded: str) -> bool:
+        # A word of the language, spelled right, that the corpus happens not to use.
+        if folded in _english_words():
+            return True
+        from qa.retrieve.bilingual import GLOSSARY
+
+        stems = {*tokenize(folded, "en"), *tokenize(folded, "id")}
+        return any(stem in self._known or stem in GLOSSARY for stem in stems)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    from importlib.resources import files
+
+    listing = files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt")
+    return frozenset(line.split(" ", 1)[0] for line in listing.read_text().splitlines())
+
+
+@lru_cache(maxsize=2)
+def corrector_for(catalog: object) -> SpellingCorrector:
+    """The corrector of a catalog (one index generation), built on first use (milliseconds for
+    the sample corpus; the vocabulary of a large corpus takes longer, once)."""
+    return SpellingCorrector.from_vocabulary(catalog.vocabulary)  # type: ignore[attr-defined]
+
+
+def _cased(word: str, like: str) -> str:
+    # "Facebok" -> "Facebook", "SHRAE" -> "SHARE": the user's casing, the corpus's letters.
+    if like.isupper() and len(like) > 1:
+        return word.upper()
+    if like[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word

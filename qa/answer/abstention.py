@@ -101,8 +101,13 @@ def compute_signals(
     evidence: list[Evidence],
     language: str = "en",
     rule: AbstentionRule = DEFAULT_ABSTENTION_RULE,
+    groups: list[frozenset[str]] | None = None,
 ) -> dict[str, float]:
     """The abstention signals for one question.
+
+    ``groups``, for a question given as its counterpart in another language
+    (``qa.retrieve.bilingual.counterpart_groups``): the word shares count a group as said when
+    any of its tokens is, since a word's several translations are alternatives.
 
     Returns:
         ``top_dense``, ``top_sentence`` and ``evidence`` (cosines, about -1..1), ``coverage``,
@@ -122,7 +127,7 @@ def compute_signals(
         unknown = []
     # Both forms of an acronym count as the question's words.
     asked = " ".join([question, *expansions(question, retrieval.acronyms)])
-    question_tokens = set(tokenize(asked, language))
+    wanted = groups or [frozenset([token]) for token in set(tokenize(asked, language))]
     top_tokens = set(
         tokenize(" ".join(p.page_content for p in passages[:_COVERAGE_PASSAGES]), language)
     )
@@ -131,9 +136,15 @@ def compute_signals(
     )
     # Rare question words weigh most: "fingerprint" matters more than "keep" or "long".
     weights = retrieval.term_weights
-    rare_total = sum(weights.values())
+    # A group weighs as its rarest token; tokens no group holds (none, but for safety) alone.
+    weighted = [
+        (group, max(weights.get(t, 0.0) for t in group))
+        for group in wanted
+        if any(t in weights for t in group)
+    ]
+    rare_total = sum(w for _, w in weighted)
     rare = (
-        sum(w for t, w in weights.items() if t in evidence_tokens) / rare_total
+        sum(w for group, w in weighted if group & evidence_tokens) / rare_total
         if rare_total
         else 0.0
     )
@@ -149,8 +160,8 @@ def compute_signals(
         "top_dense": round(retrieval.top_dense, 4),
         "top_sentence": round(retrieval.top_sentence, 4),
         "evidence": round(evidence[0].score if evidence else 0.0, 4),
-        "coverage": round(_share(question_tokens, top_tokens), 4),
-        "evidence_coverage": round(_share(question_tokens, evidence_tokens), 4),
+        "coverage": round(_share(wanted, top_tokens), 4),
+        "evidence_coverage": round(_share(wanted, evidence_tokens), 4),
         "rare_coverage": round(rare, 4),
         "cross_lingual": cross,
         "missing_names": round(len(missing) / len(names), 4) if names else 0.0,
@@ -162,8 +173,9 @@ def compute_signals(
     return signals
 
 
-def _share(wanted: set[str], found: set[str]) -> float:
-    return len(wanted & found) / len(wanted) if wanted else 0.0
+def _share(wanted: list[frozenset[str]], found: set[str]) -> float:
+    # The share of the wanted words (each a group of alternatives) that ``found`` holds.
+    return sum(bool(group & found) for group in wanted) / len(wanted) if wanted else 0.0
 
 
 def margin(signals: dict[str, float], rule: AbstentionRule = DEFAULT_ABSTENTION_RULE) -> float:

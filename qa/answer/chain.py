@@ -308,6 +308,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             evidence,
             other_language(language),
             self._rule,
+            groups=retrieval.counterpart_groups,
         )
         # The question's language and names, and whether the evidence is in another language,
         # are facts of the question, not of the view.

@@ -380,10 +380,39 @@ def counterpart(question: str, language: str) -> str:
         >>> counterpart("Berapa lama WhatsApp menyimpan pesan yang tidak terkirim?", "id")
         'long period WhatsApp keep store retain message send deliver'
     """
+    groups = _translations(question, language)
+    if not any(known for known, _ in groups):
+        return ""
+    return " ".join(dict.fromkeys(word for _, words in groups for word in words))
+
+
+def counterpart_groups(question: str, language: str) -> list[frozenset[str]]:
+    """The counterpart's tokens grouped by the question word they translate: a passage says
+    that word when it holds any token of its group.
+
+    Word shares over the counterpart count groups, not tokens: "respond" translated as both
+    "jawab" and "tanggap" is said by a passage with either, and a glossary with more
+    synonyms must not make every passage look as if it missed words. ``[]`` when the
+    counterpart is ``""``. Tokens are ``tokenize``'s, in the other language.
+
+    Example:
+        >>> counterpart_groups("Do you sell my data?", "en")
+        [frozenset({'jual'}), frozenset({'data'})]
+    """
+    groups = _translations(question, language)
+    if not any(known for known, _ in groups):
+        return []
+    target = other_language(language)
+    tokens = [frozenset(tokenize(" ".join(words), target)) for _, words in groups]
+    return list(dict.fromkeys(group for group in tokens if group))
+
+
+def _translations(question: str, language: str) -> list[tuple[bool, list[str]]]:
+    # Per question word that has a counterpart: whether the glossary knew it, and its words
+    # in the other language (a name or number stands for itself).
     source = "id" if language == "id" else "en"
     table = _table(source)
-    words: list[str] = []
-    known = False
+    groups: list[tuple[bool, list[str]]] = []
     for index, raw in enumerate(re.findall(r"\w[\w-]*", question)):
         folded = raw.casefold()
         if folded in STOPWORDS:
@@ -391,8 +420,7 @@ def counterpart(question: str, language: str) -> str:
         stems = tokenize(raw, source)
         found = [w for stem in stems for w in table.get(stem, ())]
         if found:
-            known = True
-            words.extend(found)
+            groups.append((True, found))
         elif (
             _NUMBER.search(raw)
             or any(c.isupper() for c in raw[1:])
@@ -400,5 +428,5 @@ def counterpart(question: str, language: str) -> str:
         ):
             # A name ("WhatsApp", "Signal") or a number is the same in both languages; a
             # capital on the first word only marks the sentence's start.
-            words.append(raw)
-    return " ".join(dict.fromkeys(words)) if known else ""
+            groups.append((False, [raw]))
+    return groups

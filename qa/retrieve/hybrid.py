@@ -39,7 +39,7 @@ from qa.errors import IndexChangingError
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.retrieve.acronyms import expansions
-from qa.retrieve.bilingual import counterpart, other_language
+from qa.retrieve.bilingual import counterpart, counterpart_groups, other_language
 from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of, same_text_key
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.lexical import LexicalHit, tokenize
@@ -67,8 +67,9 @@ class Retrieval:
     id to the other candidates with its text (other documents, other versions); ``features``
     holds every candidate's features by passage id (``FEATURES``), for fitting and reports.
     ``counterpart`` is the question's words in the other language (``qa.retrieve.bilingual``),
-    ``""`` when none is known, and ``counterpart_weights`` their weights, as ``term_weights``
-    holds the question's.
+    ``""`` when none is known, ``counterpart_weights`` their weights, as ``term_weights``
+    holds the question's, and ``counterpart_groups`` its tokens grouped by the question word
+    they translate (``counterpart_groups``).
     """
 
     passages: list[Document]
@@ -85,6 +86,7 @@ class Retrieval:
     term_weights: dict[str, float] = field(default_factory=dict)
     counterpart: str = ""
     counterpart_weights: dict[str, float] = field(default_factory=dict)
+    counterpart_groups: list[frozenset[str]] = field(default_factory=list)
 
 
 def _best_sentences(
@@ -351,6 +353,7 @@ class HybridRetriever(BaseRetriever):
             term_weights=catalog.lexical.term_weights(expanded, language),
             counterpart=bridge,
             counterpart_weights=catalog.lexical.term_weights(bridge, other) if bridge else {},
+            counterpart_groups=counterpart_groups(expanded, language) if bridge else [],
         )
 
 

@@ -7,6 +7,7 @@ exit status 1 (``click.ClickException``); any other exception is a bug and keeps
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -47,7 +48,34 @@ def _shown(doc_id: str) -> str:
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     # Read from the environment only when a command runs, so a bad FINEPRINT_* variable
     # never stands in the way of --help.
-    return load_settings(None, **overrides)
+    settings = load_settings(None, **overrides)
+    if overrides.get("corpus_dir") is not None or "FINEPRINT_CORPUS_DIR" in os.environ:
+        return settings
+    recorded = _recorded_corpus(settings)
+    if recorded is not None and recorded != settings.corpus_dir.resolve():
+        # An index built from another folder is kept in step with that folder, never synced
+        # to the default corpus (which would remove every document of the index).
+        if ctx.info_name in ("ingest", "serve", "eval"):
+            click.echo(f"corpus: {recorded} (the index's own; --corpus to change)", err=True)
+        settings = settings.override(corpus_dir=recorded)
+    return settings
+
+
+def _recorded_corpus(settings: Settings) -> Path | None:
+    """The corpus folder the index was last synced from, if it still exists (folder indexes)."""
+    from qa.errors import FineprintError
+    from qa.index.manifest import Manifest
+
+    if settings.chroma_url:
+        return None
+    try:
+        manifest = Manifest.read(settings.index_dir)
+    except FineprintError:
+        return None
+    if manifest is None or not manifest.corpus:
+        return None
+    recorded = Path(manifest.corpus)
+    return recorded if recorded.is_dir() else None
 
 
 @click.group(cls=_Group)

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from qa.answer.result import AnswerResult
 from qa.cli import EXIT_SKIPPED, main
 from qa.index.store import PassageStore
-from qa.settings import Settings
+from qa.settings import DEFAULT_CORPUS_DIR, Settings
 
 if TYPE_CHECKING:
     from conftest import WriteFile
@@ -286,3 +286,33 @@ def test_ingest_notes_metadata_that_will_not_work_and_indexes_the_file(
         "statement; filters will need it as written",
     ]
     assert "1 added" in result.stdout
+
+
+def test_an_index_given_without_a_corpus_stays_in_step_with_its_own_corpus(
+    indexed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default corpus is another folder: syncing the index to it would remove everything.
+    work = tmp_path / "work"
+    other = work / DEFAULT_CORPUS_DIR
+    other.mkdir(parents=True)
+    (other / "only.md").write_text("# Only\n\nSomething else entirely.\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("FINEPRINT_CORPUS_DIR", raising=False)
+    # The index records the folder it was last synced from.
+    run(
+        "ingest",
+        "--corpus",
+        indexed.corpus_dir,
+        "--index",
+        indexed.index_dir,
+        "--chunk-size",
+        "300",
+    )
+    before = PassageStore.open(indexed.index_dir).manifest.documents.keys()
+
+    result = run("ingest", "--index", indexed.index_dir, "--chunk-size", "300")
+
+    assert result.exit_code == 0, result.output
+    assert f"corpus: {indexed.corpus_dir.resolve()}" in result.stderr
+    assert " 0 removed" in result.stdout
+    assert PassageStore.open(indexed.index_dir).manifest.documents.keys() == before

@@ -284,6 +284,7 @@ def _sync(
     # from before it existed, a deleted file, or what a killed run left).
     store.sync_side(check_all=True)
     manifest.ingest_in_progress = True
+    manifest.corpus = str(settings.corpus_dir.resolve())
     store.save_manifest()
 
     indexed = {doc_id: entry.content_hash for doc_id, entry in manifest.documents.items()}

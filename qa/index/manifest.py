@@ -75,6 +75,9 @@ class Manifest:
     # A new id for every index built from scratch: caches keyed on (build_id, generation) never
     # mistake a rebuilt index for the one before it, whose generation count it restarts.
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The corpus folder (absolute) the last ingest synced from: a command given an index but
+    # no corpus uses it, so serving an index never syncs it to another folder.
+    corpus: str = ""
 
     @classmethod
     def read(cls, index_dir: Path) -> Manifest | None:
@@ -97,6 +100,7 @@ class Manifest:
                 generation=raw.get("generation", 0),
                 ingest_in_progress=raw.get("ingest_in_progress", False),
                 build_id=raw.get("build_id", ""),
+                corpus=str(raw.get("corpus", "")),
             )
         except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
             msg = f"{path} is unreadable or damaged ({exc}); run 'fineprint ingest --rebuild'"

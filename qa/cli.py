@@ -294,6 +294,9 @@ def ask(
     from qa.answer.chain import AnswerChain
     from qa.retrieve.filters import SearchFilters
 
+    if filter_values.get("as_of") and filter_values.get("versions"):
+        msg = "--as-of picks the versions in force on its date; leave out --versions"
+        raise click.UsageError(msg)
     settings = _settings(ctx, index_dir=index_dir, chroma_url=chroma_url, k=k)
     filters = SearchFilters.from_values(filter_values)
     chain = AnswerChain.from_settings(settings)
@@ -333,7 +336,8 @@ def history(
     with _version_store(index_dir, chroma_url, ctx) as store:
         catalog = catalog_of(store)
         key = find_series(catalog, series)
-        click.echo(f"{key}: {len(catalog.timelines[key])} versions")
+        count = len(catalog.series_versions(key))
+        click.echo(f"{key}: {count} version{'s' if count != 1 else ''}")
         for version, comparison in series_history(catalog, store, key):
             until = version.valid_to or "now"
             change = comparison.summary() if comparison else "first recorded version"
@@ -347,7 +351,9 @@ def history(
 )
 @click.option("--to", "date_to", required=True, help="The newer version: in force on this date.")
 @click.option("--about", help="Rank the changes by how close they are to this text.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Changes to show.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Changes to show."
+)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @chroma_option
 @click.pass_context
@@ -368,12 +374,13 @@ def changes(
     from qa.errors import VersionError
     from qa.index.embeddings import get_embeddings
     from qa.retrieve.catalog import catalog_of
+    from qa.versions.captures import BROKEN, skipped_captures
     from qa.versions.changes import compare, find_series, version_on
 
     with _version_store(index_dir, chroma_url, ctx) as store:
         catalog = catalog_of(store)
         key = find_series(catalog, series)
-        versions = catalog.timelines[key]
+        versions = catalog.series_versions(key)
         old, new = version_on(versions, date_from), version_on(versions, date_to)
         if versions.index(old) > versions.index(new):
             msg = f"--from ({date_from}) is later than --to ({date_to}); swap them"
@@ -391,6 +398,17 @@ def changes(
         heading = "top" if about else "all"
         text, _ = compose_changes(catalog, comparison, "en", limit=limit, heading=heading)
         click.echo(text.rstrip())
+        manifest = store.manifest
+        hashes = {doc: entry.text_hash for doc, entry in manifest.documents.items()}
+        corpus = Path(manifest.corpus) if manifest.corpus else None
+        for capture in skipped_captures(corpus, versions, old, new, hashes):
+            if capture.why == BROKEN:
+                shown = _shown(capture.doc_id)
+                click.echo(
+                    f"skipped: the capture of {capture.recorded[:10]} ({shown}) is broken "
+                    f"({capture.size} bytes where its neighbours have about {capture.expected}); "
+                    "it is not a version"
+                )
 
 
 @main.command("eval-policyqa")

@@ -744,3 +744,65 @@ def test_a_question_can_name_a_document_recorded_once(
         )
     assert result.citations[0].source.doc_id == f"{SERIES}/2020-07-08T00-00-00Z.md"
     assert "It is already in the earliest recorded version." in result.answer
+
+
+def test_a_named_document_with_no_version_in_force_then_is_refused_with_its_first_date(
+    series_corpus: Callable[[dict[str, str]], Settings],
+) -> None:
+    settings = _ingest_two_versions(series_corpus, PARAGRAPHS, real_embeddings=True)
+    other = settings.corpus_dir / "Globex" / "Privacy Policy" / "2018-01-01T00-00-00Z.md"
+    other.parent.mkdir(parents=True)
+    other.write_text("# Globex Privacy Policy\n\n" + PARAGRAPHS[0] + "\n", encoding="utf-8")
+    ingest(settings)
+    chain = AnswerChain.from_settings(settings)
+
+    named = chain.invoke({"question": "As of 2019, how long did Acme keep undelivered messages?"})
+    assert named.abstained and not named.citations
+    assert named.answer == (
+        "Fineprint has no version of Acme Privacy Policy in force on 2019: the earliest "
+        "recorded version took effect on 2020-07-01."
+    )
+    # Named in Indonesian, the refusal is in Indonesian.
+    ditanya = chain.invoke({"question": "Per 2019, berapa lama Acme menyimpan pesan?"})
+    assert ditanya.answer.startswith("Fineprint tidak memiliki versi Acme Privacy Policy")
+    # Unnamed, and before every document: the date, not a filter, kept them out.
+    unnamed = chain.invoke({"question": "As of 2010, how long are undelivered messages kept?"})
+    assert unnamed.abstained
+    assert "No indexed document was in force on 2010: the earliest took effect on" in (
+        unnamed.answer
+    )
+    assert "filters" not in unnamed.answer
+    # In force then: answered.
+    answered = chain.invoke({"question": "As of 2020-08, how long did Acme keep messages?"})
+    assert not answered.abstained
+
+
+def test_changes_says_what_it_leaves_out_and_which_captures_it_skipped(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    extra = [f"## Part {n}\n\nWe added rule number {n} for every member." for n in range(4)]
+    settings = series_corpus(
+        {
+            "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
+            # Recorded between the two versions: a page of links only, not a version.
+            "2020-09-01T00-00-00Z": "# Acme Privacy Policy\n\n[Home](https://acme.example)\n",
+            "2021-02-01T00-00-00Z": _version("January 4, 2021", [*PARAGRAPHS, *extra]),
+        }
+    )
+    ingest(settings)
+    runner = CliRunner()
+    index = str(settings.index_dir)
+    dates = ["--from", "2020-08", "--to", "2021-03", "--index", index]
+    shown = runner.invoke(main, ["changes", SERIES, *dates, "--limit", "2"])
+    assert shown.exit_code == 0, shown.output
+    assert "… and 2 more changed sentences, not shown." in shown.output
+    assert re.search(r"skipped: the capture of 2020-09-01 \(.*\) is broken", shown.output)
+    bad = runner.invoke(main, ["changes", SERIES, *dates, "--limit", "0"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    both = runner.invoke(main, ["ask", "What?", "--as-of", "2020", "--versions", "all"])
+    assert both.exit_code == 2 and "leave out --versions" in both.output
+    with PassageStore.open(settings.index_dir) as store:
+        catalog = catalog_of(store)
+        versions = catalog.timelines[SERIES]
+        comparison = compare(catalog, store, SERIES, versions[0], versions[1])
+    assert comparison.summary("id").startswith("+4 ditambahkan, -0 dihapus, ~1 diubah")

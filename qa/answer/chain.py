@@ -51,6 +51,7 @@ from qa.retrieve.spelling import corrector_for
 from qa.settings import Settings
 from qa.versions.changes import named_sentence, named_series
 from qa.versions.dates import question_dates, without_dates
+from qa.versions.series import in_force, series_name
 
 # Passages looked at to find the series a version question is about.
 SERIES_CANDIDATES = 3
@@ -62,6 +63,13 @@ _VERSION_LABELS = {
 }
 
 ChainInput = str | dict[str, Any]
+_DATE_WORDS = {"en": ("before ", " and "), "id": ("sebelum ", " dan ")}
+
+
+def _dates_said(as_of: str, language: str) -> str:
+    # "<2021-01,2021-03" -> "before 2021-01 and 2021-03" (or in Indonesian).
+    before, joined = _DATE_WORDS.get(language, _DATE_WORDS["en"])
+    return joined.join(part.replace("<", before) for part in as_of.split(","))
 
 
 def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
@@ -182,7 +190,26 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         filters = _with_question_dates(filters, question)
         if filters.as_of:
             label = _VERSION_LABELS.get(phrase_language, _VERSION_LABELS["en"])[1]
-            result.notes.append(label.format(dates=filters.as_of.replace("<", "before ")))
+            result.notes.append(label.format(dates=_dates_said(filters.as_of, phrase_language)))
+            missing = self._not_yet_in_force(question, filters)
+            if missing:
+                # The question names a document none of whose versions was in force then:
+                # another publisher's text of that time is no answer.
+                result.notes.pop()  # nothing was answered from the versions of that date
+                result.abstained = True
+                result.answer = "\n".join(
+                    phrase(
+                        phrase_language,
+                        "not_yet",
+                        series=series_name(key),
+                        dates=_dates_said(filters.as_of, phrase_language),
+                        start=start,
+                    )
+                    for key, start in missing
+                )
+                result.timings_ms["total"] = elapsed_ms(started)
+                yield result
+                return
         if asks_what_changed(question) or asks_first_seen(question):
             routed = self._versions_answer(result, question, filters, k)
             if routed is not None:
@@ -216,6 +243,11 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         reason = None
         if not retrieval.passages:
             reason = phrase(phrase_language, "no_documents" if filters.active else "no_index")
+            earliest = self._earliest_start()
+            if filters.as_of and not dataclasses.replace(filters, as_of=None).active and earliest:
+                # Only the date kept every document out: say so, not "widen the filters".
+                dates = _dates_said(filters.as_of, phrase_language)
+                reason = phrase(phrase_language, "none_in_force", dates=dates, start=earliest)
             abstain = True
         else:
             result.signals = self._signals(retrieval, searched, evidence, language)
@@ -252,6 +284,27 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             shown = language if language in SUPPORTED else "en"
             result.notes.append(phrase(shown, "spelling", words=words))
         return corrected
+
+    def _not_yet_in_force(self, question: str, filters: SearchFilters) -> list[tuple[str, str]]:
+        """The series ``question`` names (``named_series``) when none of them had a version
+        in force in ``filters``' periods, each with the day its first version took effect;
+        ``[]`` when the question names none, or one was in force."""
+        catalog = catalog_of(self.store)
+        named = named_series(catalog, question)
+        periods = filters.periods()
+        if not named or not periods:
+            return []
+        series = {key: catalog.series_versions(key) for key in named}
+        if any(in_force(versions, periods) for versions in series.values()):
+            return []
+        return [(key, versions[0].valid_from) for key, versions in series.items() if versions]
+
+    def _earliest_start(self) -> str:
+        """The day the earliest version of any dated document took effect ("" if none is)."""
+        catalog = catalog_of(self.store)
+        starts = [v[0].valid_from for v in catalog.timelines.values() if v[0].valid_from]
+        starts += [start for start in catalog.starts.values() if start]
+        return min(starts, default="")
 
     def _quoted_line(self, retrieval: Retrieval, question: str) -> Evidence | None:
         """The retrieved sentence the question quotes word for word (``named_sentence``), as

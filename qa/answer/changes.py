@@ -75,6 +75,7 @@ _LABELS = {
         "reworded": "In these words from the version in force from {start}:",
         "earliest": "It is already in the earliest recorded version.",
         "not_found": "No version of {series} says this.",
+        "more": "… and {count} more changed sentences, not shown.",
         "sources": "Sources",
     },
     "id": {
@@ -94,6 +95,7 @@ _LABELS = {
         "reworded": "Dengan kata-kata ini sejak versi yang berlaku sejak {start}:",
         "earliest": "Ini sudah ada dalam versi tercatat paling awal.",
         "not_found": "Tidak ada versi {series} yang menyatakan ini.",
+        "more": "… dan {count} kalimat lain yang berubah, tidak ditampilkan.",
         "sources": "Sumber",
     },
 }
@@ -236,7 +238,7 @@ def compose_changes(
         old=comparison.old.valid_from,
         new=comparison.new.valid_from,
         series=series_name(comparison.series),
-        summary=comparison.summary(),
+        summary=comparison.summary(language),
     )
     changes = quotable_changes(comparison.changes) if quoted is None else quoted
     if not changes and comparison.changes:
@@ -245,6 +247,8 @@ def compose_changes(
     if not changes:
         return f"{text}\n{labels['none']}\n", []
     citations, lines = cite_changes(catalog, changes[:limit], language)
+    if len(changes) > limit:
+        lines.append(labels["more"].format(count=len(changes) - limit))
     body = "\n".join([text, "", labels[heading], *lines])
     return body + "\n" + _sources(citations, language), citations
 

@@ -33,6 +33,10 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 _PUNCTUATION = re.compile(r"[\s\"'()\[\].,;:!?]+")
 ADDED, REMOVED, MODIFIED = "added", "removed", "modified"
+_SUMMARY_WORDS = {
+    "en": ("added", "removed", "modified", "unchanged"),
+    "id": ("ditambahkan", "dihapus", "diubah", "tidak berubah"),
+}
 # Of the words a first-seen question shares with its sentence, the share an earlier wording must
 # keep (``Asked``); set by hand on the tests' examples, not fitted.
 ASKED_WORD_SHARE = 0.75
@@ -107,12 +111,14 @@ class Comparison:
             kind: sum(c.kind == kind for c in self.changes) for kind in (ADDED, REMOVED, MODIFIED)
         }
 
-    def summary(self) -> str:
-        """One line, e.g. ``+3 added, -1 removed, ~2 modified, 120 unchanged``."""
+    def summary(self, language: str = "en") -> str:
+        """One line, e.g. ``+3 added, -1 removed, ~2 modified, 120 unchanged``, in English or
+        (``language`` "id") Indonesian."""
         counts = self.counts()
+        words = _SUMMARY_WORDS.get(language, _SUMMARY_WORDS["en"])
         return (
-            f"+{counts[ADDED]} added, -{counts[REMOVED]} removed, ~{counts[MODIFIED]} modified, "
-            f"{self.unchanged} unchanged"
+            f"+{counts[ADDED]} {words[0]}, -{counts[REMOVED]} {words[1]}, "
+            f"~{counts[MODIFIED]} {words[2]}, {self.unchanged} {words[3]}"
         )
 
 
@@ -214,16 +220,18 @@ def _without_moves(changes: list[Change]) -> list[Change]:
 
 
 def find_series(catalog: Catalog, name: str) -> str:
-    """The series ``name`` means: its exact key, else the one key containing it (any case).
+    """The series ``name`` means: its exact key, else the one key containing it (any case);
+    a document recorded once is a series of one version.
 
     Raises:
         VersionError: No series or several match; the message lists the candidates.
     """
-    if name in catalog.timelines:
+    every = {**catalog.timelines, **catalog.singles}
+    if name in every:
         return name
     # Separators do not matter: "WhatsApp/Privacy Policy" names "WhatsApp Privacy Policy | …".
     wanted = _plain(name)
-    matches = [key for key in catalog.timelines if wanted in _plain(key)]
+    matches = [key for key in every if wanted in _plain(key)]
     exact = [key for key in matches if _plain(key) == wanted]
     if len(exact) == 1 or len(matches) == 1:
         return (exact or matches)[0]

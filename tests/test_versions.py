@@ -683,7 +683,9 @@ def test_first_seen_stops_at_a_wording_that_lacks_what_the_question_names(
 ) -> None:
     # The older sentence is the newer one's earlier wording, but with another address: the
     # address the question asks about first appears in the newer version.
-    newer = "## Contact\n\nWrite to our privacy team at help@support.acme.example with any question."
+    newer = (
+        "## Contact\n\nWrite to our privacy team at help@support.acme.example with any question."
+    )
     settings = _ingest_two_versions(series_corpus, [*PARAGRAPHS[:2], newer])
     result = _first_seen(
         settings,

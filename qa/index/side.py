@@ -1,9 +1,13 @@
 """The side index: a SQLite file beside Chroma with what retrieval needs without Chroma.
 
-Chroma holds vectors; this file holds, per passage, its text, metadata and pre-tokenised words
-in an FTS5 table (BM25 via FTS5's ``bm25()``), and per document its metadata, section headings,
-the acronyms it defines and its words (the corpus vocabulary, counted by document). A process
-starts from a few small rows instead of reading every passage out of Chroma and tokenising it.
+Chroma holds vectors for search; this file holds, per passage, its text, metadata and
+pre-tokenised words in an FTS5 table (BM25 via FTS5's ``bm25()``), and per document its
+metadata, section headings, the acronyms it defines, its words (the corpus vocabulary, counted
+by document) and its sentences with their vectors (one row: the sentences as JSON, the vectors
+as one float32 blob). A process starts from a few small rows instead of reading every passage
+out of Chroma and tokenising it, and a question reads its candidates' sentence vectors here:
+fetching them from Chroma (``get`` by doc id with embeddings) was most of a question's time at
+877 documents (582/2237 ms p50/p95 of 777/2234 ms).
 
 SQLite FTS5 was chosen over bm25s on measurements (``evals/bench_lexical.py``: 300 OTA
 documents, 14,284 passages, 2 cores): build 0.19 s (bm25s 0.35 s with saving), open to first
@@ -31,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 
 from qa.index.chunking import SECTION_SEPARATOR
@@ -38,11 +43,19 @@ from qa.retrieve.acronyms import defined_acronyms
 from qa.retrieve.lexical import searchable, tokenize
 
 # Bumped when the tables or what they hold change: an older file is rebuilt.
-SIDE_VERSION = 1
+# 2: per-document sentences and their vectors (``sentences``).
+SIDE_VERSION = 2
 # How long a writer waits for another process's write transaction, in seconds.
 BUSY_SECONDS = 60.0
-# Documents fetched from Chroma per request while catching up.
+# Documents whose passages are fetched from Chroma per request while catching up.
 CATCH_UP_BATCH = 50
+# Documents whose sentences are fetched per request: their vectors are most of the bytes (about
+# 300 sentences x 384 floats per policy, several MB as JSON from a server), so fewer at a time.
+SENTENCE_BATCH = 10
+# How sentence vectors are stored: float32, as Chroma keeps them, so a question scores the
+# same with and without the side index (to float32 rounding: Chroma returns its cosine index's
+# renormalised copy once it has compacted a collection, this file the vectors it was given).
+VECTOR_DTYPE = np.dtype("<f4")
 _WORD = re.compile(r"\w+")
 # FTS5 splits the stored tokens at spaces only: they are already ``tokenize``'s stems, so
 # unicode61 must keep "_" inside a token and leave diacritics alone.
@@ -66,6 +79,13 @@ CREATE TABLE IF NOT EXISTS passages (
     metadata TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id, start);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    dimensions INTEGER NOT NULL,
+    items TEXT NOT NULL,
+    vectors BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY, documents INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical USING fts5(tokens, tokenize="{_TOKENIZER}");
@@ -73,6 +93,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lexical_terms USING fts5vocab(lexical, 'row')
 """
 # Reads every passage of the index (a rebuild) or of some documents (catching up).
 PassageSource = Callable[[list[str] | None], list[Document]]
+# Reads the sentences of some documents (context lines left out) and their vectors, one row
+# of shape ``(sentences, dimensions)`` per sentence, in step.
+SentenceSource = Callable[[list[str]], tuple[list[Document], np.ndarray]]
 
 
 def _safe(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -150,20 +173,35 @@ class SideIndex:
         with self._lock:
             return _read_stamp(self._connection())
 
-    def replace_document(self, doc_id: str, passages: list[Document], content_hash: str) -> None:
-        """Make ``passages`` the only ones of ``doc_id`` (one transaction: all or nothing).
+    def replace_document(
+        self,
+        doc_id: str,
+        passages: list[Document],
+        content_hash: str,
+        sentences: list[Document] | None = None,
+        sentence_vectors: Any = None,
+    ) -> None:
+        """Make ``passages`` and ``sentences`` the only ones of ``doc_id`` (one transaction).
 
         Args:
             doc_id: The document.
             passages: Its passages, with ``start`` and ``doc_id`` in their metadata.
             content_hash: The hash of the file they came from (what ``catch_up`` compares).
+            sentences: Its sentences as stored in Chroma's sentence collection (``start`` and
+                ``end`` in their metadata); context lines (``start`` < 0) are left out.
+            sentence_vectors: One vector per sentence, shape ``(len(sentences), dimensions)``
+                (a list of lists or an array); ``None`` or empty stores no sentences.
+
+        Raises:
+            ValueError: ``sentence_vectors`` has not one row per sentence.
         """
         with self._lock, _writing(self._connection()) as conn:
             _delete(conn, doc_id)
             _insert(conn, doc_id, passages, content_hash)
+            _insert_sentences(conn, doc_id, sentences or [], sentence_vectors)
 
     def delete_document(self, doc_id: str) -> None:
-        """Remove every passage of ``doc_id`` and its share of the vocabulary."""
+        """Remove every passage and sentence of ``doc_id`` and its share of the vocabulary."""
         with self._lock, _writing(self._connection()) as conn:
             _delete(conn, doc_id)
 
@@ -182,22 +220,26 @@ class SideIndex:
         generation: int,
         content_hashes: dict[str, str],
         read: PassageSource,
+        read_sentences: SentenceSource,
         *,
         check_all: bool = False,
     ) -> int:
         """Bring the file up to ``generation`` of ``build_id`` from Chroma, if it is behind.
 
         Another build (or none yet, or an older layout): the file is emptied and filled from
-        every passage (``read(None)``, Chroma once). The same build: documents whose content
-        hash differs from ``content_hashes`` (the manifest's) are read again with
-        ``read(doc_ids)`` and those gone are dropped. One write transaction: readers see the
-        file before or after, and two processes catching up at once do it once.
+        every passage (``read(None)``, Chroma once) and every document's sentences
+        (``read_sentences``, ``SENTENCE_BATCH`` documents per request). The same build:
+        documents whose content hash differs from ``content_hashes`` (the manifest's) are read
+        again with ``read(doc_ids)`` and ``read_sentences(doc_ids)``, and those gone are
+        dropped. One write transaction: readers see the file before or after, and two
+        processes catching up at once do it once.
 
         Args:
             build_id: The manifest's build id.
             generation: The manifest's generation.
             content_hashes: Content hash of every document in the manifest, by doc id.
             read: Reads the passages of the given doc ids (all with ``None``) from Chroma.
+            read_sentences: Reads the sentences of the given doc ids, with their vectors.
             check_all: Compare the content hashes even when the stamp is current.
 
         Returns:
@@ -219,6 +261,7 @@ class SideIndex:
                         by_doc.setdefault(str(passage.metadata["doc_id"]), []).append(passage)
                     for doc_id, items in by_doc.items():
                         _insert(conn, doc_id, items, content_hashes.get(doc_id, ""))
+                    _fill_sentences(conn, sorted(by_doc), read_sentences)
                     _mark(conn, build_id, generation)
                     return len(by_doc)
                 stored = dict(conn.execute("SELECT doc_id, content_hash FROM documents"))
@@ -236,6 +279,7 @@ class SideIndex:
                         _delete(conn, doc_id)
                         if items:
                             _insert(conn, doc_id, items, content_hashes.get(doc_id, ""))
+                    _fill_sentences(conn, batch, read_sentences)
                 _mark(conn, build_id, generation)
                 return len(changed)
 
@@ -276,7 +320,7 @@ def _mark(conn: sqlite3.Connection, build_id: str, generation: int) -> None:
 
 
 def _clear(conn: sqlite3.Connection) -> None:
-    for table in ("meta", "documents", "passages", "vocabulary", "lexical"):
+    for table in ("meta", "documents", "passages", "sentences", "vocabulary", "lexical"):
         conn.execute(f"DELETE FROM {table}")
 
 
@@ -338,6 +382,78 @@ def _delete(conn: sqlite3.Connection, doc_id: str) -> None:
         conn.executemany("DELETE FROM lexical WHERE rowid = ?", [(row[0],) for row in rows])
         conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
     conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+    conn.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+
+
+def _fill_sentences(
+    conn: sqlite3.Connection, doc_ids: list[str], read_sentences: SentenceSource
+) -> None:
+    """Write the sentence rows of ``doc_ids`` (none of which has one) from Chroma, in batches."""
+    for start in range(0, len(doc_ids), SENTENCE_BATCH):
+        batch = doc_ids[start : start + SENTENCE_BATCH]
+        sentences, vectors = read_sentences(batch)
+        rows: dict[str, list[int]] = {doc: [] for doc in batch}
+        for row, sentence in enumerate(sentences):
+            rows.setdefault(str(sentence.metadata["doc_id"]), []).append(row)
+        matrix = np.asarray(vectors, dtype=VECTOR_DTYPE)
+        for doc_id, picked in rows.items():
+            if picked:
+                _insert_sentences(conn, doc_id, [sentences[i] for i in picked], matrix[picked])
+
+
+def _insert_sentences(
+    conn: sqlite3.Connection, doc_id: str, sentences: list[Document], vectors: Any
+) -> None:
+    """Add the sentence row of one document that has none (nothing for no sentences).
+
+    The row holds what ``PassageStore.sentences_of`` returns for the document: sentences in
+    text order as ``[id, text, metadata]`` JSON, and their vectors as one blob of
+    ``VECTOR_DTYPE``, row by row in the same order.
+
+    Raises:
+        ValueError: ``vectors`` has not one row per sentence.
+    """
+    if not sentences or vectors is None or len(vectors) == 0:
+        return
+    matrix = np.asarray(vectors, dtype=VECTOR_DTYPE)
+    if matrix.ndim != 2 or len(matrix) != len(sentences):
+        msg = f"{doc_id}: {len(sentences)} sentences but vectors of shape {matrix.shape}"
+        raise ValueError(msg)
+    # Context lines (pooled passage vectors) share the collection but are not sentences.
+    kept = [i for i, s in enumerate(sentences) if int(s.metadata.get("start", 0)) >= 0]
+    kept.sort(key=lambda i: int(sentences[i].metadata.get("start", 0)))
+    if not kept:
+        return
+    items = [
+        [str(sentences[i].id), sentences[i].page_content, _safe(sentences[i].metadata)]
+        for i in kept
+    ]
+    conn.execute(
+        "INSERT INTO sentences (doc_id, count, dimensions, items, vectors) VALUES (?, ?, ?, ?, ?)",
+        (
+            doc_id,
+            len(kept),
+            matrix.shape[1],
+            json.dumps(items, ensure_ascii=False),
+            np.ascontiguousarray(matrix[kept]).tobytes(),
+        ),
+    )
+
+
+def sentence_row(
+    count: int, dimensions: int, items: str, vectors: bytes
+) -> tuple[list[Document], np.ndarray]:
+    """One row of the sentences table as ``(sentences, vectors)``.
+
+    Returns:
+        The sentences in text order and a read-only float32 array of shape
+        ``(count, dimensions)`` over the row's bytes, row ``i`` the vector of sentence ``i``.
+    """
+    sentences = [
+        Document(page_content=text, metadata=meta, id=sid) for sid, text, meta in json.loads(items)
+    ]
+    matrix = np.frombuffer(vectors, dtype=VECTOR_DTYPE).reshape(count, dimensions)
+    return sentences, matrix.astype(np.float32, copy=False)
 
 
 def rows_to_documents(rows: Iterable[tuple[str, str, str]]) -> Iterator[Document]:

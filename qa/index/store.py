@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 
 from qa.errors import IndexChangingError, IndexMismatchError, IndexMissingError, SettingsError
@@ -357,7 +358,8 @@ class PassageStore:
     ) -> None:
         """Make ``passages`` (and ``sentences``) the only ones of ``doc_id`` in the store.
 
-        The side index follows once Chroma has them, in one transaction of its own.
+        The side index follows once Chroma has them, in one transaction of its own, sentences
+        and their vectors included (questions read them there, ``Catalog.sentences``).
         """
         self._delete_vectors(doc_id)
         if sentences and sentence_vectors:
@@ -366,7 +368,10 @@ class PassageStore:
             _upsert(self._collection, passages, vectors)
         if self.side is not None:
             content = str(passages[0].metadata.get("content_hash", "")) if passages else ""
-            self.side.replace_document(doc_id, passages, content)
+            if sentences and sentence_vectors:
+                self.side.replace_document(doc_id, passages, content, sentences, sentence_vectors)
+            else:
+                self.side.replace_document(doc_id, passages, content)
 
     @_locked
     def delete_document(self, doc_id: str) -> None:
@@ -382,8 +387,9 @@ class PassageStore:
     def sync_side(self, *, check_all: bool = False) -> int:
         """Bring the side index up to the manifest's build and generation from Chroma.
 
-        Rebuilt from every passage (Chroma read once) when it is of another build, or missing;
-        else only documents whose content hash is not the manifest's are read again. With
+        Rebuilt from every passage (Chroma read once) and every document's sentences (a few
+        documents per request) when it is of another build, or missing; else only documents
+        whose content hash is not the manifest's are read again. With
         ``check_all`` the content hashes are compared even when the stamps agree (an ingest
         starting, to repair what a killed one left).
 
@@ -399,7 +405,12 @@ class PassageStore:
         manifest = self.manifest
         hashes = {doc: entry.content_hash for doc, entry in manifest.documents.items()}
         return self.side.catch_up(
-            manifest.build_id, manifest.generation, hashes, self.passages_of, check_all=check_all
+            manifest.build_id,
+            manifest.generation,
+            hashes,
+            self.passages_of,
+            self.sentence_matrix,
+            check_all=check_all,
         )
 
     def passages_of(self, doc_ids: list[str] | None) -> list[Document]:
@@ -496,21 +507,35 @@ class PassageStore:
                     found.setdefault(str(meta.get("vector_key")), list(vector))
         return found
 
-    @_locked
     def sentences_of(self, doc_ids: list[str]) -> tuple[list[Document], list[list[float]]]:
-        """All stored sentences of ``doc_ids`` with their vectors.
+        """All stored sentences of ``doc_ids`` with their vectors, from Chroma.
 
         Context lines stored for pooled passage vectors (``start`` < 0) are not sentences of
-        the text and are left out.
+        the text and are left out. Questions read these from the side index instead
+        (``Catalog.sentences``) when the store keeps one.
+        """
+        sentences, matrix = self.sentence_matrix(doc_ids)
+        return sentences, [list(row) for row in matrix]
+
+    @_locked
+    def sentence_matrix(self, doc_ids: list[str]) -> tuple[list[Document], np.ndarray]:
+        """``sentences_of`` with the vectors as one float32 array (what the side index stores).
+
+        Returns:
+            The sentences in Chroma's order and an array of shape ``(sentences, dimensions)``,
+            row ``i`` the vector of sentence ``i`` (shape ``(0, 0)`` when there is none).
         """
         if not doc_ids:
-            return [], []
+            return [], np.zeros((0, 0), dtype=np.float32)
         page = self._sentences.get(
             where={"$and": [{"doc_id": {"$in": sorted(set(doc_ids))}}, {"start": {"$gte": 0}}]},
             include=["documents", "metadatas", "embeddings"],
         )
         rows = _rows(page, "embeddings")
-        return [entry[0] for entry in rows], [list(entry[1]) for entry in rows]
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.asarray([entry[1] for entry in rows], dtype=np.float32)
+        return [entry[0] for entry in rows], matrix
 
     def size_on_disk(self) -> int | None:
         """Bytes the index folder takes; ``None`` for an index on a Chroma server."""

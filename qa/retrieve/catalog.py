@@ -2,9 +2,9 @@
 
 BM25, each document's metadata (for filters) and versions, the corpus vocabulary (for
 abstention) and acronyms, read from the side index (``qa.index.side``) through one snapshot:
-per-document rows at once, passages when a question needs them. The sentence and title vectors
-of documents already asked about are kept. One catalog per (index, build id, generation): an
-ingest by any process makes a new one.
+per-document rows at once, passages and the candidates' sentences with their vectors when a
+question needs them. The sentence and title vectors of documents already asked about are kept.
+One catalog per (index, build id, generation): an ingest by any process makes a new one.
 """
 
 from __future__ import annotations
@@ -313,8 +313,19 @@ class Catalog:
     ) -> list[tuple[list[Document], np.ndarray]]:
         """Stored sentences and their vectors for ``doc_ids``, cached per document.
 
-        Fetching vectors from Chroma for every question cost more than everything else; the
-        catalog lives as long as the index generation, so the cache can never go stale.
+        Read from the side index (the catalog's snapshot) when there is one, else from
+        Chroma: fetching vectors from Chroma for every question cost more than everything
+        else (582 of 777 ms p50 at 877 documents). The catalog lives as long as the index
+        generation, so the cache can never go stale.
+
+        Returns:
+            One ``(sentences in text order, float32 array of shape (sentences, dimensions))``
+            per distinct doc id, in the order given; a document without stored sentences
+            gets ``([], an array of shape (0, 0))``.
+
+        Raises:
+            IndexChangingError: Read from Chroma, while another process kept changing it.
+            IndexUnreachableError: Read from a Chroma server that does not answer.
         """
         with self._lock:
             return self._cached_sentences(store, list(dict.fromkeys(doc_ids)))
@@ -329,21 +340,31 @@ class Catalog:
                 self._sentence_count = 0
                 # Starting over drops documents this call asked for too: fetch them all.
                 missing = list(doc_ids)
-            sentences, vectors = store.sentences_of(missing)
-            grouped: dict[str, list[int]] = {doc: [] for doc in missing}
-            for i, sentence in enumerate(sentences):
-                grouped[sentence.metadata["doc_id"]].append(i)
-            matrix = np.asarray(vectors, dtype=np.float32)
-            for doc, rows in grouped.items():
-                rows.sort(key=lambda i: int(sentences[i].metadata["start"]))
-                block = (
-                    matrix[rows]
-                    if rows
-                    else np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0))
-                )
-                self._sentences[doc] = ([sentences[i] for i in rows], block)
-                self._sentence_count += len(rows)
+            found = (
+                self.snapshot.sentences(missing)
+                if self.snapshot is not None
+                else _sentences_from_chroma(store, missing)
+            )
+            empty = np.zeros((0, 0), dtype=np.float32)
+            for doc in missing:
+                self._sentences[doc] = found.get(doc, ([], empty))
+                self._sentence_count += len(self._sentences[doc][0])
         return [self._sentences[doc] for doc in doc_ids]
+
+
+def _sentences_from_chroma(
+    store: PassageStore, doc_ids: list[str]
+) -> dict[str, tuple[list[Document], np.ndarray]]:
+    """The sentences of ``doc_ids`` (those that have any) read from Chroma, in text order."""
+    sentences, matrix = store.sentence_matrix(doc_ids)
+    grouped: dict[str, list[int]] = {}
+    for i, sentence in enumerate(sentences):
+        grouped.setdefault(sentence.metadata["doc_id"], []).append(i)
+    found: dict[str, tuple[list[Document], np.ndarray]] = {}
+    for doc, rows in grouped.items():
+        rows.sort(key=lambda i: int(sentences[i].metadata["start"]))
+        found[doc] = ([sentences[i] for i in rows], matrix[rows])
+    return found
 
 
 _CATALOGS: dict[tuple[str, str, str, int], Catalog] = {}

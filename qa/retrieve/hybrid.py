@@ -43,7 +43,7 @@ from qa.retrieve.bilingual import counterpart, counterpart_groups, other_languag
 from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of, same_text_key
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.lexical import LexicalHit, tokenize
-from qa.retrieve.sentence_vectors import SHARED
+from qa.retrieve.sentence_vectors import SHARED, vector_file
 from qa.settings import (
     DEFAULT_FETCH_K,
     DEFAULT_FUSION_WEIGHTS,
@@ -313,8 +313,19 @@ class HybridRetriever(BaseRetriever):
             # candidates now, and score those candidates again with their true best sentence.
             best = sorted(fused, key=lambda pid: -fused[pid])[: self.lazy_sentence_passages]
             best_passages = [catalog.by_id[pid] for pid in best]
+            # Kept beside the side index, so a new process does not embed them again.
+            kept = (
+                (vector_file(self.store.side.path), self.store.manifest.config.embedding_model)
+                if self.store.side is not None
+                else None
+            )
             sentences = SHARED.rescore(
-                self.embeddings, sentences, best_passages, query_array, self.min_sentence_chars
+                self.embeddings,
+                sentences,
+                best_passages,
+                query_array,
+                self.min_sentence_chars,
+                kept,
             )
             sentence_scores = _best_sentences(candidates, sentences, self.min_sentence_chars)
             for pid in best:

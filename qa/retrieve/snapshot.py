@@ -14,9 +14,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 
-from qa.index.side import connect, rows_to_documents
+from qa.index.side import connect, rows_to_documents, sentence_row
 
 # SQLite allows 32,766 parameters per statement; ids are sent in chunks well under it.
 _ID_CHUNK = 900
@@ -85,6 +86,26 @@ class SideSnapshot:
                 f"SELECT id, text, metadata FROM passages WHERE id IN ({marks})", tuple(chunk)
             )
             found.update((str(doc.id), doc) for doc in rows_to_documents(rows))
+        return found
+
+    def sentences(self, doc_ids: list[str]) -> dict[str, tuple[list[Document], np.ndarray]]:
+        """The stored sentences of ``doc_ids`` in text order, with their vectors, by doc id.
+
+        Read per document on demand (nothing at start-up): each value is the sentences and a
+        float32 array of shape ``(sentences, dimensions)``, rows in step. A document without
+        sentences in the file (none stored, or not in the file) is left out.
+        """
+        found: dict[str, tuple[list[Document], np.ndarray]] = {}
+        for start in range(0, len(doc_ids), _ID_CHUNK):
+            chunk = doc_ids[start : start + _ID_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._all(
+                "SELECT doc_id, count, dimensions, items, vectors FROM sentences "
+                f"WHERE doc_id IN ({marks})",
+                tuple(chunk),
+            )
+            for doc_id, count, dimensions, items, vectors in rows:
+                found[doc_id] = sentence_row(count, dimensions, items, vectors)
         return found
 
     def passage_ids(self, doc_id: str | None = None) -> list[str]:

@@ -12,6 +12,7 @@ package (``npm install axe-core``, as the README says), injected into the page.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
 from qa.index.ingest import writer_lock
 from qa.settings import Settings
+from qa.ui.changes_page import ChangesPage
 from qa.ui.server import serve
 
 if TYPE_CHECKING:
@@ -609,6 +611,8 @@ VERSION_DOCS = {
     f"{SERIES_DIR}/2021-02-01T00-00-00Z.md": _acme("January 4, 2021", 60, added=True),
 }
 SHARING_QUESTION = "Who does Acme share my phone number with?"
+# How long each comparison takes in the test of picks made while one is computing.
+SLOW_COMPARE_SECONDS = 3.0
 
 
 @pytest.fixture(scope="module")
@@ -734,4 +738,40 @@ def test_the_changes_view_on_a_phone(browser: Any, versions_url: str) -> None:
     assert _axe(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-changes.png"))
+    page.close()
+
+
+def test_the_last_version_pick_wins_while_a_comparison_runs(
+    browser: Any, versions_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page, _watch = _open(browser, versions_url)
+    view = _open_changes(page)
+    # Every comparison now takes seconds: the second pick comes while the first is computing.
+    index = ChangesPage._index
+
+    def slow_index(self: ChangesPage) -> Any:
+        time.sleep(SLOW_COMPARE_SECONDS)
+        return index(self)
+
+    monkeypatch.setattr(ChangesPage, "_index", slow_index)
+    _pick(page, "fp-changes-old", "2020-07-01 to 2020-11-18")
+    page.wait_for_timeout(300)  # the first comparison is on its way
+    _pick(page, "fp-changes-new", "2020-11-18 to 2021-01-04")
+    assert page.locator("#fp-changes-old input").input_value() == "2020-07-01 to 2020-11-18"
+    assert page.locator("#fp-changes-new input").input_value() == "2020-11-18 to 2021-01-04"
+    # The view ends on the pair the drop-downs show, and stays there.
+    wanted = (f"{SERIES_DIR}/2020-07-08T00-00-00Z.md", f"{SERIES_DIR}/2020-11-20T00-00-00Z.md")
+    deadline = time.monotonic() + 4 * SLOW_COMPARE_SECONDS + 20
+    shown: tuple[str | None, ...] = ()
+    while time.monotonic() < deadline:
+        shown = (view.get_attribute("data-old"), view.get_attribute("data-new"))
+        if shown == wanted:
+            break
+        page.wait_for_timeout(250)
+    assert shown == wanted
+    page.wait_for_timeout(int(1_500 * SLOW_COMPARE_SECONDS))
+    assert (view.get_attribute("data-old"), view.get_attribute("data-new")) == wanted
+    edited = view.locator(".fp-row.fp-modified")
+    assert edited.locator(".fp-old del").all_inner_texts()[-1] == "30"
+    assert edited.locator(".fp-new ins").all_inner_texts()[-1] == "60"
     page.close()

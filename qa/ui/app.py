@@ -677,12 +677,16 @@ def build_app(
             api_visibility="private",
             show_progress="minimal",
         )
+        # A pick made while a comparison computes must not be dropped (Gradio's default
+        # trigger mode, "once", ignores an event while its last run is pending): the last pick
+        # runs once the pending one is done, with the drop-downs' values at that time.
         series_pick.input(
             changes.pick_series,
             inputs=[series_pick, changes_language],
             outputs=[older_pick, newer_pick, changes_view],
             api_visibility="private",
             show_progress="minimal",
+            trigger_mode="always_last",
         )
         gr.on(
             triggers=[older_pick.input, newer_pick.input],
@@ -691,6 +695,7 @@ def build_app(
             outputs=[changes_view],
             api_visibility="private",
             show_progress="minimal",
+            trigger_mode="always_last",
         )
         # The tab opens at once, saying it compares; the comparison follows.
         changes_go.click(

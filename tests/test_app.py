@@ -22,9 +22,16 @@ from qa.answer.result import AnswerResult
 from qa.errors import FilterError, IndexUnreachableError
 from qa.retrieve.filters import SearchFilters
 from qa.settings import Settings
-from qa.ui.app import ChainHolder, checked_examples, form_filters, make_index_view, make_responder
+from qa.ui.app import (
+    ChainHolder,
+    checked_examples,
+    form_filters,
+    make_index_view,
+    make_json_answerer,
+    make_responder,
+)
 from qa.ui.progress import IndexStatus
-from qa.ui.render import EXAMPLE_ASKS, IndexedDocument, Turn, example_candidates
+from qa.ui.render import EXAMPLE_ASKS, IndexedDocument, Turn, describe_filters, example_candidates
 
 
 class _FakeChain:
@@ -40,6 +47,10 @@ class _FakeChain:
         answer = self.result.answer
         for end in (len(answer) // 3, 2 * len(answer) // 3, len(answer)):
             yield self.result.model_copy(update={"answer": answer[:end]})
+
+    def invoke(self, value: dict[str, Any]) -> AnswerResult:
+        self.calls.append(value)
+        return self.result
 
 
 def _value(update: Any) -> Any:
@@ -98,6 +109,88 @@ def test_filter_messages_follow_the_question_language() -> None:
     ):
         form_filters(date_from="2021-02-01", date_to="2021-01-01")
     assert form_filters(date_from=" 2021-02-01 ").date_from == "2021-02-01"
+
+
+# -- "as of": the versions in force on a day, month or year --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("2020", "2020"),
+        (" 2020-12 ", "2020-12"),
+        ("2020-12-01", "2020-12-01"),
+        ("20201201", "2020-12-01"),
+        # What ``fineprint ask --as-of`` also takes: several periods, the day before one.
+        ("2020-12, <2021-01", "2020-12,<2021-01"),
+    ],
+)
+def test_form_filters_take_an_as_of_year_month_or_day(typed: str, kept: str) -> None:
+    filters = form_filters(as_of=typed)
+    assert filters == SearchFilters(as_of=kept)
+    assert filters.as_of == kept
+    assert filters.periods()
+
+
+def test_a_blank_as_of_is_no_filter() -> None:
+    assert not form_filters("", "Any", "", "", "", "  ").active
+
+
+@pytest.mark.parametrize("typed", ["December 2020", "2020-13", "12/2020", "2020-12-32", "<"])
+def test_a_bad_as_of_is_refused_in_the_question_language(typed: str) -> None:
+    with pytest.raises(FilterError) as english:
+        form_filters(as_of=typed)
+    assert str(english.value) == (
+        f"“As of” must be a year, month or day written like 2020, 2020-12 or 2020-12-01; "
+        f"“{typed}” is not one"
+    )
+    with pytest.raises(FilterError, match=re.escape("“Per tanggal” harus berupa tahun, bulan")):
+        form_filters(as_of=typed, words="id")
+
+
+def test_describe_filters_says_the_as_of_date() -> None:
+    assert describe_filters(form_filters(as_of="2020-12")) == "as of 2020-12"
+    assert describe_filters(form_filters(kind="policy", date_from="2021-01-01", as_of="2020")) == (
+        "kind = policy, from 2021-01-01, as of 2020"
+    )
+    assert describe_filters(SearchFilters(as_of="<2021-01")) == "as of the day before 2021-01"
+    assert describe_filters(form_filters()) == ""
+
+
+def test_the_responder_asks_as_of_the_date_and_says_so() -> None:
+    chain = _FakeChain(fake_result())
+    respond = make_responder(chain)  # type: ignore[arg-type]
+    _chat, panel, *_ = list(respond("How long?", [], "", "", "", "", "", " 2020-09 "))[-1]
+    assert chain.calls[0]["filters"] == SearchFilters(as_of="2020-09")
+    filters = BeautifulSoup(panel, "html.parser").select_one(".fp-filters").get_text()
+    assert filters == "Filters: as of 2020-09"
+
+
+def test_a_bad_as_of_gets_a_message_without_asking() -> None:
+    chain = _FakeChain(fake_result())
+    respond = make_responder(chain)  # type: ignore[arg-type]
+    question = "Berapa lama pesan disimpan?"
+    updates = list(respond(question, [], "", "", "", "", "", "Desember 2020"))
+    chat, _panel, box, turns, *_ = updates[-1]
+    message = BeautifulSoup(chat, "html.parser").select_one(".fp-message").get_text()
+    assert message.startswith("Mohon perbaiki filter: “Per tanggal” harus berupa tahun")
+    assert "“Desember 2020” bukan salah satunya" in message
+    assert _value(box) == question
+    assert len(turns) == 1
+    assert chain.calls == []
+
+
+def test_the_json_answer_takes_as_of() -> None:
+    import gradio as gr
+
+    chain = _FakeChain(fake_result())
+    answer = make_json_answerer(chain)  # type: ignore[arg-type]
+    result = answer("How long?", as_of="2020-12-01")
+    assert result["answer"] == chain.result.answer
+    assert chain.calls[0]["filters"] == SearchFilters(as_of="2020-12-01")
+    with pytest.raises(gr.Error, match="“As of” must be a year, month or day"):
+        answer("How long?", as_of="last winter")
+    assert len(chain.calls) == 1
 
 
 def test_an_indonesian_answer_turns_the_controls_indonesian() -> None:

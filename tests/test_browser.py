@@ -611,6 +611,7 @@ VERSION_DOCS = {
     f"{SERIES_DIR}/2021-02-01T00-00-00Z.md": _acme("January 4, 2021", 60, added=True),
 }
 SHARING_QUESTION = "Who does Acme share my phone number with?"
+RETENTION_QUESTION = "How long does Acme keep undelivered messages?"
 # How long each comparison takes in the test of picks made while one is computing.
 SLOW_COMPARE_SECONDS = 3.0
 
@@ -774,4 +775,44 @@ def test_the_last_version_pick_wins_while_a_comparison_runs(
     edited = view.locator(".fp-row.fp-modified")
     assert edited.locator(".fp-old del").all_inner_texts()[-1] == "30"
     assert edited.locator(".fp-new ins").all_inner_texts()[-1] == "60"
+    page.close()
+
+
+def _source_card(page: Any, turn: int) -> Any:
+    return page.locator(f'#fp-sources section[data-turn="{turn}"] article.fp-doc').first
+
+
+def test_an_as_of_date_answers_from_the_version_then_in_force(
+    browser: Any, versions_url: str
+) -> None:
+    page, watch = _open(browser, versions_url)
+    page.get_by_text("Filters (apply to the next question)").click()
+    as_of = page.get_by_label("As of")
+    as_of.fill("2020-09")
+    ask(page, RETENTION_QUESTION, 1)
+    panel = page.locator('#fp-sources section[data-turn="1"]')
+    assert "as of 2020-09" in panel.locator(".fp-filters").inner_text()
+    card = _source_card(page, 1)
+    meta = card.locator(".fp-meta").inner_text()
+    assert "2020-07-01 to 2020-11-18 (superseded)" in meta
+    assert "30 days" in " ".join(card.locator("mark.fp-quote").all_inner_texts())
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "desktop-as-of.png"))
+
+    # Without the date, the same question is answered from the current version.
+    as_of.fill("")
+    ask(page, RETENTION_QUESTION, 2)
+    current = _source_card(page, 2)
+    assert "since 2021-01-04 (current)" in current.locator(".fp-meta").inner_text()
+    assert "60 days" in " ".join(current.locator("mark.fp-quote").all_inner_texts())
+
+    # A date the field cannot read gets a message in the question's language, and no answer.
+    as_of.fill("Desember 2020")
+    page.locator("#fp-question textarea").fill("Berapa lama Acme menyimpan pesan?")
+    page.locator("#fp-ask").click()
+    message = page.locator("#fp-turn-3 .fp-message")
+    message.wait_for(timeout=30_000)
+    assert message.inner_text().startswith("Mohon perbaiki filter: “Per tanggal” harus")
+    assert _axe(page) == []
+    assert watch.external == [] and watch.dialogs == []
     page.close()

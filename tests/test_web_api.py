@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from gradio_client import Client
-from gradio_client.exceptions import AuthenticationError
+from gradio_client.exceptions import AppError, AuthenticationError
 from pydantic import SecretStr
 from web_docs import CONTACTS_SENTENCE, WEB_DOCS
 
@@ -105,7 +105,7 @@ def _ask(client: Client, question: str, **filters: str) -> tuple[str, str]:
 
     The conversation is kept per client session: a new ``Client`` starts a new one.
     """
-    values = {"publisher": "", "kind": "", "language": "", "date_from": "", "date_to": ""}
+    values = dict.fromkeys(("publisher", "kind", "language", "date_from", "date_to", "as_of"), "")
     values.update(filters)
     chat, sources, _box, _welcome = client.predict(question, *values.values(), api_name="/ask")
     return chat, sources
@@ -191,6 +191,21 @@ def test_json_endpoint_returns_the_typed_result(client: Client) -> None:
     assert not result["abstained"]
     assert result["citations"][0]["source"]["title"] == "WhatsApp and your contacts"
     assert result["citations"][0]["quote"] == CONTACTS_SENTENCE
+
+
+def test_json_endpoint_answers_as_of_a_date(client: Client) -> None:
+    result = client.predict(CONTACTS_QUESTION, as_of="2021-02", api_name="/answer")
+    assert result["citations"][0]["quote"] == CONTACTS_SENTENCE
+    assert any("2021-02" in note for note in result["notes"])
+    with pytest.raises(AppError, match="“As of” must be a year, month or day"):
+        client.predict(CONTACTS_QUESTION, as_of="next week", api_name="/answer")
+
+
+def test_the_chat_says_its_as_of_date(app: RunningApp) -> None:
+    _chat, sources = _ask(_fresh(app), CONTACTS_QUESTION, as_of="2021-02")
+    assert "Filters: as of 2021-02" in sources
+    chat, _sources = _ask(_fresh(app), CONTACTS_QUESTION, as_of="Feb 2021")
+    assert "Please fix the filters: “As of” must be a year, month or day" in chat
 
 
 def test_concurrent_questions_are_all_answered(app: RunningApp) -> None:

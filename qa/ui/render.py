@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.result import AnswerResult, Citation, PassageView, Source
 from qa.index.chunking import SECTION_SEPARATOR
+from qa.retrieve.filters import BEFORE
 
 SAFE_URL_SCHEMES = frozenset({"http", "https"})
 CLOSEST_SHOWN = 3
@@ -88,6 +89,9 @@ _UI: dict[str, dict[str, str]] = {
         "(“Dated from”)",
         "date_from": "Dated from",
         "date_to": "Dated to",
+        "as_of": "As of",
+        "as_of_bad": "“{label}” must be a year, month or day written like 2020, 2020-12 or "
+        "2020-12-01; “{value}” is not one",
         "seconds": "{n} s",
         "minutes": "{n} min",
         "ask_tab": "Questions",
@@ -151,6 +155,9 @@ _UI: dict[str, dict[str, str]] = {
         "dimulai pada {start} (“Dari tanggal”)",
         "date_from": "Dari tanggal",
         "date_to": "Sampai tanggal",
+        "as_of": "Per tanggal",
+        "as_of_bad": "“{label}” harus berupa tahun, bulan, atau hari seperti 2020, 2020-12 "
+        "atau 2020-12-01; “{value}” bukan salah satunya",
         "seconds": "{n} detik",
         "minutes": "{n} menit",
         "ask_tab": "Pertanyaan",
@@ -481,7 +488,13 @@ def _closest_documents(
 
 
 def describe_filters(filters: object | None) -> str:
-    """The active filters in words, e.g. ``kind = policy, from 2021-01-01``; ``""`` if none."""
+    """The active filters in words, e.g. ``kind = policy, from 2021-01-01``; ``""`` if none.
+
+    Example:
+        >>> from qa.retrieve.filters import SearchFilters
+        >>> describe_filters(SearchFilters(kind="policy", as_of="2020-12,<2021-01"))
+        'kind = policy, as of 2020-12 and the day before 2021-01'
+    """
     if filters is None or not getattr(filters, "active", False):
         return ""
     parts = []
@@ -493,6 +506,14 @@ def describe_filters(filters: object | None) -> str:
         parts.append(f"from {filters.date_from}")  # type: ignore[attr-defined]
     if getattr(filters, "date_to", None):
         parts.append(f"to {filters.date_to}")  # type: ignore[attr-defined]
+    as_of = getattr(filters, "as_of", None)
+    if as_of:
+        # "<2021-01" (from "before the January 2021 update") is the day before that month.
+        days = [
+            f"the day before {part.removeprefix(BEFORE)}" if part.startswith(BEFORE) else part
+            for part in str(as_of).split(",")
+        ]
+        parts.append(f"as of {' and '.join(days)}")
     return ", ".join(parts)
 
 

@@ -14,11 +14,14 @@ CORPUS_WORDS = [
     ("information", 4),
     ("privacy", 9),
     ("policy", 9),
+    ("market", 2),
 ]
+# Words of the documents' titles and publishers: what a capitalised word may become.
+NAMES = ["acme", "facebook", "privacy", "policy"]
 
 
 def _corrector() -> SpellingCorrector:
-    return SpellingCorrector(CORPUS_WORDS)
+    return SpellingCorrector(CORPUS_WORDS, NAMES)
 
 
 def test_misspelled_words_become_the_corpus_words_with_the_users_casing() -> None:
@@ -37,8 +40,11 @@ def test_real_words_names_and_short_words_are_left_alone() -> None:
     corrector = _corrector()
     # English words the corpus does not use are not typos of words it does.
     assert corrector.correct("How do I uninstall it?") == ("How do I uninstall it?", [])
-    # A capitalised name two edits from a corpus word is another name.
+    # A capitalised name two edits from a corpus word is another name; one edit from a word
+    # that names no document, it is a word of its own (a month, in Indonesian).
     assert corrector.correct("Did Informatika ask?") == ("Did Informatika ask?", [])
+    assert corrector.correct("Is Markets open?")[1] == []
+    assert corrector.correct("Per Maret 2021, apa isinya?", language="id")[1] == []
     # In Indonesian only names: a word the corpus lacks may be a word all the same.
     assert corrector.correct("Apakah Facebok membagikan kontcts?", language="id")[0] == (
         "Apakah Facebook membagikan kontcts?"

@@ -12,6 +12,8 @@ A word is never corrected when it is a word of the language rather than a typo: 
 of symspellpy's bundled frequency dictionary (82,765 words: "uninstall" is not "install"), a
 word whose stem the corpus or the Indonesian glossary has ("memberships", "ditangguhkan"), or a
 capitalised name more than one edit from the corpus word ("Informatika" is not "Information").
+A capitalised word is corrected only to a word of a document's title or publisher ("Facebok"
+to "Facebook", never "Maret", March, to "Market"), and month names in either language never.
 In a question not in English only names are corrected: no Indonesian word list ships offline,
 and without one "bukan" (not) looked like a typo of "bulan" (month).
 """
@@ -23,8 +25,13 @@ import threading
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from qa.retrieve.lexical import STOPWORDS, tokenize
+from qa.versions.dates import MONTH_NAMES
+
+if TYPE_CHECKING:
+    from qa.retrieve.catalog import Catalog
 
 # Shorter words are left alone: "fine" one edit from "find" is not a typo.
 MIN_WORD_CHARS = 5
@@ -48,8 +55,10 @@ class Correction:
 class SpellingCorrector:
     """Corrects question words to the corpus's words; built once per index generation."""
 
-    def __init__(self, words: Iterable[tuple[str, int]]) -> None:
-        """``words``: (casefolded word, document count) pairs, e.g. the side index's vocabulary.
+    def __init__(self, words: Iterable[tuple[str, int]], names: Iterable[str] = ()) -> None:
+        """``words``: (casefolded word, document count) pairs, e.g. the side index's vocabulary;
+        ``names``: the words a capitalised question word may become (casefolded: the words of
+        the documents' titles and publishers).
 
         Only alphabetic words used by at least ``MIN_DOCUMENTS`` documents can be suggested.
         """
@@ -61,16 +70,18 @@ class SpellingCorrector:
             self._known.add(word)
             if count >= MIN_DOCUMENTS and word.isalpha():
                 self._symspell.create_dictionary_entry(word, count)
+        self._names = frozenset(name.casefold() for name in names)
         self._lock = threading.Lock()
 
     @classmethod
-    def from_vocabulary(cls, vocabulary: Set[str]) -> SpellingCorrector:
+    def from_vocabulary(cls, vocabulary: Set[str], names: Iterable[str] = ()) -> SpellingCorrector:
         """From a catalog's vocabulary: the side index's (with document counts) or a plain set
-        (every word counted as used by ``MIN_DOCUMENTS`` documents)."""
+        (every word counted as used by ``MIN_DOCUMENTS`` documents); ``names`` as for the
+        constructor."""
         counts = getattr(vocabulary, "counts", None)
         if counts is not None:
-            return cls(counts(MIN_WORD_CHARS - 2))
-        return cls((word, MIN_DOCUMENTS) for word in vocabulary)
+            return cls(counts(MIN_WORD_CHARS - 2), names)
+        return cls(((word, MIN_DOCUMENTS) for word in vocabulary), names)
 
     def correct(
         self, question: str, known: Set[str] = frozenset(), language: str = "en"
@@ -89,7 +100,7 @@ class SpellingCorrector:
 
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)
-            if language != "en" and not word[:1].isupper():
+            if language != "en" and not (word[:1].isupper() and not word.isupper()):
                 return word
             fixed = self._word(word, known)
             if fixed is None:
@@ -109,14 +120,16 @@ class SpellingCorrector:
             or folded in self._known
             or folded in known
             or folded in STOPWORDS
+            or folded in MONTH_NAMES
             or self._is_word(folded)
         ):
             return None
-        name = word[:1].isupper()
+        # Capitalised, not shouted: "Facebok" is a name, "CONTCTS" a word in capitals.
+        name = word[:1].isupper() and not word.isupper()
         distance = 2 if len(folded) >= TWO_EDITS_FROM and not name else 1
         with self._lock:
             found = self._symspell.lookup(folded, Verbosity.TOP, max_edit_distance=distance)
-        if not found:
+        if not found or (name and str(found[0].term) not in self._names):
             return None
         return _cased(str(found[0].term), word)
 
@@ -139,10 +152,16 @@ def _english_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=2)
-def corrector_for(catalog: object) -> SpellingCorrector:
+def corrector_for(catalog: Catalog) -> SpellingCorrector:
     """The corrector of a catalog (one index generation), built on first use (milliseconds for
     the sample corpus; the vocabulary of a large corpus takes longer, once)."""
-    return SpellingCorrector.from_vocabulary(catalog.vocabulary)  # type: ignore[attr-defined]
+    names = {
+        word
+        for meta in catalog.documents.values()
+        for field in ("title", "publisher")
+        for word in _WORD.findall(str(meta.get(field) or "").casefold())
+    }
+    return SpellingCorrector.from_vocabulary(catalog.vocabulary, names)
 
 
 def _cased(word: str, like: str) -> str:

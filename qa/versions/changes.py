@@ -179,10 +179,17 @@ def _pair(
     """
     scored: list[tuple[float, int, int]] = []
     matcher = difflib.SequenceMatcher(None, autojunk=False)
+    old_words = [_content_words(a) for a in old_keys]
     for j, b in enumerate(new_keys):
         # The second sequence is the one difflib indexes: set once per added sentence.
         matcher.set_seq2(b)
+        words = _content_words(b)
         for i, a in enumerate(old_keys):
+            # Two wordings of one sentence share a word; a page that switched language
+            # (hundreds of sentences a side) shares almost none, and scoring every pair of it
+            # took most of a minute.
+            if words and old_words[i] and not words & old_words[i]:
+                continue
             matcher.set_seq1(a)
             if (
                 matcher.real_quick_ratio() >= MODIFIED_RATIO
@@ -205,6 +212,11 @@ def _pair(
     changes += [Change(REMOVED, old=s) for i, s in enumerate(old) if i not in paired_old]
     changes += [Change(ADDED, new=s) for j, s in enumerate(new) if j not in used_new]
     return changes
+
+
+def _content_words(key: str) -> frozenset[str]:
+    # Words of four letters or more: short ones ("the", "les", "and") are shared by chance.
+    return frozenset(word for word in key.split() if len(word) >= 4)
 
 
 def _without_moves(changes: list[Change]) -> list[Change]:

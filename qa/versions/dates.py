@@ -34,6 +34,8 @@ _MONTHS = {
         for name in names
     }
 }
+# Every month name and abbreviation the dates understand, in English and Indonesian.
+MONTH_NAMES = frozenset(_MONTHS)
 _MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19|20)\d{2}"
 _DATE = re.compile(

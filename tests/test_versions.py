@@ -808,3 +808,22 @@ def test_changes_says_what_it_leaves_out_and_which_captures_it_skipped(
         versions = catalog.timelines[SERIES]
         comparison = compare(catalog, store, SERIES, versions[0], versions[1])
     assert comparison.summary("id").startswith("+4 ditambahkan, -0 dihapus, ~1 diubah")
+
+
+def test_a_capture_in_another_language_is_a_series_of_its_own() -> None:
+    def doc(recorded: str, language: str) -> dict[str, str]:
+        return {"series": "S", "recorded": recorded, "language": language}
+
+    docs = {
+        "a": doc("2020-07-08T10:00:00Z", "en"),
+        # Recorded from abroad, most pages came in French: English is still the series'.
+        "b": doc("2020-08-01T10:00:00Z", "fr"),
+        "c": doc("2020-09-01T10:00:00Z", "fr"),
+        "d": doc("2020-10-01T10:00:00Z", "en"),
+    }
+    timelines = build_timelines(docs)
+    assert [v.doc_id for v in timelines["S"]] == ["a", "d"]
+    assert [v.doc_id for v in timelines["S (fr)"]] == ["b", "c"]
+    # One language only: no suffix, whichever it is.
+    only = build_timelines({"x": doc("2020-07-08T10:00:00Z", "id")})
+    assert list(only) == ["S"]

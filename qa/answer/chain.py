@@ -66,6 +66,13 @@ ChainInput = str | dict[str, Any]
 _DATE_WORDS = {"en": ("before ", " and "), "id": ("sebelum ", " dan ")}
 
 
+def _series_of(catalog: Catalog, doc: Document) -> str:
+    # The series of a passage's or sentence's document as the catalog's versions have it (a
+    # capture in another language is a series of its own); its metadata's otherwise.
+    version = catalog.versions.get(str(doc.metadata.get("doc_id")))
+    return version.series if version is not None else str(doc.metadata.get("series") or "")
+
+
 def _dates_said(as_of: str, language: str) -> str:
     # "<2021-01,2021-03" -> "before 2021-01 and 2021-03" (or in Indonesian).
     before, joined = _DATE_WORDS.get(language, _DATE_WORDS["en"])
@@ -317,7 +324,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         named = set(named_series(catalog, question))
         sentence = min(
             (s.sentence for s in retrieval.sentences if s.sentence.page_content == text),
-            key=lambda doc: doc.metadata.get("series") not in named,
+            key=lambda doc: _series_of(catalog, doc) not in named,
         )
         passage = passage_of(catalog, sentence)
         if passage is None:
@@ -399,9 +406,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         wanted = set(named) or set(catalog.timelines)
         series = next(
             (
-                str(p.metadata.get("series"))
+                _series_of(catalog, p)
                 for p in retrieval.passages[:SERIES_CANDIDATES]
-                if p.metadata.get("series") in wanted
+                if _series_of(catalog, p) in wanted
             ),
             named[0] if len(named) == 1 else None,
         )
@@ -430,7 +437,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             others = [
                 item.text
                 for item in scored[:FIRST_SEEN_CANDIDATES]
-                if item.passage.metadata.get("series") == series and item.text != evidence[0].text
+                if _series_of(catalog, item.passage) == series and item.text != evidence[0].text
             ]
             answered = answer_first_seen(
                 result, catalog, self.store, series, evidence[0].text, others

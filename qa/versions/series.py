@@ -158,11 +158,18 @@ def build_timelines(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, lis
     stated date when that lies after the previous version's start and after that version was
     seen (a date it cannot have been replaced on before), else on the day it was recorded, else
     on its ``document_date``. Documents with none of these dates cannot be placed in time and
-    are left out.
+    are left out. A document in another language than its series (English when any version is,
+    else the most common) forms a series of its own, keyed ``"<series> (<language>)"``.
     """
     grouped: dict[str, list[tuple[str, str, str, str]]] = {}
+    languages = _series_languages(documents)
     for doc_id, meta in documents.items():
         key = series_key(meta)
+        language = str(meta.get("language") or "")
+        if key and language and languages.get(key, language) != language:
+            # A capture in another language than the rest of its series (Facebook's policy
+            # recorded in French) is a version of another series, not a rewrite of this one.
+            key = f"{key} ({language})"
         recorded = str(meta.get(RECORDED_FIELD) or "")
         dated = str(meta.get("document_date") or "")
         stated = str(meta.get(STATED_FIELD) or "")
@@ -190,6 +197,21 @@ def build_timelines(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, lis
             versions.append(Version(doc_id, key, starts[index], end, seen))
         timelines[key] = versions
     return timelines
+
+
+def _series_languages(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    # Each series' language: English when any version is (a recorder abroad got some pages in
+    # the local language: Facebook's policy is mostly French captures), else the most common.
+    counts: dict[str, dict[str, int]] = {}
+    for meta in documents.values():
+        key, language = series_key(meta), str(meta.get("language") or "")
+        if key and language:
+            tally = counts.setdefault(key, {})
+            tally[language] = tally.get(language, 0) + 1
+    return {
+        key: "en" if "en" in tally else min(tally, key=lambda lang: (-tally[lang], lang))
+        for key, tally in counts.items()
+    }
 
 
 def version_index(timelines: Mapping[str, list[Version]]) -> dict[str, Version]:

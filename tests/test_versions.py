@@ -777,6 +777,11 @@ def test_a_named_document_with_no_version_in_force_then_is_refused_with_its_firs
     # In force then: answered.
     answered = chain.invoke({"question": "As of 2020-08, how long did Acme keep messages?"})
     assert not answered.abstained
+    # A first-seen question reads its own dates: "since 2015" is what it asks about.
+    first = chain.invoke(
+        {"question": "When did Acme first say it keeps undelivered messages since 2015?"}
+    )
+    assert first.answer.startswith("This first appears"), first.answer
 
 
 def test_changes_says_what_it_leaves_out_and_which_captures_it_skipped(

@@ -198,7 +198,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         if filters.as_of:
             label = _VERSION_LABELS.get(phrase_language, _VERSION_LABELS["en"])[1]
             result.notes.append(label.format(dates=_dates_said(filters.as_of, phrase_language)))
-            missing = self._not_yet_in_force(question, filters)
+            versions_asked = asks_what_changed(question) or asks_first_seen(question)
+            # A what-changed or first-seen question reads its dates itself ("since 2015" may
+            # be what it quotes).
+            missing = [] if versions_asked else self._not_yet_in_force(question, filters)
             if missing:
                 # The question names a document none of whose versions was in force then:
                 # another publisher's text of that time is no answer.

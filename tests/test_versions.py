@@ -777,7 +777,10 @@ def test_a_named_document_with_no_version_in_force_then_is_refused_with_its_firs
     # In force then: answered.
     answered = chain.invoke({"question": "As of 2020-08, how long did Acme keep messages?"})
     assert not answered.abstained
-    # A first-seen question reads its own dates: "since 2015" is what it asks about.
+    # What changed then is refused the same way; a first-seen question reads its own dates:
+    # "since 2015" is what it asks about.
+    changed = chain.invoke({"question": "What changed in Acme's privacy policy in 2019?"})
+    assert changed.answer.startswith("Fineprint has no version of Acme Privacy Policy")
     first = chain.invoke(
         {"question": "When did Acme first say it keeps undelivered messages since 2015?"}
     )

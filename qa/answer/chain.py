@@ -58,12 +58,12 @@ SERIES_CANDIDATES = 3
 # Best-scored sentences a first-seen answer looks at for an earlier wording of the statement.
 FIRST_SEEN_CANDIDATES = 10
 _VERSION_LABELS = {
-    "en": ("Versions", "answered from the versions in force on {dates}"),
-    "id": ("Versi", "dijawab dari versi yang berlaku pada {dates}"),
+    "en": ("Versions", "answered from the versions in force {dates}"),
+    "id": ("Versi", "dijawab dari versi yang berlaku {dates}"),
 }
 
 ChainInput = str | dict[str, Any]
-_DATE_WORDS = {"en": ("before ", " and "), "id": ("sebelum ", " dan ")}
+_DATE_WORDS = {"en": ("on ", "before ", " and "), "id": ("pada ", "sebelum ", " dan ")}
 
 
 def _series_of(catalog: Catalog, doc: Document) -> str:
@@ -74,9 +74,12 @@ def _series_of(catalog: Catalog, doc: Document) -> str:
 
 
 def _dates_said(as_of: str, language: str) -> str:
-    # "<2021-01,2021-03" -> "before 2021-01 and 2021-03" (or in Indonesian).
-    before, joined = _DATE_WORDS.get(language, _DATE_WORDS["en"])
-    return joined.join(part.replace("<", before) for part in as_of.split(","))
+    # "<2021-01,2021-03" -> "before 2021-01 and on 2021-03" (or in Indonesian), to follow
+    # "in force".
+    on, before, joined = _DATE_WORDS.get(language, _DATE_WORDS["en"])
+    return joined.join(
+        before + part[1:] if part.startswith("<") else on + part for part in as_of.split(",")
+    )
 
 
 def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
@@ -198,10 +201,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         if filters.as_of:
             label = _VERSION_LABELS.get(phrase_language, _VERSION_LABELS["en"])[1]
             result.notes.append(label.format(dates=_dates_said(filters.as_of, phrase_language)))
-            versions_asked = asks_what_changed(question) or asks_first_seen(question)
-            # A what-changed or first-seen question reads its dates itself ("since 2015" may
-            # be what it quotes).
-            missing = [] if versions_asked else self._not_yet_in_force(question, filters)
+            # A first-seen question's date may be what it quotes ("... since 2015?"); any other
+            # question about a document that had no version then is refused.
+            first_seen = asks_first_seen(question) and not asks_what_changed(question)
+            missing = [] if first_seen else self._not_yet_in_force(question, filters)
             if missing:
                 # The question names a document none of whose versions was in force then:
                 # another publisher's text of that time is no answer.

@@ -24,9 +24,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "the search itself is multilingual.",
         "section": "section",
         "spelling": "Searched with the spelling corrected: {words}.",
-        "not_yet": "Fineprint has no version of {series} in force on {dates}: the earliest "
+        "not_yet": "Fineprint has no version of {series} in force {dates}: the earliest "
         "recorded version took effect on {start}.",
-        "none_in_force": "No indexed document was in force on {dates}: the earliest took "
+        "none_in_force": "No indexed document was in force {dates}: the earliest took "
         "effect on {start}.",
         "same_document": "another passage of the document cited as [{marker}]",
     },
@@ -49,9 +49,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "Indonesia; pencariannya sendiri multibahasa.",
         "section": "bagian",
         "spelling": "Dicari dengan ejaan yang dibetulkan: {words}.",
-        "not_yet": "Fineprint tidak memiliki versi {series} yang berlaku pada {dates}: versi "
+        "not_yet": "Fineprint tidak memiliki versi {series} yang berlaku {dates}: versi "
         "tercatat paling awal berlaku sejak {start}.",
-        "none_in_force": "Tidak ada dokumen terindeks yang berlaku pada {dates}: yang paling "
+        "none_in_force": "Tidak ada dokumen terindeks yang berlaku {dates}: yang paling "
         "awal berlaku sejak {start}.",
         "same_document": "bagian lain dari dokumen yang dikutip sebagai [{marker}]",
     },

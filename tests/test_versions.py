@@ -835,3 +835,17 @@ def test_a_capture_in_another_language_is_a_series_of_its_own() -> None:
     # One language only: no suffix, whichever it is.
     only = build_timelines({"x": doc("2020-07-08T10:00:00Z", "id")})
     assert list(only) == ["S"]
+
+
+def test_a_what_changed_question_with_nothing_to_compare_says_so(
+    series_corpus: Callable[[dict[str, str]], Settings],
+) -> None:
+    changed = [PARAGRAPHS[0].replace("30 days", "60 days"), *PARAGRAPHS[1:]]
+    settings = _ingest_two_versions(series_corpus, changed, real_embeddings=True)
+    chain = AnswerChain.from_settings(settings)
+    # Both dates fall in the newer version: nothing changed then, and no other text answers.
+    result = chain.invoke({"question": "What changed in Acme's privacy policy in 2022?"})
+    assert result.abstained and not result.citations
+    assert result.answer.startswith(
+        "Nothing changed in Acme Privacy Policy then: one version, in force since 2021-01-04"
+    )

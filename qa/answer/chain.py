@@ -450,8 +450,22 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             )
             return _with_cited_passages(answered, catalog)
         except VersionError as exc:
-            result.notes.append(str(exc))
-            return None
+            if not asks_what_changed(question):
+                result.notes.append(str(exc))
+                return None
+            # Nothing to compare (one version, or one in force all through the dates): that
+            # is the answer, not a search of other documents.
+            versions = catalog.series_versions(series)
+            in_force_then = in_force(versions, filters.periods()) or versions[-1:]
+            result.abstained = True
+            result.answer = phrase(
+                result.language if result.language in SUPPORTED else "en",
+                "one_version" if len(versions) > 1 else "only_version",
+                series=series_name(series),
+                start=in_force_then[0].valid_from or "?",
+                count=len(versions),
+            )
+            return result
 
     def _extract(
         self, result: AnswerResult, evidence: list[Evidence], language: str

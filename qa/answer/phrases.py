@@ -28,6 +28,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "recorded version took effect on {start}.",
         "none_in_force": "No indexed document was in force {dates}: the earliest took "
         "effect on {start}.",
+        "one_version": "Nothing changed in {series} then: one version, in force since {start}, "
+        "covers the dates asked about ({count} recorded versions in all).",
+        "only_version": "Fineprint has only one version of {series} (in force since {start}), "
+        "so it cannot say what changed.",
         "same_document": "another passage of the document cited as [{marker}]",
     },
     "id": {
@@ -53,6 +57,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "tercatat paling awal berlaku sejak {start}.",
         "none_in_force": "Tidak ada dokumen terindeks yang berlaku {dates}: yang paling "
         "awal berlaku sejak {start}.",
+        "one_version": "Tidak ada yang berubah pada {series} saat itu: satu versi, berlaku "
+        "sejak {start}, mencakup tanggal yang ditanyakan ({count} versi tercatat seluruhnya).",
+        "only_version": "Fineprint hanya memiliki satu versi {series} (berlaku sejak {start}), "
+        "jadi tidak dapat mengatakan apa yang berubah.",
         "same_document": "bagian lain dari dokumen yang dikutip sebagai [{marker}]",
     },
 }

@@ -603,15 +603,30 @@ def _acme(stated: str, days: int, added: bool = False) -> str:
     )
 
 
+GLOBEX_DIR = "Globex/Privacy Policy"
+
+
+def _globex(stated: str, months: str) -> str:
+    return (
+        f"# Globex Privacy Policy\n\nLast modified: {stated}\n\n## Location\n\nGlobex "
+        f"stores the location of your parcel lockers for {months} months after your last "
+        "delivery. We never sell your location to advertisers.\n"
+    )
+
+
 # Three versions of one Open Terms Archive series and a broken capture between the first two.
 VERSION_DOCS = {
     f"{SERIES_DIR}/2020-07-08T00-00-00Z.md": _acme("July 1, 2020", 30),
     f"{SERIES_DIR}/2020-08-01T00-00-00Z.md": "# Legal\n\n- [Terms](https://acme.example/t)\n",
     f"{SERIES_DIR}/2020-11-20T00-00-00Z.md": _acme("November 18, 2020", 60),
     f"{SERIES_DIR}/2021-02-01T00-00-00Z.md": _acme("January 4, 2021", 60, added=True),
+    # A second series: a link followed from an answer about it replaces the first series.
+    f"{GLOBEX_DIR}/2022-03-01T00-00-00Z.md": _globex("February 20, 2022", "three"),
+    f"{GLOBEX_DIR}/2022-09-15T00-00-00Z.md": _globex("September 12, 2022", "six"),
 }
 SHARING_QUESTION = "Who does Acme share my phone number with?"
 RETENTION_QUESTION = "How long does Acme keep undelivered messages?"
+GLOBEX_QUESTION = "How long does Globex store the location of my parcel lockers?"
 # How long each comparison takes in the test of picks made while one is computing.
 SLOW_COMPARE_SECONDS = 3.0
 
@@ -715,6 +730,43 @@ def test_see_how_this_changed_opens_the_cited_version_and_its_predecessor(
     assert view.locator(".fp-added ins").inner_text() == _ACME_ADDED
     page.wait_for_timeout(1_500)  # nothing else replaces the followed view
     assert view.get_attribute("data-old") == f"{SERIES_DIR}/2020-11-20T00-00-00Z.md"
+    page.close()
+
+
+def test_links_from_answers_about_two_series_open_each_without_an_error(
+    browser: Any, versions_url: str
+) -> None:
+    page, _watch = _open(browser, versions_url)
+    # Gradio's error toasts, and the error badges its status trackers show on components.
+    errors = "#fp-changes-pick .error, .toast-body.error"
+    ask(page, SHARING_QUESTION, 1)
+    page.locator('#fp-sources section[data-turn="1"] a.fp-see-changes').first.click()
+    view = page.locator("#fp-changes .fp-changes[data-new]")
+    view.wait_for(timeout=30_000)
+    assert view.get_attribute("data-new") == f"{SERIES_DIR}/2021-02-01T00-00-00Z.md"
+    page.wait_for_timeout(1_000)
+    # Back to the chat, a question about the other series, and its link.
+    page.get_by_role("tab", name="Questions").click()
+    ask(page, GLOBEX_QUESTION, 2)
+    link = page.locator('#fp-sources section[data-turn="2"] a.fp-see-changes').first
+    assert link.get_attribute("data-doc", timeout=5_000).startswith(GLOBEX_DIR)
+    link.click()
+    page.wait_for_function(
+        "(dir) => document.querySelector('#fp-changes .fp-changes')?.dataset.new?.startsWith(dir)",
+        arg=GLOBEX_DIR,
+        timeout=30_000,
+    )
+    page.wait_for_timeout(2_000)  # any late event, and its toast, has come by now
+    assert page.locator(errors).count() == 0, page.locator(errors).all_inner_texts()
+    assert page.get_by_role("tab", name="Changes").get_attribute("aria-selected") == "true"
+    assert view.get_attribute("data-old") == f"{GLOBEX_DIR}/2022-03-01T00-00-00Z.md"
+    assert view.get_attribute("data-new") == f"{GLOBEX_DIR}/2022-09-15T00-00-00Z.md"
+    assert (
+        page.locator("#fp-changes-series input").input_value()
+        == "Globex Privacy Policy (2 versions)"
+    )
+    assert page.locator("#fp-changes-old input").input_value() == "2022-02-20 to 2022-09-12"
+    assert page.locator("#fp-changes-new input").input_value() == "2022-09-12 to now (current)"
     page.close()
 
 

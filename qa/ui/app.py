@@ -25,7 +25,7 @@ from qa.load.question import clean_question
 from qa.retrieve.filters import SearchFilters
 from qa.settings import DOCUMENT_KINDS, Settings
 from qa.ui.changes_page import TAB_ID as CHANGES_TAB_ID
-from qa.ui.changes_page import ChangesPage
+from qa.ui.changes_page import ChangesPage, shown_pick
 from qa.ui.changes_view import render_message
 from qa.ui.changes_view import words as changes_words
 from qa.ui.progress import IndexStatus
@@ -719,10 +719,35 @@ def build_app(
         )
         changes = ChangesPage(holder)
         picks = [series_pick, older_pick, newer_pick]
+        # What the drop-downs hold, (series, older, newer), kept on the server. The tab's
+        # select event reads it, not the drop-downs: a followed link fires that event with the
+        # drop-downs' previous values, and Gradio would check a previous series' version
+        # against the new series' choices ("not in the list of choices") once the link's
+        # handler has set them.
+        changes_shown = gr.State(None)
+
+        def open_changes_tab(shown: Any, language: str | None, following: bool) -> tuple[Any, ...]:
+            series, old, new = shown if isinstance(shown, (list, tuple)) else (None, None, None)
+            *updates, view = changes.open_tab(series, old, new, language, following)
+            return (*updates, view, shown_pick(tuple(updates), shown))
+
+        def pick_series(series: str | None, language: str | None, shown: Any) -> tuple[Any, ...]:
+            *updates, view = changes.pick_series(series, language)
+            return (*updates, view, shown_pick((series, *updates), shown))
+
+        def compare(
+            series: str | None, old: str | None, new: str | None, language: str | None
+        ) -> tuple[str, tuple[Any, ...]]:
+            return changes.compare(series, old, new, language), (series, old, new)
+
+        def follow(request: str | None, shown: Any) -> tuple[Any, ...]:
+            *updates, view, language, following = changes.follow(request)
+            return (*updates, view, language, following, shown_pick(tuple(updates), shown))
+
         changes_tab.select(
-            changes.open_tab,
-            inputs=[*picks, changes_language, changes_following],
-            outputs=[*picks, changes_view],
+            open_changes_tab,
+            inputs=[changes_shown, changes_language, changes_following],
+            outputs=[*picks, changes_view, changes_shown],
             api_visibility="private",
             show_progress="minimal",
         )
@@ -730,18 +755,18 @@ def build_app(
         # trigger mode, "once", ignores an event while its last run is pending): the last pick
         # runs once the pending one is done, with the drop-downs' values at that time.
         series_pick.input(
-            changes.pick_series,
-            inputs=[series_pick, changes_language],
-            outputs=[older_pick, newer_pick, changes_view],
+            pick_series,
+            inputs=[series_pick, changes_language, changes_shown],
+            outputs=[older_pick, newer_pick, changes_view, changes_shown],
             api_visibility="private",
             show_progress="minimal",
             trigger_mode="always_last",
         )
         gr.on(
             triggers=[older_pick.input, newer_pick.input],
-            fn=changes.compare,
+            fn=compare,
             inputs=[*picks, changes_language],
-            outputs=[changes_view],
+            outputs=[changes_view, changes_shown],
             api_visibility="private",
             show_progress="minimal",
             trigger_mode="always_last",
@@ -754,9 +779,9 @@ def build_app(
             api_visibility="private",
             show_progress="hidden",
         ).then(
-            changes.follow,
-            inputs=[changes_request],
-            outputs=[*picks, changes_view, changes_language, changes_following],
+            follow,
+            inputs=[changes_request, changes_shown],
+            outputs=[*picks, changes_view, changes_language, changes_following, changes_shown],
             api_visibility="private",
             show_progress="minimal",
         )

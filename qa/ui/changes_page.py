@@ -256,6 +256,23 @@ class ChangesPage:
         return rendered
 
 
+def shown_pick(updates: tuple[Any, ...], before: Any) -> Any:
+    """The (series, older, newer) the drop-downs hold after ``updates`` (theirs, in that order;
+    the series as a value or an update), to keep in the page's state; ``gr.skip()`` when the
+    updates change none of them (a stale pick must not replace a followed link's)."""
+    import gradio as gr
+
+    values = list(before) if isinstance(before, (list, tuple)) and len(before) == 3 else [None] * 3
+    changed = False
+    for at, update in enumerate(updates):
+        if isinstance(update, dict):
+            if "value" in update:
+                values[at], changed = update["value"], True
+        else:
+            values[at], changed = update, True
+    return tuple(values) if changed else gr.skip()
+
+
 # The changes tab's id in the page's tabs.
 TAB_ID = "changes"
 

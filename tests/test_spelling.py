@@ -15,6 +15,7 @@ CORPUS_WORDS = [
     ("privacy", 9),
     ("policy", 9),
     ("market", 2),
+    ("december", 2),
 ]
 # Words of the documents' titles and publishers: what a capitalised word may become.
 NAMES = ["acme", "facebook", "privacy", "policy"]
@@ -32,6 +33,8 @@ def test_misspelled_words_become_the_corpus_words_with_the_users_casing() -> Non
         ("CONTCTS", "CONTACTS"),
         ("Facebok", "Facebook"),
     ]
+    # A misspelled month is its month, so the question keeps its date.
+    assert _corrector().correct("As of Decmber 2020?")[0] == "As of December 2020?"
     # Long words may be two edits away.
     assert _corrector().correct("Is the privcy polcy clear?")[0] == "Is the privacy policy clear?"
 

@@ -13,7 +13,8 @@ of symspellpy's bundled frequency dictionary (82,765 words: "uninstall" is not "
 word whose stem the corpus or the Indonesian glossary has ("memberships", "ditangguhkan"), or a
 capitalised name more than one edit from the corpus word ("Informatika" is not "Information").
 A capitalised word is corrected only to a word of a document's title or publisher ("Facebok"
-to "Facebook", never "Maret", March, to "Market"), and month names in either language never.
+to "Facebook", never "Maret", March, to "Market") or to a month ("Decmber"), and month names in
+either language are never corrected.
 In a question not in English only names are corrected: no Indonesian word list ships offline,
 and without one "bukan" (not) looked like a typo of "bulan" (month).
 """
@@ -129,9 +130,11 @@ class SpellingCorrector:
         distance = 2 if len(folded) >= TWO_EDITS_FROM and not name else 1
         with self._lock:
             found = self._symspell.lookup(folded, Verbosity.TOP, max_edit_distance=distance)
-        if not found or (name and str(found[0].term) not in self._names):
+        term = str(found[0].term) if found else ""
+        # A name becomes a name; a misspelled month ("Decmber 2020") its month.
+        if not term or (name and term not in self._names and term not in MONTH_NAMES):
             return None
-        return _cased(str(found[0].term), word)
+        return _cased(term, word)
 
     def _is_word(self, folded: str) -> bool:
         # A word of the language, spelled right, that the corpus happens not to use.

@@ -391,6 +391,19 @@ def test_a_reworded_sentence_in_another_block_is_one_modification() -> None:
     assert [c.kind for c in changes] == [MODIFIED]
 
 
+def _january_changes(settings: Settings) -> AnswerResult:
+    # "What changed?" in January 2021, asked with a question vector close to nothing.
+    with PassageStore.open(settings.index_dir) as store:
+        return answer_changes(
+            AnswerResult(question="What changed?"),
+            catalog_of(store),
+            store,
+            SERIES,
+            SearchFilters(as_of="2021-01"),
+            np.zeros(len(FakeEmbeddings().embed_query("x")), dtype=np.float32),
+        )
+
+
 def test_a_what_changed_answer_quotes_statements_not_headings_or_links(
     fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
 ) -> None:
@@ -400,16 +413,7 @@ def test_a_what_changed_answer_quotes_statements_not_headings_or_links(
         "We now share your city with delivery partners to plan routes.",
     ]
     settings = _ingest_two_versions(series_corpus, added)
-    with PassageStore.open(settings.index_dir) as store:
-        catalog = catalog_of(store)
-        result = answer_changes(
-            AnswerResult(question="What changed?"),
-            catalog,
-            store,
-            SERIES,
-            SearchFilters(as_of="2021-01"),
-            np.zeros(len(FakeEmbeddings().embed_query("x")), dtype=np.float32),
-        )
+    result = _january_changes(settings)
     quotes = [c.quote for c in result.citations]
     assert quotes == ["We now share your city with delivery partners to plan routes."]
     assert "Please also read" not in result.answer
@@ -421,16 +425,7 @@ def test_when_only_the_date_line_changed_the_answer_quotes_it(
     fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
 ) -> None:
     settings = _ingest_two_versions(series_corpus, PARAGRAPHS)
-    with PassageStore.open(settings.index_dir) as store:
-        catalog = catalog_of(store)
-        result = answer_changes(
-            AnswerResult(question="What changed?"),
-            catalog,
-            store,
-            SERIES,
-            SearchFilters(as_of="2021-01"),
-            np.zeros(len(FakeEmbeddings().embed_query("x")), dtype=np.float32),
-        )
+    result = _january_changes(settings)
     # Saying "nothing changed" would be false: the stated date did.
     assert [c.quote for c in result.citations] == [
         "Last modified: July 1, 2020",
@@ -730,8 +725,11 @@ def test_a_question_can_name_a_document_recorded_once(
     settings = series_corpus({"2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS)})
     other = settings.corpus_dir / "Acme" / "Terms of Service"
     other.mkdir(parents=True)
-    for stem, stated in (("2020-07-08T00-00-00Z", "July 1, 2020"), ("2021-02-01T00-00-00Z", "")):
-        (other / f"{stem}.md").write_text(_version(stated or "January 4, 2021", PARAGRAPHS[:2]))
+    for stem, stated in (
+        ("2020-07-08T00-00-00Z", "July 1, 2020"),
+        ("2021-02-01T00-00-00Z", "January 4, 2021"),
+    ):
+        (other / f"{stem}.md").write_text(_version(stated, PARAGRAPHS[:2]))
     ingest(settings)
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from qa.retrieve.bilingual import GLOSSARY
 from qa.retrieve.lexical import STOPWORDS, tokenize
 from qa.versions.dates import MONTH_NAMES
 
@@ -140,8 +141,6 @@ class SpellingCorrector:
         # A word of the language, spelled right, that the corpus happens not to use.
         if folded in _english_words():
             return True
-        from qa.retrieve.bilingual import GLOSSARY
-
         stems = {*tokenize(folded, "en"), *tokenize(folded, "id")}
         return any(stem in self._known or stem in GLOSSARY for stem in stems)
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from langchain_core.documents import Document
 
 from qa.errors import VersionError
 from qa.index.sentences import sentence_spans
+from qa.retrieve.bilingual import counterpart
 from qa.retrieve.catalog import Catalog, same_text_key
+from qa.retrieve.lexical import tokenize
 from qa.versions.series import Version, period
 
 # Two sentences at least this similar (difflib's ratio of their keys) are one sentence edited.
@@ -64,8 +67,11 @@ _ASKED_GENERIC = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def format_key(text: str) -> str:
     """A key equal for sentences that differ only in formatting: links, bullets, quotes, case.
+
+    Cached: first-seen answers and ``history`` key the same versions' sentences many times.
 
     Example:
         >>> format_key("- See our [Terms](https://x.com) “here”.")
@@ -479,9 +485,6 @@ class Asked:
     @classmethod
     def of(cls, question: str, language: str, sentence: str) -> Asked:
         """What ``question`` (in ``language``, "en" or "id") and ``sentence`` share."""
-        from qa.retrieve.bilingual import counterpart
-        from qa.retrieve.lexical import tokenize
-
         text = sentence.casefold()
         names = {
             m.casefold()
@@ -494,8 +497,6 @@ class Asked:
 
     def said_by(self, text: str) -> bool:
         """Whether ``text`` still says it; never when there is nothing to say."""
-        from qa.retrieve.lexical import tokenize
-
         if not self.names and not self.words:
             return False
         folded = text.casefold()

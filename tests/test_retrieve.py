@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 from answer_docs import CONTACT_QUESTION, ZETA_TERMS_ID
+from langchain_core.documents import Document
 
 from qa.index.store import PassageStore
+from qa.retrieve.catalog import ScoredSentence, SentencesByPlace
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.hybrid import HybridRetriever
 from qa.settings import Settings
@@ -86,3 +88,30 @@ def test_a_filter_matching_no_document_returns_nothing(retriever: HybridRetrieve
     retrieval = retriever.retrieve(CONTACT_QUESTION, SearchFilters(publisher="Nobody Corp"))
     assert retrieval.passages == []
     assert retrieval.top_dense == 0.0
+
+
+def _sentence(doc_id: str, start: int, end: int) -> ScoredSentence:
+    return ScoredSentence(
+        Document("x" * (end - start), metadata={"doc_id": doc_id, "start": start, "end": end}), 0.5
+    )
+
+
+def test_sentences_by_place_finds_exactly_those_inside_a_passage() -> None:
+    # Given out of text order and across two documents, as retrieval may hand them over.
+    sentences = [
+        _sentence("a", 40, 90),
+        _sentence("b", 0, 30),
+        _sentence("a", 0, 39),
+        _sentence("a", 91, 140),
+        _sentence("a", 120, 200),
+    ]
+    places = SentencesByPlace(sentences)
+    inside = [
+        (s.sentence.metadata["start"], s.sentence.metadata["end"])
+        for s in places.within("a", 0, 140)
+    ]
+    # Both edges count; a sentence running past the passage's end does not.
+    assert inside == [(0, 39), (40, 90), (91, 140)]
+    assert [s.sentence.metadata["doc_id"] for s in places.within("b", 0, 30)] == ["b"]
+    assert list(places.within("a", 141, 150)) == []
+    assert list(places.within("missing", 0, 500)) == []

@@ -468,6 +468,9 @@ def test_a_question_naming_a_publisher_and_kind_names_that_series(
         assert named_series(catalog, "Apa yang berubah dalam ketentuan layanan Acme?") == [
             "Acme/Terms of Service"
         ]
+        # A kind named in the plural is still that kind, not every series of the publisher.
+        question = "How did the wording change between Acme's 2020 and 2021 privacy policies?"
+        assert named_series(catalog, question) == [SERIES]
         assert sorted(named_series(catalog, "What changed at Acme?")) == [
             "Acme/Privacy Policy",
             "Acme/Terms of Service",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from langchain_core.documents import Document
 
 from qa.answer.statements import balanced_span, same_statement, statement_problem
-from qa.retrieve.catalog import ScoredSentence
+from qa.retrieve.catalog import ScoredSentence, SentencesByPlace
 from qa.retrieve.lexical import tokenize
 from qa.settings import (
     DEFAULT_EVIDENCE_BIAS,
@@ -153,6 +153,7 @@ class EvidenceSelector:
         weight_total = sum(weights.values())
         scored: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
+        places = SentencesByPlace(sentences)
         for passage in passages:
             doc_id, start, end = (
                 passage.metadata["doc_id"],
@@ -160,11 +161,9 @@ class EvidenceSelector:
                 int(passage.metadata["end"]),
             )
             rank = int(passage.metadata.get("rank", 1))
-            for item in sentences:
+            for item in places.within(doc_id, start, end):
                 meta = item.sentence.metadata
                 s_start, s_end = int(meta["start"]), int(meta["end"])
-                if meta["doc_id"] != doc_id or not (start <= s_start and s_end <= end):
-                    continue
                 text = item.sentence.page_content
                 if (doc_id, s_start) in seen or len(text) < self.min_sentence_chars:
                     continue

@@ -9,6 +9,7 @@ One catalog per (index, build id, generation): an ingest by any process makes a 
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import sqlite3
@@ -72,6 +73,40 @@ class ScoredSentence:
 
     sentence: Document
     score: float
+
+
+class SentencesByPlace:
+    """Scored sentences grouped by document and sorted by start, to find those in a passage.
+
+    Finding a passage's sentences by scanning every sentence of every candidate document cost
+    a question tens of milliseconds at a few hundred documents; a bisection per passage does
+    not grow with the documents' length.
+    """
+
+    def __init__(self, sentences: Iterable[ScoredSentence]) -> None:
+        grouped: dict[str, list[ScoredSentence]] = {}
+        for item in sentences:
+            grouped.setdefault(item.sentence.metadata["doc_id"], []).append(item)
+        self._items: dict[str, list[ScoredSentence]] = {}
+        self._starts: dict[str, list[int]] = {}
+        for doc, items in grouped.items():
+            # A stable sort keeps the given order among sentences that start together.
+            items.sort(key=lambda item: int(item.sentence.metadata["start"]))
+            self._items[doc] = items
+            self._starts[doc] = [int(item.sentence.metadata["start"]) for item in items]
+
+    def within(self, doc_id: str, start: int, end: int) -> Iterator[ScoredSentence]:
+        """The sentences of ``doc_id`` lying wholly in characters ``start``..``end``, in text
+        order (given order among equal starts)."""
+        starts = self._starts.get(doc_id)
+        if not starts:
+            return
+        items = self._items[doc_id]
+        for index in range(bisect.bisect_left(starts, start), len(starts)):
+            if starts[index] > end:
+                return
+            if int(items[index].sentence.metadata["end"]) <= end:
+                yield items[index]
 
 
 class _Lazy(Mapping[str, Any]):

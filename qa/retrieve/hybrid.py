@@ -40,7 +40,13 @@ from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.retrieve.acronyms import expansions
 from qa.retrieve.bilingual import counterpart, counterpart_groups, other_language
-from qa.retrieve.catalog import Catalog, ScoredSentence, catalog_of, same_text_key
+from qa.retrieve.catalog import (
+    Catalog,
+    ScoredSentence,
+    SentencesByPlace,
+    catalog_of,
+    same_text_key,
+)
 from qa.retrieve.filters import SearchFilters
 from qa.retrieve.lexical import LexicalHit, tokenize
 from qa.retrieve.sentence_vectors import SHARED, vector_file
@@ -93,25 +99,14 @@ def _best_sentences(
     candidates: list[Document], sentences: list[ScoredSentence], min_chars: int
 ) -> dict[str, float]:
     """The best sentence cosine inside each candidate passage (0 when it has none)."""
-    by_doc: dict[str, list[ScoredSentence]] = {}
-    for item in sentences:
-        by_doc.setdefault(item.sentence.metadata["doc_id"], []).append(item)
-    starts = {
-        doc: [int(s.sentence.metadata["start"]) for s in items] for doc, items in by_doc.items()
-    }
+    places = SentencesByPlace(sentences)
     best: dict[str, float] = {}
     for passage in candidates:
-        doc, start, end = (
-            passage.metadata["doc_id"],
-            int(passage.metadata["start"]),
-            int(passage.metadata["end"]),
-        )
-        items = by_doc.get(doc, [])
-        first = bisect.bisect_left(starts.get(doc, []), start)
+        meta = passage.metadata
         inside = [
-            s.score
-            for s in items[first:]
-            if int(s.sentence.metadata["end"]) <= end and len(s.sentence.page_content) >= min_chars
+            item.score
+            for item in places.within(meta["doc_id"], int(meta["start"]), int(meta["end"]))
+            if len(item.sentence.page_content) >= min_chars
         ]
         best[str(passage.id)] = max(inside, default=0.0)
     return best
@@ -405,13 +400,36 @@ def _distinct(
 def _score_sentences(
     catalog: Catalog, store: PassageStore, candidates: list[Document], query: np.ndarray
 ) -> list[ScoredSentence]:
-    """Every stored sentence of the candidates' documents, scored against the question."""
+    """The stored sentences inside the candidate passages, scored against the question, in
+    document and text order.
+
+    Only sentences inside a candidate are kept: a long document holds hundreds, and making
+    an object of each cost more than the rest of the sentence stage.
+    """
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for passage in candidates:
+        meta = passage.metadata
+        spans.setdefault(meta["doc_id"], []).append((int(meta["start"]), int(meta["end"])))
     scored: list[ScoredSentence] = []
-    for sentences, matrix in catalog.sentences(store, [p.metadata["doc_id"] for p in candidates]):
-        if sentences:
-            scores = matrix @ query
+    for doc_id, (sentences, matrix) in zip(
+        spans, catalog.sentences(store, list(spans)), strict=True
+    ):
+        if not sentences:
+            continue
+        starts = [int(s.metadata["start"]) for s in sentences]
+        inside: set[int] = set()
+        for start, end in spans[doc_id]:
+            index = bisect.bisect_left(starts, start)
+            while index < len(starts) and starts[index] <= end:
+                if int(sentences[index].metadata["end"]) <= end:
+                    inside.add(index)
+                index += 1
+        if inside:
+            rows = sorted(inside)
+            scores = matrix[rows] @ query
             scored.extend(
-                ScoredSentence(s, float(v)) for s, v in zip(sentences, scores, strict=True)
+                ScoredSentence(sentences[row], float(value))
+                for row, value in zip(rows, scores, strict=True)
             )
     return scored
 

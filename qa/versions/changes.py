@@ -348,7 +348,11 @@ def _names(folded: str, name: str) -> bool:
 
 
 def _position(folded: str, phrase: str) -> int:
-    match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded)
+    # "WhatsApp's 2019 and 2021 privacy policies" names the kind as much as the singular does.
+    body = (
+        rf"{re.escape(phrase[:-1])}(?:y|ies)" if phrase.endswith("y") else rf"{re.escape(phrase)}s?"
+    )
+    match = re.search(rf"(?<!\w){body}(?!\w)", folded)
     return match.start() if match else -1
 
 

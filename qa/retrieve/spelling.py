@@ -33,6 +33,8 @@ from qa.retrieve.lexical import STOPWORDS, tokenize
 from qa.versions.dates import MONTH_NAMES
 
 if TYPE_CHECKING:
+    from symspellpy import SymSpell
+
     from qa.retrieve.catalog import Catalog
 
 # Shorter words are left alone: "fine" one edit from "find" is not a typo.
@@ -64,16 +66,32 @@ class SpellingCorrector:
 
         Only alphabetic words used by at least ``MIN_DOCUMENTS`` documents can be suggested.
         """
-        from symspellpy import SymSpell
-
-        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         self._known: set[str] = set()
+        self._suggestable: list[tuple[str, int]] = []
         for word, count in words:
             self._known.add(word)
             if count >= MIN_DOCUMENTS and word.isalpha():
-                self._symspell.create_dictionary_entry(word, count)
+                self._suggestable.append((word, count))
+        self._symspell: SymSpell | None = None
         self._names = frozenset(name.casefold() for name in names)
         self._lock = threading.Lock()
+
+    def _lookup(self, folded: str, distance: int) -> str:
+        """The suggested corpus word for ``folded`` within ``distance`` edits ("" for none).
+
+        The symmetric-delete index is built at the first word that needs it: most questions
+        have no unknown word, and on a few hundred documents building it took about a second,
+        half of a cold ``fineprint ask``.
+        """
+        from symspellpy import SymSpell, Verbosity
+
+        with self._lock:
+            if self._symspell is None:
+                self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                for word, count in self._suggestable:
+                    self._symspell.create_dictionary_entry(word, count)
+            found = self._symspell.lookup(folded, Verbosity.TOP, max_edit_distance=distance)
+        return str(found[0].term) if found else ""
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Set[str], names: Iterable[str] = ()) -> SpellingCorrector:
@@ -114,8 +132,6 @@ class SpellingCorrector:
         return corrected, corrections
 
     def _word(self, word: str, known: Set[str]) -> str | None:
-        from symspellpy import Verbosity
-
         folded = word.casefold()
         if (
             len(folded) < MIN_WORD_CHARS
@@ -129,9 +145,7 @@ class SpellingCorrector:
         # Capitalised, not shouted: "Facebok" is a name, "CONTCTS" a word in capitals.
         name = word[:1].isupper() and not word.isupper()
         distance = 2 if len(folded) >= TWO_EDITS_FROM and not name else 1
-        with self._lock:
-            found = self._symspell.lookup(folded, Verbosity.TOP, max_edit_distance=distance)
-        term = str(found[0].term) if found else ""
+        term = self._lookup(folded, distance)
         # A name becomes a name; a misspelled month ("Decmber 2020") its month.
         if not term or (name and term not in self._names and term not in MONTH_NAMES):
             return None
@@ -155,8 +169,8 @@ def _english_words() -> frozenset[str]:
 
 @lru_cache(maxsize=2)
 def corrector_for(catalog: Catalog) -> SpellingCorrector:
-    """The corrector of a catalog (one index generation), built on first use (milliseconds for
-    the sample corpus; the vocabulary of a large corpus takes longer, once)."""
+    """The corrector of a catalog (one index generation), made on first use; its suggestion
+    index waits for the first word that needs one."""
     names = {
         word
         for meta in catalog.documents.values()

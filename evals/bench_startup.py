@@ -2,6 +2,7 @@
 
 Usage:
     python evals/bench_startup.py --index DIR [--corpus DIR] [--questions 120] [--ask-runs 3]
+        [--modes side memory]
     python evals/bench_startup.py --index DIR --build-from ../shared/ota/contrib-latest \
         --limit 150 --corpus /tmp/bench-corpus
 
@@ -212,6 +213,7 @@ def main() -> None:
     parser.add_argument("--ask-runs", type=int, default=3)
     parser.add_argument("--build-from", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=150)
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -222,7 +224,7 @@ def main() -> None:
             parser.error("--build-from needs --corpus, the folder to copy the documents to")
         build(args.build_from, args.limit, args.corpus, args.index)
     rows: dict[str, list[str]] = {}
-    for mode in MODES:
+    for mode in args.modes:
         result = run_worker(mode, args.index, args.questions)
         times = [float(t) for t in result["times"]]  # type: ignore[union-attr]
         p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]

@@ -319,17 +319,28 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         starts += [start for start in catalog.starts.values() if start]
         return min(starts, default="")
 
+    def _documents_sentences(self, retrieval: Retrieval) -> list[Document]:
+        """Every stored sentence of the candidates' documents, in document then text order.
+
+        A quoted line may sit outside the candidate passages (``Retrieval.sentences`` holds
+        only those inside); the catalog keeps each document's sentences, so this reads nothing.
+        """
+        doc_ids = list(dict.fromkeys(p.metadata["doc_id"] for p in retrieval.candidates.values()))
+        read = catalog_of(self.store).sentences(self.store, doc_ids)
+        return [sentence for sentences, _ in read for sentence in sentences]
+
     def _quoted_line(self, retrieval: Retrieval, question: str) -> Evidence | None:
         """The retrieved sentence the question quotes word for word (``named_sentence``), as
         evidence in its stored passage; ``None`` when it quotes none."""
-        text = named_sentence(question, [s.sentence for s in retrieval.sentences])
+        sentences = self._documents_sentences(retrieval)
+        text = named_sentence(question, sentences)
         if not text:
             return None
         catalog = catalog_of(self.store)
         # The same line may stand in several documents: the one the question names wins.
         named = set(named_series(catalog, question))
         sentence = min(
-            (s.sentence for s in retrieval.sentences if s.sentence.page_content == text),
+            (s for s in sentences if s.page_content == text),
             key=lambda doc: _series_of(catalog, doc) not in named,
         )
         passage = passage_of(catalog, sentence)
@@ -426,7 +437,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                 query = np.asarray(retrieval.query_vector, dtype=np.float32)
                 answered = answer_changes(result, catalog, self.store, series, filters, query)
                 return _with_cited_passages(answered, catalog)
-            named_text = named_sentence(question, [s.sentence for s in retrieval.sentences])
+            named_text = named_sentence(question, self._documents_sentences(retrieval))
             if named_text:
                 # The question quotes the text it asks about ("When did the policy first
                 # announce Our Updated Terms?"): that text, heading or not, is what to trace.

@@ -136,7 +136,7 @@ class EvidenceSelector:
 
         Args:
             passages: The ranked passages; ``rank`` metadata (1 = best) sets the penalty.
-            sentences: Scored sentences of the passages' documents, from retrieval.
+            sentences: Scored sentences from retrieval; those inside ``passages`` count.
             question: The question, for the word-overlap bonus.
             term_weights: The question's tokens with their idf (``Retrieval.term_weights``),
                 for the idf-weighted overlap; without them every word weighs 1.

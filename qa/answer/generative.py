@@ -10,17 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
 
 from qa.answer.phrases import LANGUAGE_NAMES
 from qa.settings import Settings
-
-if TYPE_CHECKING:
-    # Chat-model classes load much of langchain_core; only a configured model needs them, so
-    # an extractive ``fineprint ask`` starts without (about 0.1 s of a cold start).
-    from langchain_core.language_models import BaseChatModel
 
 # "[3]", and the list and range forms models also write: "[1, 2]", "[2-4]", "[1; 3]".
 _MARKER = re.compile(r"\[\s*(\d{1,6}(?:\s*[,;–-]\s*\d{1,6})*)\s*\]")
@@ -68,8 +64,6 @@ def build_messages(question: str, passages: list[Document], language: str) -> li
         + f"\n\nQuestion: {question}\nAnswer with [n] citations:"
     )
     system = _SYSTEM.format(language_name=LANGUAGE_NAMES.get(language, "the question's language"))
-    from langchain_core.messages import HumanMessage, SystemMessage
-
     return [SystemMessage(system), HumanMessage(user)]
 
 

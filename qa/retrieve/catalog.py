@@ -14,7 +14,7 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -96,17 +96,26 @@ class SentencesByPlace:
             self._starts[doc] = [int(item.sentence.metadata["start"]) for item in items]
 
     def within(self, doc_id: str, start: int, end: int) -> Iterator[ScoredSentence]:
-        """The sentences of ``doc_id`` lying wholly in characters ``start``..``end``, in text
-        order (given order among equal starts)."""
-        starts = self._starts.get(doc_id)
-        if not starts:
+        """The sentences of ``doc_id`` lying wholly in characters ``start``..``end`` (both
+        bounds inclusive), in text order (given order among equal starts); none for a document
+        it was not given."""
+        items = self._items.get(doc_id, [])
+        for row in rows_within(self._starts.get(doc_id, []), items, start, end):
+            yield items[row]
+
+
+def rows_within(
+    starts: list[int], sentences: Sequence[ScoredSentence | Document], start: int, end: int
+) -> Iterator[int]:
+    """Rows of ``sentences`` (sorted by their ``start``, given as ``starts``) lying wholly in
+    characters ``start``..``end``, both bounds inclusive, in order."""
+    for row in range(bisect.bisect_left(starts, start), len(starts)):
+        if starts[row] > end:
             return
-        items = self._items[doc_id]
-        for index in range(bisect.bisect_left(starts, start), len(starts)):
-            if starts[index] > end:
-                return
-            if int(items[index].sentence.metadata["end"]) <= end:
-                yield items[index]
+        sentence = sentences[row]
+        meta = (sentence.sentence if isinstance(sentence, ScoredSentence) else sentence).metadata
+        if int(meta["end"]) <= end:
+            yield row
 
 
 class _Lazy(Mapping[str, Any]):

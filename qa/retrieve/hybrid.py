@@ -22,7 +22,6 @@ another version) are handed on once, the others recorded as its copies.
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from qa.retrieve.catalog import (
     ScoredSentence,
     SentencesByPlace,
     catalog_of,
+    rows_within,
     same_text_key,
 )
 from qa.retrieve.filters import SearchFilters
@@ -69,9 +69,11 @@ FEATURES = FUSION_FEATURES
 class Retrieval:
     """What retrieval found for one question, with the raw signals abstention uses.
 
-    ``passages`` are the fused top ``k``, no two with the same text; ``copies`` maps a passage
-    id to the other candidates with its text (other documents, other versions); ``features``
-    holds every candidate's features by passage id (``FEATURES``), for fitting and reports.
+    ``passages`` are the fused top ``k``, no two with the same text; ``sentences`` the stored
+    sentences inside the candidate passages, scored, in document then text order; ``copies``
+    maps a passage id to the other candidates with its text (other documents, other versions);
+    ``features`` holds every candidate's features by passage id (``FEATURES``), for fitting
+    and reports.
     ``counterpart`` is the question's words in the other language (``qa.retrieve.bilingual``),
     ``""`` when none is known, ``counterpart_weights`` their weights, as ``term_weights``
     holds the question's, and ``counterpart_groups`` its tokens grouped by the question word
@@ -417,16 +419,15 @@ def _score_sentences(
         if not sentences:
             continue
         starts = [int(s.metadata["start"]) for s in sentences]
-        inside: set[int] = set()
-        for start, end in spans[doc_id]:
-            index = bisect.bisect_left(starts, start)
-            while index < len(starts) and starts[index] <= end:
-                if int(sentences[index].metadata["end"]) <= end:
-                    inside.add(index)
-                index += 1
+        inside = {
+            row
+            for start, end in spans[doc_id]
+            for row in rows_within(starts, sentences, start, end)
+        }
         if inside:
             rows = sorted(inside)
-            scores = matrix[rows] @ query
+            # The whole product, then the rows: a row subset's product may round differently.
+            scores = (matrix @ query)[rows]
             scored.extend(
                 ScoredSentence(sentences[row], float(value))
                 for row, value in zip(rows, scores, strict=True)

@@ -177,7 +177,7 @@ class LazySentenceVectors:
 
         Args:
             embeddings: The index's embedding model (``embed_documents`` adds its prefix).
-            sentences: Scored stored sentences of the candidates' documents.
+            sentences: Scored stored sentences inside the candidate passages.
             passages: The passages whose sentences get their own vectors.
             query: The question's unit vector, shape ``(dim,)``.
             min_chars: Shorter sentences are left as given: they never score or get quoted

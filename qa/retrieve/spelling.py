@@ -76,6 +76,11 @@ class SpellingCorrector:
         self._names = frozenset(name.casefold() for name in names)
         self._lock = threading.Lock()
 
+    @property
+    def index_built(self) -> bool:
+        """Whether the suggestion index exists yet (built at the first word needing it)."""
+        return self._symspell is not None
+
     def _lookup(self, folded: str, distance: int) -> str:
         """The suggested corpus word for ``folded`` within ``distance`` edits ("" for none).
 
@@ -87,9 +92,11 @@ class SpellingCorrector:
 
         with self._lock:
             if self._symspell is None:
-                self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                # Filled before it is kept: an interrupted build is not left half done.
+                built = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
                 for word, count in self._suggestable:
-                    self._symspell.create_dictionary_entry(word, count)
+                    built.create_dictionary_entry(word, count)
+                self._symspell, self._suggestable = built, []
             found = self._symspell.lookup(folded, Verbosity.TOP, max_edit_distance=distance)
         return str(found[0].term) if found else ""
 

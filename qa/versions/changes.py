@@ -292,7 +292,10 @@ def named_series(catalog: Catalog, question: str) -> list[str]:
         if _names(folded, str(catalog.documents[versions[-1].doc_id].get("publisher") or ""))
     ]
     spots = {
-        kind: min((i for name in names if (i := _position(folded, name)) >= 0), default=-1)
+        kind: min(
+            (i for name in names if (i := _position(folded, name, plural=True)) >= 0),
+            default=-1,
+        )
         for kind, names in KIND_NAMES.items()
     }
     said = sorted((i, kind) for kind, i in spots.items() if i >= 0)
@@ -347,11 +350,12 @@ def _names(folded: str, name: str) -> bool:
     return any(_position(folded, form) >= 0 for form in {name, short} if form)
 
 
-def _position(folded: str, phrase: str) -> int:
-    # "WhatsApp's 2019 and 2021 privacy policies" names the kind as much as the singular does.
-    body = (
-        rf"{re.escape(phrase[:-1])}(?:y|ies)" if phrase.endswith("y") else rf"{re.escape(phrase)}s?"
-    )
+def _position(folded: str, phrase: str, *, plural: bool = False) -> int:
+    # "WhatsApp's 2019 and 2021 privacy policies" names the kind as much as the singular does;
+    # a publisher's name is matched as written ("Signal" is not "signals").
+    body = re.escape(phrase)
+    if plural:
+        body = rf"{re.escape(phrase[:-1])}(?:y|ies)" if phrase.endswith("y") else rf"{body}s?"
     match = re.search(rf"(?<!\w){body}(?!\w)", folded)
     return match.start() if match else -1
 

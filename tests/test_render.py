@@ -7,6 +7,8 @@ real parser (BeautifulSoup's) to prove payloads stay text.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from bs4 import BeautifulSoup
 from fake_answers import IMG, JS_LINK, SCRIPT, fake_result, fake_source
@@ -395,6 +397,19 @@ def test_welcome_lists_documents_and_example_buttons_escaped() -> None:
     assert labels == ["Publisher", "Kind", "Date", "Language"]
     assert [f"Beacon {SCRIPT}", "Acme Inc", "", "", ""] in rows
     assert "Indexed documents (3)" in soup.get_text()
+
+
+def test_a_versioned_document_is_one_row_with_its_history() -> None:
+    versioned = replace(DOCS[0], versions=3, since="2019-12-19")
+    soup = BeautifulSoup(render_welcome([versioned, *DOCS[1:]], []), "html.parser")
+    rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in soup.select("tbody tr")]
+    assert [
+        "Acme Privacy Policy",
+        "Acme Inc",
+        "policy",
+        "2021-01-04 (3 versions since 2019-12-19)",
+        "English (en)",
+    ] in rows
 
 
 def test_progress_shows_documents_passages_and_time_left() -> None:

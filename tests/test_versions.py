@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -850,3 +851,19 @@ def test_a_what_changed_question_with_nothing_to_compare_says_so(
     assert result.answer.startswith(
         "Nothing changed in Acme Privacy Policy then: one version, in force since 2021-01-04"
     )
+
+
+def test_the_page_lists_a_versioned_document_once_as_its_latest_version(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings]
+) -> None:
+    from qa.ui.app import index_summary, indexed_documents
+
+    settings = _ingest_two_versions(series_corpus, PARAGRAPHS[:2])
+    with PassageStore.open(settings.index_dir) as store:
+        # The page reads only the chain's store.
+        documents = indexed_documents(SimpleNamespace(store=store))  # type: ignore[arg-type]
+    assert [(d.doc_id, d.versions, d.since) for d in documents] == [
+        (f"{SERIES}/2021-02-01T00-00-00Z.md", 2, "2020-07-01")
+    ]
+    assert index_summary(1, 2) == "1 document is indexed, 2 versions in all."
+    assert index_summary(2, 2) == "2 documents are indexed."

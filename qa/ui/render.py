@@ -81,6 +81,9 @@ _UI: dict[str, dict[str, str]] = {
         "please ask again in a moment.",
         "summary": "{count} documents are indexed.",
         "summary_one": "1 document is indexed.",
+        "summary_versions": "{count} documents are indexed, {versions} versions in all.",
+        "summary_one_versions": "1 document is indexed, {versions} versions in all.",
+        "versions_since": "{count} versions since {date}",
         "unreachable": "The index cannot be reached.",
         "unreadable": "The index cannot be read.",
         "date_bad": "“{label}” must be a date written like 2021-01-31 (year-month-day); "
@@ -147,6 +150,9 @@ _UI: dict[str, dict[str, str]] = {
         "lagi sebentar lagi.",
         "summary": "{count} dokumen diindeks.",
         "summary_one": "1 dokumen diindeks.",
+        "summary_versions": "{count} dokumen diindeks, {versions} versi seluruhnya.",
+        "summary_one_versions": "1 dokumen diindeks, {versions} versi seluruhnya.",
+        "versions_since": "{count} versi sejak {date}",
         "unreachable": "Indeks tidak dapat dihubungi.",
         "unreadable": "Indeks tidak dapat dibaca.",
         "date_bad": "“{label}” harus berupa tanggal seperti 2021-01-31 (tahun-bulan-hari); "
@@ -773,6 +779,10 @@ class IndexedDocument:
     # Section headings in document order, most passages first when equal.
     sections: tuple[str, ...] = ()
     passages: int = 0
+    # A versioned document is listed once, as its latest version: how many versions it has,
+    # and the day the first took effect.
+    versions: int = 1
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -984,11 +994,15 @@ def render_welcome(documents: Sequence[IndexedDocument], examples: Sequence[str]
     head = "".join(f'<th scope="col">{_esc(ui(language, c))}</th>' for c in columns)
     rows = []
     for doc in sorted(documents, key=lambda d: (d.kind, d.date, d.title.casefold())):
+        date = doc.date
+        if doc.versions > 1:
+            history = ui(language, "versions_since", count=doc.versions, date=doc.since)
+            date = f"{date} ({history})" if date else history
         cells = (
             doc.title or doc.doc_id,
             doc.publisher,
             kind_label(doc.kind, language),
-            doc.date,
+            date,
             language_label(doc.language, language),
         )
         first, *rest = cells

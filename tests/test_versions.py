@@ -435,9 +435,11 @@ def test_when_only_the_date_line_changed_the_answer_quotes_it(
     assert "No sentence changed" not in result.answer
 
 
-def test_a_question_naming_a_publisher_and_kind_names_that_series(
-    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings], tmp_path: Path
-) -> None:
+def _two_publishers(
+    series_corpus: Callable[[dict[str, str]], Settings], *, real_embeddings: bool = False
+) -> Settings:
+    """Acme's policy (two versions) and terms, and Zenith's policy from the same template;
+    with the fake embedder unless ``real_embeddings``."""
     settings = series_corpus(
         {
             "2020-07-08T00-00-00Z": _version("July 1, 2020", PARAGRAPHS),
@@ -456,7 +458,48 @@ def test_a_question_naming_a_publisher_and_kind_names_that_series(
         (terms / f"{stem}.md").write_text(
             f"# Acme Terms\n\nYou must be {age} or older to use Acme.\n", encoding="utf-8"
         )
+    if real_embeddings:
+        settings = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir).override(
+            chunk_size=300
+        )
     ingest(settings)
+    return settings
+
+
+def test_a_question_about_what_a_named_document_says_is_answered_from_it_alone(
+    series_corpus: Callable[[dict[str, str]], Settings],
+) -> None:
+    chain = AnswerChain.from_settings(_two_publishers(series_corpus, real_embeddings=True))
+    for question, publisher, said in [
+        (
+            "What does Zenith's privacy policy say about undelivered messages?",
+            "Zenith/",
+            "Searched only Zenith's privacy policy",
+        ),
+        (
+            "Apa kata kebijakan privasi Acme tentang pesan yang tidak terkirim?",
+            "Acme/",
+            "Hanya kebijakan privasi Acme yang dicari",
+        ),
+    ]:
+        result = chain.invoke({"question": question, "k": 4})
+        assert result.passages
+        assert all(p.passage_id.startswith(publisher) for p in result.passages)
+        assert any(note.startswith(said) for note in result.notes)
+    # Naming the publisher alone, or a document without asking what it says, keeps every
+    # document in reach: "Zenith" may be who receives the data, the news may answer.
+    for question in (
+        "Does Acme share my phone number with Zenith?",
+        "Which apps did people move to after Zenith's privacy policy changed?",
+    ):
+        result = chain.invoke({"question": question, "k": 4})
+        assert not any("Searched only" in note for note in result.notes)
+
+
+def test_a_question_naming_a_publisher_and_kind_names_that_series(
+    fake_models: None, series_corpus: Callable[[dict[str, str]], Settings], tmp_path: Path
+) -> None:
+    settings = _two_publishers(series_corpus)
     with PassageStore.open(settings.index_dir) as store:
         catalog = catalog_of(store)
         assert named_series(catalog, "What changed in Zenith's privacy policy in 2021?") == [

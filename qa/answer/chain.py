@@ -49,7 +49,7 @@ from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.retrieve.spelling import corrector_for
 from qa.settings import Settings
-from qa.versions.changes import named_sentence, named_series
+from qa.versions.changes import named_scope, named_sentence, named_series
 from qa.versions.dates import question_dates, without_dates
 from qa.versions.series import in_force, series_name
 
@@ -234,7 +234,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         searched = without_dates(question) if filters.as_of else question
 
         clock = time.perf_counter()
-        retrieval = self.retriever.retrieve(searched, filters, k)
+        retrieval = self._scoped_retrieval(result, searched, filters, k, phrase_language)
         result.timings_ms["retrieve"] = elapsed_ms(clock)
         result.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result.passages = passage_views(retrieval.passages)
@@ -318,6 +318,28 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         starts = [v[0].valid_from for v in catalog.timelines.values() if v[0].valid_from]
         starts += [start for start in catalog.starts.values() if start]
         return min(starts, default="")
+
+    def _scoped_retrieval(
+        self, result: AnswerResult, searched: str, filters: SearchFilters, k: int, language: str
+    ) -> Retrieval:
+        """Retrieval within the documents the question names ("Facebook's privacy policy",
+        ``named_scope``) unless the filters already choose a publisher or kind; everywhere
+        when those documents give nothing. A scoped search is noted on ``result``.
+
+        Without it, "What does Facebook's privacy policy say about how long it keeps my
+        information?" was answered from Instagram's policy, whose wording is the same.
+        """
+        scope = None
+        if not (filters.publisher or filters.kind):
+            scope = named_scope(catalog_of(self.store), searched)
+        if scope is not None:
+            scoped = dataclasses.replace(filters, publisher=scope.publisher, kind=scope.kind)
+            retrieval = self.retriever.retrieve(scope.topic, scoped, k)
+            if retrieval.passages:
+                kind = phrase(language, f"kind_{scope.kind}")
+                result.notes.append(phrase(language, "scoped", publisher=scope.label, kind=kind))
+                return retrieval
+        return self.retriever.retrieve(searched, filters, k)
 
     def _documents_sentences(self, retrieval: Retrieval) -> list[Document]:
         """Every stored sentence of the candidates' documents, in document then text order.

@@ -24,6 +24,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "the search itself is multilingual.",
         "section": "section",
         "spelling": "Searched with the spelling corrected: {words}.",
+        "scoped": "Searched only {publisher}'s {kind}, which the question names.",
+        "kind_policy": "privacy policy",
+        "kind_terms": "terms",
         "not_yet": "Fineprint has no version of {series} in force {dates}: the earliest "
         "recorded version took effect on {start}.",
         "none_in_force": "No indexed document was in force {dates}: the earliest took "
@@ -53,6 +56,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "Indonesia; pencariannya sendiri multibahasa.",
         "section": "bagian",
         "spelling": "Dicari dengan ejaan yang dibetulkan: {words}.",
+        "scoped": "Hanya {kind} {publisher} yang dicari, sesuai yang disebut pertanyaan.",
+        "kind_policy": "kebijakan privasi",
+        "kind_terms": "ketentuan layanan",
         "not_yet": "Fineprint tidak memiliki versi {series} yang berlaku {dates}: versi "
         "tercatat paling awal berlaku sejak {start}.",
         "none_in_force": "Tidak ada dokumen terindeks yang berlaku {dates}: yang paling "

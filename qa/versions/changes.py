@@ -291,6 +291,102 @@ def named_series(catalog: Catalog, question: str) -> list[str]:
         for key, versions in {**catalog.timelines, **catalog.singles}.items()
         if _names(folded, str(catalog.documents[versions[-1].doc_id].get("publisher") or ""))
     ]
+    kind = _first_kind(folded)
+    if kind is None:
+        return named
+    of_kind = [
+        key
+        for key in named
+        if catalog.documents[catalog.series_versions(key)[-1].doc_id].get("kind") == kind
+    ]
+    return of_kind or named
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The documents a question names: one publisher's, of one kind."""
+
+    # The publisher's casefolded name without its company form ("whatsapp"): as a publisher
+    # filter (a part of the name) it keeps every company form of it.
+    publisher: str
+    # The shortest of those publishers' names as the documents write them, for messages.
+    label: str
+    kind: str
+    # The question without the words naming the documents: what to search for in them.
+    topic: str
+
+
+def named_scope(catalog: Catalog, question: str) -> Scope | None:
+    """The documents ``question`` asks what they say ("What does Facebook's privacy policy say
+    about ...", "According to Signal's terms, ...") when it names one publisher's documents of a
+    kind the index holds; ``None`` otherwise.
+
+    Example: "What does Facebook's privacy policy say about retention?" gives Facebook's
+    policies on a corpus that also holds Instagram's; "Is my contact list shared with
+    Facebook?" (no kind named) and "Does WhatsApp's privacy policy let Facebook see my
+    messages?" (two publishers' policies) give ``None``.
+    """
+    folded = question.casefold()
+    kind = _first_kind(folded)
+    if kind is None:
+        return None
+    publishers = {
+        str(meta.get("publisher") or "")
+        for meta in catalog.documents.values()
+        if meta.get("kind") == kind
+    }
+    named = [name for name in publishers if _names(folded, name)]
+    if len({_short_name(name) for name in named}) != 1:
+        return None
+    publisher = _alternatives(
+        sorted({f for name in named for f in (name.casefold(), _short_name(name))}, key=len)
+    )
+    document = _alternatives(list(KIND_NAMES[kind]), plural=True)
+    naming = re.search(
+        rf"(?<!\w)(?:{publisher})(?:['’]s)?\s+(?:{document})(?!\w)"
+        rf"|(?<!\w)(?:{document})\s+(?:of\s+)?(?:{publisher})(?!\w)",
+        question,
+        flags=re.IGNORECASE,
+    )
+    # Only a question about what the document itself says is kept to it: "Which apps did
+    # WhatsApp users move to after the privacy policy notice?" is answered by the news.
+    if naming is None or not (
+        _SAYS_BEFORE.search(question[: naming.start()])
+        or _SAYS_AFTER.match(question[naming.end() :])
+    ):
+        return None
+    # Once they choose the documents, the words naming them only pull passages that mention
+    # Facebook or the policy above those about the topic ("Facebook Pay" later stays).
+    topic = " ".join(f"{question[: naming.start()]} {question[naming.end() :]}".split())
+    return Scope(_short_name(named[0]), min(named, key=len), kind, topic or question)
+
+
+# Words around "<publisher>'s <kind>" that ask what the document says.
+_SAYS_BEFORE = re.compile(
+    r"(?<!\w)(?:according\s+to|under|in|menurut|berdasarkan|dalam|apa\s+kata)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_SAYS_AFTER = re.compile(
+    r"\s*(?:say|says|said|state|states|mention|mentions|allow|allows|permit|permits|let|lets|"
+    r"menyebut|mengatakan|menyatakan|mengizinkan|tentang)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _alternatives(phrases: list[str], *, plural: bool = False) -> str:
+    """A regex alternation of ``phrases``, longest first; with ``plural``, each also in the
+    plural ("policy", "policies")."""
+    forms = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        body = re.escape(phrase)
+        if plural:
+            body = f"{re.escape(phrase[:-1])}(?:y|ies)" if phrase.endswith("y") else f"{body}s?"
+        forms.append(body)
+    return "|".join(forms)
+
+
+def _first_kind(folded: str) -> str | None:
+    """The kind of document (``KIND_NAMES``) a casefolded question names first, if any."""
     spots = {
         kind: min(
             (i for name in names if (i := _position(folded, name, plural=True)) >= 0),
@@ -299,15 +395,7 @@ def named_series(catalog: Catalog, question: str) -> list[str]:
         for kind, names in KIND_NAMES.items()
     }
     said = sorted((i, kind) for kind, i in spots.items() if i >= 0)
-    if not said:
-        return named
-    kind = said[0][1]
-    of_kind = [
-        key
-        for key in named
-        if catalog.documents[catalog.series_versions(key)[-1].doc_id].get("kind") == kind
-    ]
-    return of_kind or named
+    return said[0][1] if said else None
 
 
 def named_sentence(question: str, sentences: list[Document]) -> str:
@@ -344,10 +432,15 @@ def _names(folded: str, name: str) -> bool:
     name = name.casefold().strip()
     if not name or name == "unknown":
         return False
-    short = name
+    return any(_position(folded, form) >= 0 for form in {name, _short_name(name)} if form)
+
+
+def _short_name(name: str) -> str:
+    """A publisher's casefolded name without its company forms ("WhatsApp LLC": "whatsapp")."""
+    short = name.casefold().strip()
     while (shorter := _COMPANY_FORMS.sub("", short).strip()) != short:
         short = shorter
-    return any(_position(folded, form) >= 0 for form in {name, short} if form)
+    return short
 
 
 def _position(folded: str, phrase: str, *, plural: bool = False) -> int:

@@ -910,3 +910,22 @@ def test_the_page_lists_a_versioned_document_once_as_its_latest_version(
     ]
     assert index_summary(1, 2) == "1 document is indexed, 2 versions in all."
     assert index_summary(2, 2) == "2 documents are indexed."
+
+
+def test_changes_closest_to_the_topic_asked_come_first(
+    series_corpus: Callable[[dict[str, str]], Settings],
+) -> None:
+    newer = [
+        PARAGRAPHS[0].replace("30 days", "60 days"),
+        PARAGRAPHS[1].replace("payment partner to process refunds", "advertising partners"),
+        PARAGRAPHS[2],
+        "## About\n\nAcme updated this privacy policy in 2021 to explain its privacy practices.",
+    ]
+    settings = _ingest_two_versions(series_corpus, newer, real_embeddings=True)
+    result = AnswerChain.from_settings(settings).invoke(
+        "How did the wording about sharing my phone number change between Acme's 2020 and "
+        "2021 privacy policies?"
+    )
+    first = next(line for line in result.answer.splitlines() if line.startswith("- "))
+    # Not the line that only repeats the question's "Acme", "privacy policy" and "2021".
+    assert "phone number" in first

@@ -24,6 +24,7 @@ from qa.answer.changes import (
     answer_first_seen,
     asks_first_seen,
     asks_what_changed,
+    change_topic,
     passage_of,
 )
 from qa.answer.evidence import Evidence, EvidenceSelector
@@ -49,7 +50,7 @@ from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.retrieve.spelling import corrector_for
 from qa.settings import Settings
-from qa.versions.changes import named_scope, named_sentence, named_series
+from qa.versions.changes import KIND_NAMES, named_scope, named_sentence, named_series
 from qa.versions.dates import question_dates, without_dates
 from qa.versions.series import in_force, series_name
 
@@ -341,6 +342,21 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                 return retrieval
         return self.retriever.retrieve(searched, filters, k)
 
+    def _topic_vector(self, question: str, catalog: Catalog, retrieval: Retrieval) -> np.ndarray:
+        """The vector changes are ranked against: of the question's topic (``change_topic``)
+        when it names one, else of the question as retrieved."""
+        names = [*KIND_NAMES["policy"], *KIND_NAMES["terms"]]
+        names += [f"{name[:-1]}ies" for name in names if name.endswith("y")]
+        for key in named_series(catalog, question):
+            publisher = str(
+                catalog.documents[catalog.series_versions(key)[-1].doc_id].get("publisher") or ""
+            )
+            names += [publisher, publisher.split()[0]] if publisher else []
+        topic = change_topic(without_dates(question), names)
+        if not topic:
+            return np.asarray(retrieval.query_vector, dtype=np.float32)
+        return np.asarray(self.retriever.embeddings.embed_query(topic), dtype=np.float32)
+
     def _documents_sentences(self, retrieval: Retrieval) -> list[Document]:
         """Every stored sentence of the candidates' documents, in document then text order.
 
@@ -456,7 +472,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
         try:
             if asks_what_changed(question):
-                query = np.asarray(retrieval.query_vector, dtype=np.float32)
+                query = self._topic_vector(question, catalog, retrieval)
                 answered = answer_changes(result, catalog, self.store, series, filters, query)
                 return _with_cited_passages(answered, catalog)
             named_text = named_sentence(question, self._documents_sentences(retrieval))

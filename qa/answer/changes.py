@@ -34,6 +34,7 @@ from qa.versions.changes import (
     earlier_wording,
     first_appearance,
 )
+from qa.versions.dates import MONTH_NAMES
 from qa.versions.series import Version, series_name
 
 # Changed sentences an answer quotes, most relevant first.
@@ -113,6 +114,43 @@ def asks_what_changed(question: str) -> bool:
         False
     """
     return bool(_CHANGED.search(question))
+
+
+# Words that frame a what-changed question rather than say what it is about.
+_FRAME_WORDS = frozenset(
+    "how did does do what which has have was were changed change changes changing wording "
+    "worded text version versions update updated between and from to in of the its their "
+    "apa yang saja berubah diubah perubahan dalam pada antara dan dari ke versi isi kata "
+    "kalimat bagaimana".split()
+)
+
+
+def change_topic(question: str, named: Sequence[str] = ()) -> str:
+    """What a what-changed question asks about, without its framing, dates and the names of
+    its documents; ``""`` when it names no topic.
+
+    The closest changes are ranked against this: against the whole question, "How did the
+    wording about handing over my address book change between WhatsApp's 2019 and 2021
+    privacy policies?" ranked lines that mention WhatsApp and its policy first.
+
+    Args:
+        question: The question, dates already removed or not (digits are dropped).
+        named: Names to leave out as well (publishers and document kinds), any case.
+
+    Example:
+        >>> change_topic("How did the wording about my address book change in 2021?")
+        'about my address book'
+        >>> change_topic("What changed in Acme's privacy policy?", ["Acme", "privacy policy"])
+        ''
+    """
+    text = question.casefold()
+    for name in sorted(named, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name.casefold())}(?:['’]s)?", " ", text)
+    words = [
+        w for w in re.findall(r"[^\W\d_]+", text) if w not in _FRAME_WORDS and w not in MONTH_NAMES
+    ]
+    content = [w for w in words if tokenize(w)]
+    return " ".join(words) if content else ""
 
 
 def asks_first_seen(question: str) -> bool:

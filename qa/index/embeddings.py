@@ -44,12 +44,22 @@ class E5Embeddings(Embeddings):
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed passages with the ``passage:`` prefix."""
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), _BATCH):
+        """Embed passages with the ``passage:`` prefix.
+
+        Returns:
+            One normalised 384-dimensional vector per text, in the order given.
+        """
+        # The engine gives each core whole texts of a batch in a fixed split: texts of like
+        # length in one batch keep both cores busy to its end. Each text is embedded alone, so
+        # the vectors do not depend on the batch a text falls in.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), _BATCH):
+            rows = order[start : start + _BATCH]
             with self._lock:
-                batch = self._model.passage(texts[start : start + _BATCH])
-            vectors.extend(row.tolist() for row in batch)
+                batch = self._model.passage([texts[i] for i in rows])
+            for row, vector in zip(rows, batch, strict=True):
+                vectors[row] = vector.tolist()
         return vectors
 
     def embed_query(self, text: str) -> list[float]:

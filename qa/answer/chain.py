@@ -37,6 +37,7 @@ from qa.answer.extractive import (
 )
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
+from qa.answer.quantity import asked_quantity, states_quantity
 from qa.answer.result import AnswerResult, Citation
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
@@ -242,7 +243,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
         clock = time.perf_counter()
         scored = self._score_evidence(retrieval, searched)
-        evidence = self.evidence.with_passage_copies(self.evidence.select(scored), retrieval.copies)
+        asked = asked_quantity(searched)
+        evidence = self.evidence.with_passage_copies(
+            self._quantity_evidence(scored, asked), retrieval.copies
+        )
         quoted = self._quoted_line(retrieval, searched)
         if quoted is not None:
             # The question quotes a line of a document ("does it still carry the line Updated
@@ -266,6 +270,13 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         else:
             result.signals = self._signals(retrieval, searched, evidence, language)
             abstain = (should_abstain(result.signals) and quoted is None) or not evidence
+            # A question asking how long, how much, how many or how old is not answered by
+            # quotes that state no such quantity (``qa.answer.quantity``).
+            unstated = asked is not None and not any(
+                states_quantity(item.text, asked) for item in evidence
+            )
+            result.signals["quantity_missing"] = float(unstated)
+            abstain = abstain or (unstated and quoted is None)
         result.timings_ms["decide"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
@@ -319,6 +330,28 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         starts = [v[0].valid_from for v in catalog.timelines.values() if v[0].valid_from]
         starts += [start for start in catalog.starts.values() if start]
         return min(starts, default="")
+
+    def _quantity_evidence(self, scored: list[Evidence], asked: str | None) -> list[Evidence]:
+        """The evidence rule's selection from ``scored``; for a question asking a quantity
+        (``asked``, ``qa.answer.quantity``) whose selection states none, the sentences of the
+        same passages that state one, and none when no such sentence is there.
+
+        "How long is my medical record kept?" was quoted "Records are kept in the electronic
+        medical record", beside "kept at least 25 years" in the same passage. Looking only in
+        the selected passages keeps a near miss a miss: "How long do you keep my card
+        details?" is not answered by another passage's "billing records are kept 7 years".
+        """
+        selected = self.evidence.select(scored)
+        if asked is None or any(states_quantity(item.text, asked) for item in selected):
+            return selected
+        places = {str(item.passage.id) for item in selected}
+        return self.evidence.select(
+            [
+                item
+                for item in scored
+                if str(item.passage.id) in places and states_quantity(item.text, asked)
+            ]
+        )
 
     def _scoped_retrieval(
         self, result: AnswerResult, searched: str, filters: SearchFilters, k: int, language: str

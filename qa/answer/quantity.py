@@ -1,0 +1,94 @@
+"""Questions that ask for a quantity, and whether quoted text states one.
+
+"How long do you keep my payment card details?" is not answered by a sentence that only lists
+payment card details among what is collected, however close its cosine: a question asking how
+long, how much, how many or how old is answered only by text that states a duration, amount,
+count or age. On the fitting questions every answerable question of this kind was quoted with a
+number or a duration, while five unanswerable ones the fitted rule answered were quoted with
+neither (``evals/README.md``). The words are the field's plain ones, not fitted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.versions.dates import without_dates
+
+# What a question asks for, by its opening words (English and Indonesian).
+_ASKS = (
+    ("duration", re.compile(r"\bhow\s+long\b|\bberapa\s+lama\b", re.IGNORECASE)),
+    ("age", re.compile(r"\bhow\s+old\b|\bat\s+what\s+age\b|\bberapa\s+(?:usia|umur)\b", re.I)),
+    (
+        "amount",
+        re.compile(
+            r"\bhow\s+much\b|\bwhat\s+(?:is\s+the\s+|was\s+the\s+)?(?:fine|fee|price|cost)\b|"
+            r"\bberapa\s+(?:biaya|harga|besar|denda|tarif|nilai)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("count", re.compile(r"\bhow\s+many\b|\bberapa\s+(?:banyak|jumlah|kali)\b", re.IGNORECASE)),
+)
+# A number in figures or in words.
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
+    r"half|single|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas|"
+    r"puluh|seratus|ratus|seribu|ribu|juta|miliar|triliun|setengah)\b",
+    re.IGNORECASE,
+)
+# What else states each kind of quantity: a duration without a number ("until your account is
+# deleted"), a price of nothing, an age by name.
+_STATES = {
+    "duration": re.compile(
+        r"\b(?:until|as\s+long\s+as|for\s+the\s+(?:life|duration)|while|indefinitely|"
+        r"permanently|forever|no\s+longer\s+(?:necessary|needed)|selama|hingga|sampai|"
+        r"seumur|permanen|tanpa\s+batas)\b",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        r"\b(?:free|no\s+(?:charge|cost|fee)|without\s+charge|gratis|cuma-cuma|tanpa\s+biaya)\b",
+        re.IGNORECASE,
+    ),
+    "age": re.compile(
+        r"\b(?:adults?|age\s+of\s+majority|legal\s+age|minors?|dewasa|cukup\s+umur)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def asked_quantity(question: str) -> str | None:
+    """The quantity ``question`` asks for: ``"duration"``, ``"age"``, ``"amount"`` or
+    ``"count"``; ``None`` when it asks for none.
+
+    Example:
+        >>> asked_quantity("How long do you keep logs?"), asked_quantity("Berapa biaya isi ulang?")
+        ('duration', 'amount')
+        >>> asked_quantity("Do you sell my data?") is None
+        True
+    """
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def states_quantity(text: str, kind: str) -> bool:
+    """Whether ``text`` states a quantity of ``kind`` (as ``asked_quantity`` names them): a
+    number, or for durations, amounts and ages the words that state one without a number.
+
+    Example:
+        >>> states_quantity("We keep them for 30 days.", "duration")
+        True
+        >>> states_quantity("We keep logs until you delete your account.", "duration")
+        True
+        >>> states_quantity("We collect payment card details.", "duration")
+        False
+        >>> states_quantity("On 15 January 2021 Signal said it had grown.", "count")
+        False
+    """
+    # A date is not a quantity: "on 15 January 2021" says nothing of how many users joined
+    # (a date that bounds a duration comes with "until", which counts).
+    if _NUMBER.search(without_dates(text)):
+        return True
+    extra = _STATES.get(kind)
+    return bool(extra and extra.search(text))

@@ -71,6 +71,10 @@ def test_a_quantity_is_a_number_or_the_words_that_state_one_not_a_date() -> None
     assert states_quantity("Registration is free of charge.", "amount")
     assert not states_quantity("Registration is free of charge.", "count")
     assert not states_quantity("We collect payment card details.", "duration")
+    # A number in words counts before a unit of what is asked, not in "one or more".
+    assert states_quantity("Logs are deleted after six months.", "duration")
+    assert not states_quantity("It may be limited to one or more sectors.", "amount")
+    assert not states_quantity("Fitur ini diluncurkan selama satu tahun terakhir.", "age")
     # A date is no count, though it holds numbers.
     assert not states_quantity("Signal said on 15 January 2021 that it had grown.", "count")
 

@@ -23,6 +23,7 @@ from qa.answer.changes import (
     answer_changes,
     answer_first_seen,
     asks_first_seen,
+    asks_what_changed,
     compose_changes,
     pick_versions,
 )
@@ -44,6 +45,7 @@ from qa.versions.changes import (
     align,
     compare,
     first_appearance,
+    named_scope,
     named_series,
 )
 from qa.versions.dates import question_dates
@@ -929,3 +931,25 @@ def test_changes_closest_to_the_topic_asked_come_first(
     first = next(line for line in result.answer.splitlines() if line.startswith("- "))
     # Not the line that only repeats the question's "Acme", "privacy policy" and "2021".
     assert "phone number" in first
+
+
+def test_a_publisher_is_named_by_the_first_word_of_its_name_when_written_as_a_name() -> None:
+    catalog = SimpleNamespace(
+        documents={
+            "t.md": {"publisher": "Telegram Messenger Inc.", "kind": "policy"},
+            "n.md": {"publisher": "Kabar Tegal", "kind": "policy"},
+        }
+    )
+    scope = named_scope(catalog, "What does Telegram's privacy policy say about contacts?")  # type: ignore[arg-type]
+    assert scope is not None and (scope.publisher, scope.label) == ("telegram", "Telegram")
+    assert scope.topic == "What does say about contacts?"
+    # "kabar" (news) is a common word: only the whole name names that publisher.
+    assert named_scope(catalog, "Apa kata kebijakan privasi kabar terbaru?") is None  # type: ignore[arg-type]
+
+
+def test_indonesian_how_did_it_change_questions_ask_what_changed() -> None:
+    assert asks_what_changed(
+        "Bagaimana perubahan kata-kata tentang buku alamat saya antara versi 2019 dan 2021?"
+    )
+    assert asks_what_changed("Bagaimana ketentuan layanan itu berubah pada 2021?")
+    assert not asks_what_changed("Bagaimana cara menghapus akun saya?")

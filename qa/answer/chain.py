@@ -45,7 +45,7 @@ from qa.index.ingest import index_config
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.load.question import clean_question, has_words
-from qa.retrieve.bilingual import other_language
+from qa.retrieve.bilingual import counterpart, other_language
 from qa.retrieve.catalog import Catalog, catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
@@ -236,7 +236,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         searched = without_dates(question) if filters.as_of else question
 
         clock = time.perf_counter()
-        retrieval = self._scoped_retrieval(result, searched, filters, k, phrase_language)
+        retrieval, searched = self._scoped_retrieval(result, searched, filters, k, phrase_language)
         result.timings_ms["retrieve"] = elapsed_ms(clock)
         result.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result.passages = passage_views(retrieval.passages)
@@ -333,8 +333,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
     def _quantity_evidence(self, scored: list[Evidence], asked: str | None) -> list[Evidence]:
         """The evidence rule's selection from ``scored``; for a question asking a quantity
-        (``asked``, ``qa.answer.quantity``) whose selection states none, the sentences of the
-        same passages that state one, and none when no such sentence is there.
+        (``asked``, ``qa.answer.quantity``), only the selected sentences that state one, or when
+        none does, the sentences of the same passages that do, and none when no such sentence
+        is there.
 
         "How long is my medical record kept?" was quoted "Records are kept in the electronic
         medical record", beside "kept at least 25 years" in the same passage. Looking only in
@@ -342,8 +343,12 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         details?" is not answered by another passage's "billing records are kept 7 years".
         """
         selected = self.evidence.select(scored)
-        if asked is None or any(states_quantity(item.text, asked) for item in selected):
+        if asked is None:
             return selected
+        stating = [item for item in selected if states_quantity(item.text, asked)]
+        if stating:
+            # The quotes that say how long (much, many, old) answer; the others only pad it.
+            return stating
         places = {str(item.passage.id) for item in selected}
         return self.evidence.select(
             [
@@ -355,10 +360,15 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
     def _scoped_retrieval(
         self, result: AnswerResult, searched: str, filters: SearchFilters, k: int, language: str
-    ) -> Retrieval:
+    ) -> tuple[Retrieval, str]:
         """Retrieval within the documents the question names ("Facebook's privacy policy",
         ``named_scope``) unless the filters already choose a publisher or kind; everywhere
         when those documents give nothing. A scoped search is noted on ``result``.
+
+        Returns:
+            The retrieval and the text searched: within the named documents, the question
+            without the words naming them, which evidence and abstention then weigh too (they
+            are in no passage's words once the documents are chosen).
 
         Without it, "What does Facebook's privacy policy say about how long it keeps my
         information?" was answered from Instagram's policy, whose wording is the same.
@@ -372,12 +382,15 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             if retrieval.passages:
                 kind = phrase(language, f"kind_{scope.kind}")
                 result.notes.append(phrase(language, "scoped", publisher=scope.label, kind=kind))
-                return retrieval
-        return self.retriever.retrieve(searched, filters, k)
+                return retrieval, scope.topic
+        return self.retriever.retrieve(searched, filters, k), searched
 
-    def _topic_vector(self, question: str, catalog: Catalog, retrieval: Retrieval) -> np.ndarray:
-        """The vector changes are ranked against: of the question's topic (``change_topic``)
-        when it names one, else of the question as retrieved."""
+    def _topic_vector(
+        self, question: str, catalog: Catalog, retrieval: Retrieval, series: str
+    ) -> np.ndarray:
+        """The vector changes of ``series`` are ranked against: of the question's topic
+        (``change_topic``) when it names one, in the series' language when the glossary
+        bridges it, else of the question as retrieved."""
         names = [*KIND_NAMES["policy"], *KIND_NAMES["terms"]]
         names += [f"{name[:-1]}ies" for name in names if name.endswith("y")]
         for key in named_series(catalog, question):
@@ -388,7 +401,17 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         topic = change_topic(without_dates(question), names)
         if not topic:
             return np.asarray(retrieval.query_vector, dtype=np.float32)
-        return np.asarray(self.retriever.embeddings.embed_query(topic), dtype=np.float32)
+        # A short topic in another language than the versions ranks changes barely better than
+        # chance ("tentang buku alamat saya": 0.83 for the address-book line and for unrelated
+        # ones); its glossary words ("book address") tell them apart (0.84 against 0.76).
+        language = question_language(question)
+        versions = catalog.series_versions(series)
+        written = (
+            str(catalog.documents[versions[-1].doc_id].get("language") or "") if versions else ""
+        )
+        bridge = counterpart(topic, language) if written and written != language else ""
+        text = bridge or topic
+        return np.asarray(self.retriever.embeddings.embed_query(text), dtype=np.float32)
 
     def _documents_sentences(self, retrieval: Retrieval) -> list[Document]:
         """Every stored sentence of the candidates' documents, in document then text order.
@@ -505,7 +528,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
         try:
             if asks_what_changed(question):
-                query = self._topic_vector(question, catalog, retrieval)
+                query = self._topic_vector(question, catalog, retrieval, series)
                 answered = answer_changes(result, catalog, self.store, series, filters, query)
                 return _with_cited_passages(answered, catalog)
             named_text = named_sentence(question, self._documents_sentences(retrieval))

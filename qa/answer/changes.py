@@ -45,7 +45,8 @@ _CHANGED = re.compile(
     r"\b(?:what(?:'s|\s+has|\s+have|\s+did)?\s+(?:\w+\s+){0,6}?chang\w*|what\s+changes|"
     r"how\s+did\s+(?:\w+\s+){0,8}?change|what\s+(?:is|was)\s+(?:new|different)|differences?\s+between|"
     r"apa\s+(?:saja\s+)?yang\s+(?:berubah|diubah|baru)|perubahan\s+apa|apa\s+(?:saja\s+)?perubahan|"
-    r"apa\s+bedanya|perbedaan\s+antara)",
+    r"apa\s+bedanya|perbedaan\s+antara|bagaimana\s+(?:\w+\s+){0,8}?(?:berubah|diubah)|"
+    r"bagaimana\s+perubahan)",
     re.IGNORECASE,
 )
 _FIRST_SEEN = re.compile(

@@ -28,19 +28,30 @@ _ASKS = (
     ),
     ("count", re.compile(r"\bhow\s+many\b|\bberapa\s+(?:banyak|jumlah|kali)\b", re.IGNORECASE)),
 )
-# A number in figures or in words.
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|"
-    r"half|single|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas|"
-    r"puluh|seratus|ratus|seribu|ribu|juta|miliar|triliun|setengah)\b",
-    re.IGNORECASE,
+_DIGIT = re.compile(r"\d")
+# A number in words counts only before a unit of the quantity asked: "one or more sectors" and
+# "satu tahun terakhir" (the past year) state no fine and no age.
+_NUMBER_WORD = (
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|a\s+few|"
+    r"several|half\s+an?|an?|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+    r"sebelas|\w+\s+belas|\w+\s+puluh|seratus|ratus|seribu|ribu|juta|miliar|setengah|se)"
+    r"(?:[\s-]+\w+)?[\s-]+"
 )
+_UNITS = {
+    "duration": r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|detik|menit|jam|hari|"
+    r"minggu|pekan|bulan|tahun)\b",
+    # Not "tahun": "satu tahun terakhir" is the past year; Indonesian ages come in figures.
+    "age": r"(?:years?\s+old|years?\s+of\s+age)\b",
+    "amount": r"(?:dollars?|euros?|pounds?|rupiah|percent|persen)\b",
+    "count": r"(?:hundred|thousand|million|billion|ribu|juta|miliar)\b",
+}
+_IN_WORDS = {kind: re.compile(_NUMBER_WORD + unit, re.IGNORECASE) for kind, unit in _UNITS.items()}
 # What else states each kind of quantity: a duration without a number ("until your account is
 # deleted"), a price of nothing, an age by name.
 _STATES = {
     "duration": re.compile(
-        r"\b(?:until|as\s+long\s+as|for\s+the\s+(?:life|duration)|while|indefinitely|"
+        r"\b(?:until|as\s+long\s+as|for\s+the\s+(?:life|duration)|indefinitely|"
         r"permanently|forever|no\s+longer\s+(?:necessary|needed)|selama|hingga|sampai|"
         r"seumur|permanen|tanpa\s+batas)\b",
         re.IGNORECASE,
@@ -74,7 +85,9 @@ def asked_quantity(question: str) -> str | None:
 
 def states_quantity(text: str, kind: str) -> bool:
     """Whether ``text`` states a quantity of ``kind`` (as ``asked_quantity`` names them): a
-    number, or for durations, amounts and ages the words that state one without a number.
+    number in figures that is not a date, a number in words before a unit of ``kind`` ("six
+    months", "dua tahun"), or for durations, amounts and ages the words that state one
+    without a number.
 
     Example:
         >>> states_quantity("We keep them for 30 days.", "duration")
@@ -88,7 +101,8 @@ def states_quantity(text: str, kind: str) -> bool:
     """
     # A date is not a quantity: "on 15 January 2021" says nothing of how many users joined
     # (a date that bounds a duration comes with "until", which counts).
-    if _NUMBER.search(without_dates(text)):
+    undated = without_dates(text)
+    if _DIGIT.search(undated) or _IN_WORDS[kind].search(undated):
         return True
     extra = _STATES.get(kind)
     return bool(extra and extra.search(text))

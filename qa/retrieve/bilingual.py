@@ -27,6 +27,8 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "pesan": ("message",),
     "obrolan": ("chat",),
     "kontak": ("contact",),
+    # "buku alamat" (address book), "buku telepon" (phone book).
+    "buku": ("book",),
     "daftar": ("list", "register"),
     "simpan": ("keep", "store", "retain"),
     "hapus": ("delete", "remove", "erase"),

@@ -289,7 +289,7 @@ def named_series(catalog: Catalog, question: str) -> list[str]:
     named = [
         key
         for key, versions in {**catalog.timelines, **catalog.singles}.items()
-        if _names(folded, str(catalog.documents[versions[-1].doc_id].get("publisher") or ""))
+        if _said_name(question, str(catalog.documents[versions[-1].doc_id].get("publisher") or ""))
     ]
     kind = _first_kind(folded)
     if kind is None:
@@ -335,16 +335,16 @@ def named_scope(catalog: Catalog, question: str) -> Scope | None:
         for meta in catalog.documents.values()
         if meta.get("kind") == kind
     }
-    named = [name for name in publishers if _names(folded, name)]
-    if len({_short_name(name) for name in named}) != 1:
+    # Publishers are told apart by the name the question uses: "WhatsApp" names WhatsApp LLC
+    # and WhatsApp Ireland Limited alike, "WhatsApp ... Facebook" two publishers.
+    said = {_said_name(question, name) for name in publishers} - {""}
+    if len(said) != 1:
         return None
-    publisher = _alternatives(
-        sorted({f for name in named for f in (name.casefold(), _short_name(name))}, key=len)
-    )
+    publisher = re.escape(said.pop())
     document = _alternatives(list(KIND_NAMES[kind]), plural=True)
     naming = re.search(
-        rf"(?<!\w)(?:{publisher})(?:['’]s)?\s+(?:{document})(?!\w)"
-        rf"|(?<!\w)(?:{document})\s+(?:of\s+)?(?:{publisher})(?!\w)",
+        rf"(?<!\w)(?P<before>{publisher})(?:['’]s)?\s+(?:{document})(?!\w)"
+        rf"|(?<!\w)(?:{document})\s+(?:of\s+)?(?P<after>{publisher})(?!\w)",
         question,
         flags=re.IGNORECASE,
     )
@@ -358,7 +358,8 @@ def named_scope(catalog: Catalog, question: str) -> Scope | None:
     # Once they choose the documents, the words naming them only pull passages that mention
     # Facebook or the policy above those about the topic ("Facebook Pay" later stays).
     topic = " ".join(f"{question[: naming.start()]} {question[naming.end() :]}".split())
-    return Scope(_short_name(named[0]), min(named, key=len), kind, topic or question)
+    label = naming.group("before") or naming.group("after")
+    return Scope(label.casefold(), label, kind, topic or question)
 
 
 # Words around "<publisher>'s <kind>" that ask what the document says.
@@ -428,11 +429,22 @@ _COMPANY_FORMS = re.compile(
 )
 
 
-def _names(folded: str, name: str) -> bool:
+def _said_name(question: str, name: str) -> str:
+    """The longest form of publisher ``name`` that ``question`` uses, casefolded: the name,
+    the name without its company form, or that form's first word when the question writes it
+    as a name ("Telegram's" for "Telegram Messenger Inc."); ``""`` when it uses none."""
+    folded = question.casefold()
     name = name.casefold().strip()
     if not name or name == "unknown":
-        return False
-    return any(_position(folded, form) >= 0 for form in {name, _short_name(name)} if form)
+        return ""
+    short = _short_name(name)
+    found = [form for form in {name, short} if form and _position(folded, form) >= 0]
+    first = short.split()[0] if " " in short else ""
+    # A first word alone is a common word as often as a name ("Kabar Tegal": "kabar" is
+    # Indonesian for news): only capitalised, and not at the question's start.
+    if len(first) >= 4 and re.search(rf"(?<=\w)\W+{re.escape(first.capitalize())}(?!\w)", question):
+        found.append(first)
+    return max(found, key=len, default="")
 
 
 def _short_name(name: str) -> str:

@@ -25,6 +25,19 @@ def run(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(arg) for arg in args])
 
 
+def _ingest(settings: Settings, chunk_size: int = 300) -> Result:
+    """``fineprint ingest`` of ``settings``' corpus into its index, chunks of ``chunk_size``."""
+    return run(
+        "ingest",
+        "--corpus",
+        settings.corpus_dir,
+        "--index",
+        settings.index_dir,
+        "--chunk-size",
+        str(chunk_size),
+    )
+
+
 def assert_clean_failure(result: Result, exit_code: int = 1) -> None:
     """A handled error: the given exit code, an ``Error:`` line, no traceback."""
     assert result.exit_code == exit_code, result.output
@@ -90,15 +103,7 @@ def test_ingest_with_a_bad_file_exits_3_and_says_why(
     write_file(indexed.corpus_dir / "bad" / "broken.pdf", broken_pdf)
     write_file(indexed.corpus_dir / "bad" / "notes.docx", b"PK\x03\x04")
 
-    result = run(
-        "ingest",
-        "--corpus",
-        indexed.corpus_dir,
-        "--index",
-        indexed.index_dir,
-        "--chunk-size",
-        "300",
-    )
+    result = _ingest(indexed)
 
     assert result.exit_code == EXIT_SKIPPED == 3, result.output
     assert "  skipped   bad/broken.pdf: broken PDF" in result.stdout
@@ -108,15 +113,7 @@ def test_ingest_with_a_bad_file_exits_3_and_says_why(
 
 
 def test_ingest_with_other_settings_than_the_index_exits_1(indexed: Settings) -> None:
-    result = run(
-        "ingest",
-        "--corpus",
-        indexed.corpus_dir,
-        "--index",
-        indexed.index_dir,
-        "--chunk-size",
-        "400",
-    )
+    result = _ingest(indexed, chunk_size=400)
 
     assert_clean_failure(result)
     assert "--rebuild" in result.stderr
@@ -299,15 +296,7 @@ def test_an_index_given_without_a_corpus_stays_in_step_with_its_own_corpus(
     monkeypatch.chdir(work)
     monkeypatch.delenv("FINEPRINT_CORPUS_DIR", raising=False)
     # The index records the folder it was last synced from.
-    run(
-        "ingest",
-        "--corpus",
-        indexed.corpus_dir,
-        "--index",
-        indexed.index_dir,
-        "--chunk-size",
-        "300",
-    )
+    _ingest(indexed)
     before = PassageStore.open(indexed.index_dir).manifest.documents.keys()
 
     result = run("ingest", "--index", indexed.index_dir, "--chunk-size", "300")

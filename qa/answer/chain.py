@@ -51,7 +51,7 @@ from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.retrieve.spelling import corrector_for
 from qa.settings import Settings
-from qa.versions.changes import KIND_NAMES, named_scope, named_sentence, named_series
+from qa.versions.changes import named_scope, named_sentence, named_series
 from qa.versions.dates import question_dates, without_dates
 from qa.versions.series import in_force, series_name
 
@@ -391,8 +391,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """The vector changes of ``series`` are ranked against: of the question's topic
         (``change_topic``) when it names one, in the series' language when the glossary
         bridges it, else of the question as retrieved."""
-        names = [*KIND_NAMES["policy"], *KIND_NAMES["terms"]]
-        names += [f"{name[:-1]}ies" for name in names if name.endswith("y")]
+        names: list[str] = []
         for key in named_series(catalog, question):
             publisher = str(
                 catalog.documents[catalog.series_versions(key)[-1].doc_id].get("publisher") or ""

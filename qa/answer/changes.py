@@ -33,6 +33,7 @@ from qa.versions.changes import (
     compare,
     earlier_wording,
     first_appearance,
+    kind_names_pattern,
 )
 from qa.versions.dates import MONTH_NAMES
 from qa.versions.series import Version, series_name
@@ -136,15 +137,16 @@ def change_topic(question: str, named: Sequence[str] = ()) -> str:
 
     Args:
         question: The question, dates already removed or not (digits are dropped).
-        named: Names to leave out as well (publishers and document kinds), any case.
+        named: Names to leave out as well (publishers), any case; the names of document
+            kinds (``KIND_NAMES``, singular or plural) always are.
 
     Example:
         >>> change_topic("How did the wording about my address book change in 2021?")
         'about my address book'
-        >>> change_topic("What changed in Acme's privacy policy?", ["Acme", "privacy policy"])
+        >>> change_topic("What changed in Acme's privacy policies?", ["Acme"])
         ''
     """
-    text = question.casefold()
+    text = re.sub(rf"(?<!\w)(?:{kind_names_pattern()})(?!\w)", " ", question.casefold())
     for name in sorted(named, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name.casefold())}(?:['’]s)?", " ", text)
     words = [

@@ -14,7 +14,7 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -89,32 +89,34 @@ class SentencesByPlace:
             grouped.setdefault(item.sentence.metadata["doc_id"], []).append(item)
         self._items: dict[str, list[ScoredSentence]] = {}
         self._starts: dict[str, list[int]] = {}
+        self._ends: dict[str, list[int]] = {}
         for doc, items in grouped.items():
             # A stable sort keeps the given order among sentences that start together.
             items.sort(key=lambda item: int(item.sentence.metadata["start"]))
             self._items[doc] = items
             self._starts[doc] = [int(item.sentence.metadata["start"]) for item in items]
+            self._ends[doc] = [int(item.sentence.metadata["end"]) for item in items]
 
     def within(self, doc_id: str, start: int, end: int) -> Iterator[ScoredSentence]:
         """The sentences of ``doc_id`` lying wholly in characters ``start``..``end`` (both
         bounds inclusive), in text order (given order among equal starts); none for a document
         it was not given."""
         items = self._items.get(doc_id, [])
-        for row in rows_within(self._starts.get(doc_id, []), items, start, end):
+        ends = self._ends.get(doc_id, [])
+        for row in rows_within(self._starts.get(doc_id, []), ends.__getitem__, start, end):
             yield items[row]
 
 
 def rows_within(
-    starts: list[int], sentences: Sequence[ScoredSentence | Document], start: int, end: int
+    starts: list[int], end_of: Callable[[int], int], start: int, end: int
 ) -> Iterator[int]:
-    """Rows of ``sentences`` (sorted by their ``start``, given as ``starts``) lying wholly in
-    characters ``start``..``end``, both bounds inclusive, in order."""
+    """Rows of sentences sorted by their start offsets ``starts`` (with ``end_of(row)`` their
+    end offsets) lying wholly in characters ``start``..``end``, both bounds inclusive, in
+    order."""
     for row in range(bisect.bisect_left(starts, start), len(starts)):
         if starts[row] > end:
             return
-        sentence = sentences[row]
-        meta = (sentence.sentence if isinstance(sentence, ScoredSentence) else sentence).metadata
-        if int(meta["end"]) <= end:
+        if end_of(row) <= end:
             yield row
 
 

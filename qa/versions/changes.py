@@ -276,6 +276,11 @@ KIND_NAMES = {
 }
 
 
+def kind_names_pattern() -> str:
+    """A regex alternation of every kind name of ``KIND_NAMES``, singular and plural."""
+    return _alternatives([name for names in KIND_NAMES.values() for name in names], plural=True)
+
+
 def named_series(catalog: Catalog, question: str) -> list[str]:
     """The series whose publisher ``question`` names, narrowed to the kind it names first.
 
@@ -306,10 +311,10 @@ def named_series(catalog: Catalog, question: str) -> list[str]:
 class Scope:
     """The documents a question names: one publisher's, of one kind."""
 
-    # The publisher's casefolded name without its company form ("whatsapp"): as a publisher
+    # The publisher's name as the question uses it, casefolded ("whatsapp"): as a publisher
     # filter (a part of the name) it keeps every company form of it.
     publisher: str
-    # The shortest of those publishers' names as the documents write them, for messages.
+    # That name as the question writes it ("WhatsApp"), for messages.
     label: str
     kind: str
     # The question without the words naming the documents: what to search for in them.
@@ -458,10 +463,7 @@ def _short_name(name: str) -> str:
 def _position(folded: str, phrase: str, *, plural: bool = False) -> int:
     # "WhatsApp's 2019 and 2021 privacy policies" names the kind as much as the singular does;
     # a publisher's name is matched as written ("Signal" is not "signals").
-    body = re.escape(phrase)
-    if plural:
-        body = rf"{re.escape(phrase[:-1])}(?:y|ies)" if phrase.endswith("y") else rf"{body}s?"
-    match = re.search(rf"(?<!\w){body}(?!\w)", folded)
+    match = re.search(rf"(?<!\w)(?:{_alternatives([phrase], plural=plural)})(?!\w)", folded)
     return match.start() if match else -1
 
 

@@ -51,16 +51,21 @@ def test_an_acronym_or_its_long_form_reaches_the_sentence_that_uses_the_other(
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "answer"),
     [
-        "How long do you keep my payment records?",
-        "Do you share my workout history with my employer?",
+        ("How long do you keep my payment records?", "Payment records are kept for 6 years"),
+        ("Do you share my workout history with my employer?", "We do not share your workout"),
     ],
 )
-def test_the_controls_are_answered(chains: dict[str, AnswerChain], question: str) -> None:
+def test_the_controls_are_answered(
+    chains: dict[str, AnswerChain], question: str, answer: str
+) -> None:
     result = chains["unanswerable-on-topic"].invoke(question)
     assert not result.abstained, result.answer
     assert all(statement_problem(c.quote) is None for c in result.citations)
+    # The sentence that answers comes first: "how long" is what is asked, not a topic word
+    # ("as long as your membership is active" answers about workout history).
+    assert result.citations[0].quote.startswith(answer), result.answer
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ from qa.answer.extractive import (
 )
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
-from qa.answer.quantity import asked_quantity, states_quantity
+from qa.answer.quantity import asked_quantity, states_quantity, without_asking
 from qa.answer.result import AnswerResult, Citation
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
@@ -242,8 +242,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result.passages = passage_views(retrieval.passages)
 
         clock = time.perf_counter()
-        scored = self._score_evidence(retrieval, searched)
         asked = asked_quantity(searched)
+        # Sentences are weighed by what the question is about, not the words asking a quantity.
+        scored = self._score_evidence(retrieval, without_asking(searched) if asked else searched)
         evidence = self.evidence.with_passage_copies(
             self._quantity_evidence(scored, asked), retrieval.copies
         )

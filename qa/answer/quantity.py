@@ -83,6 +83,18 @@ def asked_quantity(question: str) -> str | None:
     return None
 
 
+def without_asking(question: str) -> str:
+    """``question`` without the words asking how long ("how long", "berapa lama"): a sentence
+    is no closer for repeating "long" or "lama" in "as long as your membership is active" or
+    "selama". The words asking the other quantities stay: "how old" is about age.
+
+    Example:
+        >>> without_asking("How long do you keep my payment records?")
+        'do you keep my payment records?'
+    """
+    return " ".join(dict(_ASKS)["duration"].sub(" ", question).split())
+
+
 def states_quantity(text: str, kind: str) -> bool:
     """Whether ``text`` states a quantity of ``kind`` (as ``asked_quantity`` names them): a
     number in figures that is not a date, a number in words before a unit of ``kind`` ("six

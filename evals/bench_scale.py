@@ -136,7 +136,7 @@ def file_questions() -> list[str]:
 
 def cold_first_answer(index: Path) -> float:
     """Seconds from starting ``fineprint ask`` in a fresh process to its answer."""
-    command = [sys.executable, "-c", "from qa.cli import main; main()", "ask"]
+    command = [sys.executable, "-m", "qa.cli", "ask"]
     started = time.perf_counter()
     subprocess.run(
         [*command, "--index", str(index), FIRST_QUESTION],

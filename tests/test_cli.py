@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -252,6 +254,37 @@ def test_ask_without_a_question_says_so_and_exits_1(indexed: Settings) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.strip() == "Error: Please type a question."
+
+
+def _own_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``fineprint`` as the installed command runs it: a process of its own (``qa.cli.run``)."""
+    command = [sys.executable, "-m", "qa.cli", *(str(arg) for arg in args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_ask_in_its_own_process_prints_all_of_what_it_prints_in_process(
+    answer_settings: Settings,
+) -> None:
+    # The command leaves its process without tearing it down: nothing it wrote may be lost.
+    args = ("ask", CONTACT_QUESTION, "--index", answer_settings.index_dir, "--json")
+    in_process = run(*args)
+
+    own = _own_process(*args)
+
+    assert own.returncode == 0, own.stderr
+    untimed = {"timings_ms"}
+    assert AnswerResult.model_validate_json(own.stdout).model_dump(
+        exclude=untimed
+    ) == AnswerResult.model_validate_json(in_process.stdout).model_dump(exclude=untimed)
+    assert "[1]" in _own_process(*args[:-1]).stdout
+
+
+def test_ask_in_its_own_process_exits_1_on_an_empty_question(answer_settings: Settings) -> None:
+    own = _own_process("ask", " ", "--index", answer_settings.index_dir)
+
+    assert own.returncode == 1
+    assert own.stdout == ""
+    assert own.stderr.strip() == "Error: Please type a question."
 
 
 def test_ask_with_a_too_long_question_says_so_as_an_error(indexed: Settings) -> None:

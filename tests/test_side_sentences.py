@@ -223,7 +223,7 @@ def test_a_removed_documents_sentences_leave_the_side_index(
     forbid_chroma_sentences(monkeypatch)
     with PassageStore.open(indexed.index_dir) as store:
         [(sentences, vectors)] = catalog_of(store).sentences(store, [docs.notes])
-        assert sentences == [] and len(vectors) == 0
+        assert list(sentences) == [] and len(vectors) == 0
 
 
 # --- a stale side file ----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from qa.answer.result import AnswerResult, Citation
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
 from qa.index.ingest import index_config
+from qa.index.sentence_rows import StoredSentences
 from qa.index.store import PassageStore
 from qa.load.language import question_language
 from qa.load.question import clean_question, has_words
@@ -101,6 +102,12 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
         return str(value.get("question", "")), filters, k
     msg = f"expected a question string or a dict with 'question', got {type(value).__name__}"
     raise QuestionError(msg)
+
+
+def _texts(documents: list[StoredSentences]) -> Iterator[str]:
+    """Every sentence text of ``documents``, document by document, in text order."""
+    for stored in documents:
+        yield from stored.texts
 
 
 class AnswerChain(Runnable[ChainInput, AnswerResult]):
@@ -413,28 +420,32 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         text = bridge or topic
         return np.asarray(self.retriever.embeddings.embed_query(text), dtype=np.float32)
 
-    def _documents_sentences(self, retrieval: Retrieval) -> list[Document]:
-        """Every stored sentence of the candidates' documents, in document then text order.
+    def _documents_sentences(self, retrieval: Retrieval) -> list[StoredSentences]:
+        """The stored sentences of each candidate's document, in document order.
 
         A quoted line may sit outside the candidate passages (``Retrieval.sentences`` holds
         only those inside); the catalog keeps each document's sentences, so this reads nothing.
         """
         doc_ids = list(dict.fromkeys(p.metadata["doc_id"] for p in retrieval.candidates.values()))
-        read = catalog_of(self.store).sentences(self.store, doc_ids)
-        return [sentence for sentences, _ in read for sentence in sentences]
+        return [sentences for sentences, _ in catalog_of(self.store).sentences(self.store, doc_ids)]
 
     def _quoted_line(self, retrieval: Retrieval, question: str) -> Evidence | None:
         """The retrieved sentence the question quotes word for word (``named_sentence``), as
         evidence in its stored passage; ``None`` when it quotes none."""
-        sentences = self._documents_sentences(retrieval)
-        text = named_sentence(question, sentences)
+        documents = self._documents_sentences(retrieval)
+        text = named_sentence(question, _texts(documents))
         if not text:
             return None
         catalog = catalog_of(self.store)
         # The same line may stand in several documents: the one the question names wins.
         named = set(named_series(catalog, question))
         sentence = min(
-            (s for s in sentences if s.page_content == text),
+            (
+                stored[row]
+                for stored in documents
+                for row, said in enumerate(stored.texts)
+                if said == text
+            ),
             key=lambda doc: _series_of(catalog, doc) not in named,
         )
         passage = passage_of(catalog, sentence)
@@ -531,7 +542,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                 query = self._topic_vector(question, catalog, retrieval, series)
                 answered = answer_changes(result, catalog, self.store, series, filters, query)
                 return _with_cited_passages(answered, catalog)
-            named_text = named_sentence(question, self._documents_sentences(retrieval))
+            named_text = named_sentence(question, _texts(self._documents_sentences(retrieval)))
             if named_text:
                 # The question quotes the text it asks about ("When did the policy first
                 # announce Our Updated Terms?"): that text, heading or not, is what to trace.

@@ -39,6 +39,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from qa.index.chunking import SECTION_SEPARATOR
+from qa.index.sentence_rows import StoredSentences
 from qa.retrieve.acronyms import defined_acronyms
 from qa.retrieve.lexical import searchable, tokenize
 
@@ -442,16 +443,15 @@ def _insert_sentences(
 
 def sentence_row(
     count: int, dimensions: int, items: str, vectors: bytes
-) -> tuple[list[Document], np.ndarray]:
+) -> tuple[StoredSentences, np.ndarray]:
     """One row of the sentences table as ``(sentences, vectors)``.
 
     Returns:
-        The sentences in text order and a read-only float32 array of shape
-        ``(count, dimensions)`` over the row's bytes, row ``i`` the vector of sentence ``i``.
+        The sentences in text order (``Document`` objects made on first use) and a read-only
+        float32 array of shape ``(count, dimensions)`` over the row's bytes, row ``i`` the
+        vector of sentence ``i``.
     """
-    sentences = [
-        Document(page_content=text, metadata=meta, id=sid) for sid, text, meta in json.loads(items)
-    ]
+    sentences = StoredSentences(json.loads(items))
     matrix = np.frombuffer(vectors, dtype=VECTOR_DTYPE).reshape(count, dimensions)
     return sentences, matrix.astype(np.float32, copy=False)
 

@@ -23,6 +23,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from qa.index.sentence_rows import StoredSentences
 from qa.index.side import section_names
 from qa.index.store import PassageStore
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms
@@ -229,7 +230,7 @@ class Catalog:
         self.by_id: Mapping[str, Document]
         self.passages_of: Mapping[str, list[Document]]
         self.snapshot: SideSnapshot | None = None
-        self._sentences: dict[str, tuple[list[Document], np.ndarray]] = {}
+        self._sentences: dict[str, tuple[StoredSentences, np.ndarray]] = {}
         self._sentence_count = 0
         self._titles: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -356,7 +357,7 @@ class Catalog:
 
     def sentences(
         self, store: PassageStore, doc_ids: list[str]
-    ) -> list[tuple[list[Document], np.ndarray]]:
+    ) -> list[tuple[StoredSentences, np.ndarray]]:
         """Stored sentences and their vectors for ``doc_ids``, cached per document.
 
         Read from the side index (the catalog's snapshot) when there is one, else from
@@ -367,7 +368,7 @@ class Catalog:
         Returns:
             One ``(sentences in text order, float32 array of shape (sentences, dimensions))``
             per distinct doc id, in the order given; a document without stored sentences
-            gets ``([], an array of shape (0, 0))``.
+            gets no sentences and an array of shape ``(0, 0)``.
 
         Raises:
             IndexChangingError: Read from Chroma, while another process kept changing it.
@@ -378,7 +379,7 @@ class Catalog:
 
     def _cached_sentences(
         self, store: PassageStore, doc_ids: list[str]
-    ) -> list[tuple[list[Document], np.ndarray]]:
+    ) -> list[tuple[StoredSentences, np.ndarray]]:
         missing = [doc for doc in doc_ids if doc not in self._sentences]
         if missing:
             if self._sentence_count > SENTENCE_CACHE_LIMIT:
@@ -393,23 +394,23 @@ class Catalog:
             )
             empty = np.zeros((0, 0), dtype=np.float32)
             for doc in missing:
-                self._sentences[doc] = found.get(doc, ([], empty))
+                self._sentences[doc] = found.get(doc, (StoredSentences([]), empty))
                 self._sentence_count += len(self._sentences[doc][0])
         return [self._sentences[doc] for doc in doc_ids]
 
 
 def _sentences_from_chroma(
     store: PassageStore, doc_ids: list[str]
-) -> dict[str, tuple[list[Document], np.ndarray]]:
+) -> dict[str, tuple[StoredSentences, np.ndarray]]:
     """The sentences of ``doc_ids`` (those that have any) read from Chroma, in text order."""
     sentences, matrix = store.sentence_matrix(doc_ids)
     grouped: dict[str, list[int]] = {}
     for i, sentence in enumerate(sentences):
         grouped.setdefault(sentence.metadata["doc_id"], []).append(i)
-    found: dict[str, tuple[list[Document], np.ndarray]] = {}
+    found: dict[str, tuple[StoredSentences, np.ndarray]] = {}
     for doc, rows in grouped.items():
         rows.sort(key=lambda i: int(sentences[i].metadata["start"]))
-        found[doc] = ([sentences[i] for i in rows], matrix[rows])
+        found[doc] = (StoredSentences.of(sentences[i] for i in rows), matrix[rows])
     return found
 
 

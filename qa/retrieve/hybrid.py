@@ -418,13 +418,11 @@ def _score_sentences(
     ):
         if not sentences:
             continue
-        starts = [int(s.metadata["start"]) for s in sentences]
-
-        def end_of(row: int, sentences: list[Document] = sentences) -> int:
-            return int(sentences[row].metadata["end"])
-
+        starts, ends = sentences.starts, sentences.ends
         inside = {
-            row for start, end in spans[doc_id] for row in rows_within(starts, end_of, start, end)
+            row
+            for start, end in spans[doc_id]
+            for row in rows_within(starts, ends.__getitem__, start, end)
         }
         if inside:
             rows = sorted(inside)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from qa.index.sentence_rows import StoredSentences
 from qa.index.side import connect, rows_to_documents, sentence_row
 
 # SQLite allows 32,766 parameters per statement; ids are sent in chunks well under it.
@@ -88,14 +89,14 @@ class SideSnapshot:
             found.update((str(doc.id), doc) for doc in rows_to_documents(rows))
         return found
 
-    def sentences(self, doc_ids: list[str]) -> dict[str, tuple[list[Document], np.ndarray]]:
+    def sentences(self, doc_ids: list[str]) -> dict[str, tuple[StoredSentences, np.ndarray]]:
         """The stored sentences of ``doc_ids`` in text order, with their vectors, by doc id.
 
         Read per document on demand (nothing at start-up): each value is the sentences and a
         float32 array of shape ``(sentences, dimensions)``, rows in step. A document without
         sentences in the file (none stored, or not in the file) is left out.
         """
-        found: dict[str, tuple[list[Document], np.ndarray]] = {}
+        found: dict[str, tuple[StoredSentences, np.ndarray]] = {}
         for start in range(0, len(doc_ids), _ID_CHUNK):
             chunk = doc_ids[start : start + _ID_CHUNK]
             marks = ",".join("?" * len(chunk))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -404,23 +405,23 @@ def _first_kind(folded: str) -> str | None:
     return said[0][1] if said else None
 
 
-def named_sentence(question: str, sentences: list[Document]) -> str:
-    """The longest of ``sentences`` (at least ``NAMED_MIN_WORDS`` words) that ``question``
-    quotes word for word, formatting aside; ``""`` when it quotes none.
+def named_sentence(question: str, texts: Iterable[str]) -> str:
+    """The longest of the sentence ``texts`` (at least ``NAMED_MIN_WORDS`` words) that
+    ``question`` quotes word for word, formatting aside; ``""`` when it quotes none.
 
     Example:
         >>> named_sentence("When did it first say Updated May 25, 2018?",
-        ...                [Document("Updated May 25, 2018"), Document("We keep logs.")])
+        ...                ["Updated May 25, 2018", "We keep logs."])
         'Updated May 25, 2018'
     """
     asked = f" {format_key(question)} "
     # Every question runs this over its candidates' sentences: a line longer than the question
     # cannot be quoted in it, and skipping those spares most of the key building.
     found = [
-        doc.page_content
-        for doc in sentences
-        if len(doc.page_content) <= len(question) + NAMED_SLACK_CHARS
-        and len((key := format_key(doc.page_content)).split()) >= NAMED_MIN_WORDS
+        text
+        for text in texts
+        if len(text) <= len(question) + NAMED_SLACK_CHARS
+        and len((key := format_key(text)).split()) >= NAMED_MIN_WORDS
         and f" {key} " in asked
     ]
     return max(found, key=len, default="")
@@ -510,7 +511,7 @@ def version_sentences(
         pieces.extend(parts)
         rows.extend([row] * len(parts))
     if len(pieces) == len(sentences):
-        return sentences, vectors
+        return pieces, vectors
     return pieces, (vectors[rows] if len(vectors) else vectors)
 
 

@@ -75,6 +75,11 @@ def test_the_controls_are_answered(
         "Do you transfer my data to countries outside Europe?",
         "Do you collect data about children under 13?",
         "Can I opt out of marketing emails?",
+        # Near misses: a neighbouring sentence states a period, or that something is passed
+        # on, of something else (``qa.answer.subject``).
+        "How long do you keep my fingerprint scans used for club entry?",
+        "How long do you keep my email address after my membership ends?",
+        "Who receives my date of birth?",
     ],
 )
 def test_on_topic_questions_the_policy_does_not_answer_are_refused(
@@ -84,24 +89,6 @@ def test_on_topic_questions_the_policy_does_not_answer_are_refused(
     assert result.abstained
     assert result.answer.startswith(phrase("en", "abstention"))
     assert phrase("en", "closest") in result.answer
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/answer/abstention.py: the fitted rule answers these near misses with a "
-    "neighbouring retention or sharing sentence; the signals (cosines, word coverage) do not "
-    "tell a near miss from an answer (issue 11, left open)",
-)
-@pytest.mark.parametrize(
-    "question",
-    [
-        "How long do you keep my fingerprint scans used for club entry?",
-        "How long do you keep my email address after my membership ends?",
-        "Who receives my date of birth?",
-    ],
-)
-def test_near_misses_are_refused(chains: dict[str, AnswerChain], question: str) -> None:
-    assert chains["unanswerable-on-topic"].invoke(question).abstained
 
 
 VERSION_2020 = """---

@@ -109,9 +109,10 @@ def test_a_quantity_left_out_of_the_selection_is_taken_from_the_same_passage(
     beside = _evidence("records", "Medical records are kept for at least 25 years.", 0.50)
     elsewhere = _evidence("billing", "Invoices are kept for 10 years.", 0.45, score=0.5)
     scored = [chosen, elsewhere, beside]
-    picked = chain._quantity_evidence(scored, "duration")
+    asked = "How long do you keep my medical record?"
+    picked = chain._asked_evidence(scored, "duration", asked, "en")
     assert [item.text for item in picked] == [beside.text]
     # Another passage's period does not answer: nothing is picked then.
-    assert chain._quantity_evidence([chosen, elsewhere], "duration") == []
+    assert chain._asked_evidence([chosen, elsewhere], "duration", asked, "en") == []
     # A question asking no quantity keeps the rule's selection.
-    assert chain._quantity_evidence(scored, None)[0].text == chosen.text
+    assert chain._asked_evidence(scored, None, "Is my record shared?", "en")[0].text == chosen.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answer.statements import (
+    asks_overview,
     balanced_span,
     is_date_line,
     quotes_balance,
@@ -36,6 +37,12 @@ from qa.answer.statements import (
             "fragment",
         ),
         ('Kami tidak membagikan daftar kontak Anda," kata WhatsApp.', "unbalanced quotes"),
+        ("This notice explains how Ironpeak handles personal data when you join.", "overview"),
+        ("It describes your rights under the CCPA, as amended by the CPRA.", "overview"),
+        ("In this policy, we explain how we use the data we collect.", "overview"),
+        ("Kebijakan Privasi ini menjelaskan cara Ojekita mengumpulkan data Anda.", "overview"),
+        ("This Privacy Policy applies to every Wrenfield service.", None),
+        ("The information we share explains how you use the app.", None),
         ("We never sell your personal data.", None),
         ("Sleep recordings — while open: 30 days; after you close your account: 90 days.", None),
         ("We disclose your booking data to:\n- travel insurers, to price your cover.", None),
@@ -48,6 +55,14 @@ from qa.answer.statements import (
 )
 def test_statement_problem(text: str, problem: str | None) -> None:
     assert statement_problem(text) == problem
+
+
+def test_a_sentence_about_the_document_answers_what_the_document_covers() -> None:
+    overview = "This notice explains how Ironpeak handles personal data when you join a club."
+    assert statement_problem(overview, overview=True) is None
+    assert asks_overview("What does the Ironpeak privacy notice cover?")
+    assert asks_overview("Apa isi kebijakan privasi Ojekita?")
+    assert not asks_overview("Does the notice explain how long you keep my data?")
 
 
 def test_quotes_balance_counts_double_quotes_only() -> None:

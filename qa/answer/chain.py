@@ -10,6 +10,7 @@ text is composed, the last one complete; ``batch`` comes from ``Runnable``.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -37,8 +38,10 @@ from qa.answer.extractive import (
 )
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
-from qa.answer.quantity import asked_quantity, states_quantity, without_asking
+from qa.answer.quantity import asked_quantity, asked_subject, states_quantity, without_asking
+from qa.answer.recipients import asked_recipient, states_passing
 from qa.answer.result import AnswerResult, Citation
+from qa.answer.subject import names_subject, subject_groups
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
 from qa.index.ingest import index_config
@@ -102,6 +105,10 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
         return str(value.get("question", "")), filters, k
     msg = f"expected a question string or a dict with 'question', got {type(value).__name__}"
     raise QuestionError(msg)
+
+
+# Words as written, to find the acronyms a sentence uses.
+_WORDS = re.compile(r"\w+")
 
 
 def _texts(documents: list[StoredSentences]) -> Iterator[str]:
@@ -253,7 +260,8 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         # Sentences are weighed by what the question is about, not the words asking a quantity.
         scored = self._score_evidence(retrieval, without_asking(searched) if asked else searched)
         evidence = self.evidence.with_passage_copies(
-            self._quantity_evidence(scored, asked), retrieval.copies
+            self._asked_evidence(scored, asked, searched, phrase_language, retrieval.acronyms),
+            retrieval.copies,
         )
         quoted = self._quoted_line(retrieval, searched)
         if quoted is not None:
@@ -339,31 +347,63 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         starts += [start for start in catalog.starts.values() if start]
         return min(starts, default="")
 
-    def _quantity_evidence(self, scored: list[Evidence], asked: str | None) -> list[Evidence]:
+    def _asked_evidence(
+        self,
+        scored: list[Evidence],
+        asked: str | None,
+        question: str,
+        language: str,
+        acronyms: dict[str, str] | None = None,
+    ) -> list[Evidence]:
         """The evidence rule's selection from ``scored``; for a question asking a quantity
-        (``asked``, ``qa.answer.quantity``), only the selected sentences that state one, or when
-        none does, the sentences of the same passages that do, and none when no such sentence
-        is there.
+        (``asked``, ``qa.answer.quantity``) or who receives a thing (``asked_recipient``), only
+        the selected sentences that state a quantity, or that something is passed on, about what
+        the question asks of (``qa.answer.subject``); when none does, the sentences of the same
+        passages that do, and none when no such sentence is there.
 
         "How long is my medical record kept?" was quoted "Records are kept in the electronic
         medical record", beside "kept at least 25 years" in the same passage. Looking only in
         the selected passages keeps a near miss a miss: "How long do you keep my card
-        details?" is not answered by another passage's "billing records are kept 7 years".
+        details?" is not answered by another passage's "billing records are kept 7 years",
+        nor "How long do you keep my email address?" by "We keep workout history for 12
+        months" (it states a duration, of something else).
         """
         selected = self.evidence.select(scored)
-        if asked is None:
+        if asked is not None:
+            subject = asked_subject(question)
+            kind = asked
+
+            def states(text: str) -> bool:
+                return states_quantity(text, kind)
+
+        elif recipient := asked_recipient(question):
+            subject, states = recipient, states_passing
+        else:
             return selected
-        stating = [item for item in selected if states_quantity(item.text, asked)]
+
+        def words(item: Evidence) -> set[str]:
+            return set(_WORDS.findall(item.text))
+
+        def answers(item: Evidence) -> bool:
+            if not states(item.text):
+                return False
+            meta = item.passage.metadata
+            written = str(meta.get("language") or language)
+            # An acronym names its expansion: "We share PII with ..." names "personally
+            # identifiable information".
+            spelled = [long for short, long in (acronyms or {}).items() if short in words(item)]
+            context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
+            groups = subject_groups(subject, language, written)
+            return names_subject(item.text, groups, written, context)
+
+        stating = [item for item in selected if answers(item)]
         if stating:
-            # The quotes that say how long (much, many, old) answer; the others only pad it.
+            # The quotes that say how long (much, many, old) or who receives answer; the
+            # others only pad it.
             return stating
         places = {str(item.passage.id) for item in selected}
         return self.evidence.select(
-            [
-                item
-                for item in scored
-                if str(item.passage.id) in places and states_quantity(item.text, asked)
-            ]
+            [item for item in scored if str(item.passage.id) in places and answers(item)]
         )
 
     def _scoped_retrieval(

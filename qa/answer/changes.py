@@ -250,10 +250,13 @@ def quotable_changes(changes: list[Change]) -> list[Change]:
     A new date line ("Last modified: ...") is quoted only when nothing else changed: beside
     the changes it dates, it tells the reader nothing new.
     """
+    # A changed overview sentence ("This policy explains ...") is a change like any other.
     stated = [
         c
         for c in changes
-        if all(statement_problem(s.page_content) is None for s in (c.old, c.new) if s)
+        if all(
+            statement_problem(s.page_content, overview=True) is None for s in (c.old, c.new) if s
+        )
     ]
     substantive = [
         c for c in stated if not all(is_date_line(s.page_content) for s in (c.old, c.new) if s)

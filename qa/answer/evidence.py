@@ -16,7 +16,12 @@ from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document
 
-from qa.answer.statements import balanced_span, same_statement, statement_problem
+from qa.answer.statements import (
+    asks_overview,
+    balanced_span,
+    same_statement,
+    statement_problem,
+)
 from qa.retrieve.catalog import ScoredSentence, SentencesByPlace
 from qa.retrieve.lexical import tokenize
 from qa.settings import (
@@ -149,6 +154,7 @@ class EvidenceSelector:
         if not passages or not sentences:
             return []
         question_tokens = set(tokenize(question))
+        overview = asks_overview(question)
         weights = term_weights or dict.fromkeys(question_tokens, 1.0)
         weight_total = sum(weights.values())
         scored: list[Evidence] = []
@@ -168,7 +174,7 @@ class EvidenceSelector:
                 if (doc_id, s_start) in seen or len(text) < self.min_sentence_chars:
                     continue
                 seen.add((doc_id, s_start))
-                span = _statement_span(passage, text, s_start, s_end)
+                span = _statement_span(passage, text, s_start, s_end, overview=overview)
                 if span is None:
                     continue
                 if span != (s_start, s_end):
@@ -273,13 +279,16 @@ def _with_copy(kept: Evidence, other: Evidence) -> Evidence:
     return replace(kept, copies=(*kept.copies, other))
 
 
-def _statement_span(passage: Document, text: str, start: int, end: int) -> tuple[int, int] | None:
+def _statement_span(
+    passage: Document, text: str, start: int, end: int, *, overview: bool = False
+) -> tuple[int, int] | None:
     """The document span to quote for a stored sentence, or ``None`` if it states nothing.
 
     A sentence whose quotation marks do not balance is widened to its opening (or closing)
-    mark inside the passage; one that cannot be is dropped, like headings and labels.
+    mark inside the passage; one that cannot be is dropped, like headings, labels and (unless
+    ``overview``: the question asks what the document covers) sentences about the document.
     """
-    problem = statement_problem(text)
+    problem = statement_problem(text, overview=overview)
     if problem is None:
         return start, end
     if problem != "unbalanced quotes":
@@ -289,4 +298,5 @@ def _statement_span(passage: Document, text: str, start: int, end: int) -> tuple
     if span is None:
         return None
     widened = passage.page_content[span[0] : span[1]]
-    return (span[0] + offset, span[1] + offset) if statement_problem(widened) is None else None
+    fine = statement_problem(widened, overview=overview) is None
+    return (span[0] + offset, span[1] + offset) if fine else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from qa.answer.subject import cut_subject
 from qa.versions.dates import without_dates
 
 # What a question asks for, by its opening words (English and Indonesian).
@@ -67,6 +68,16 @@ _STATES = {
 }
 
 
+# An amount in figures is money or a share: "cancelled during its first 12 months" states no
+# fee, "Rp2.000.000", "$5", "4% of turnover" and "a fee of 10" do.
+_MONEY = re.compile(
+    r"[$€£¥₹%]|\brp\.?\s?\d|\b(?:usd|eur|gbp|idr|sgd|dollars?|euros?|pounds?|rupiah|percent|"
+    r"persen|fees?|charges?|charged|costs?|prices?|priced|fines?|fined|biaya|harga|seharga|"
+    r"senilai|tarif|denda|dolar|bayar|dibayar|pay|paid|payable|refund)\b",
+    re.IGNORECASE,
+)
+
+
 def asked_quantity(question: str) -> str | None:
     """The quantity ``question`` asks for: ``"duration"``, ``"age"``, ``"amount"`` or
     ``"count"``; ``None`` when it asks for none.
@@ -97,9 +108,9 @@ def without_asking(question: str) -> str:
 
 def states_quantity(text: str, kind: str) -> bool:
     """Whether ``text`` states a quantity of ``kind`` (as ``asked_quantity`` names them): a
-    number in figures that is not a date, a number in words before a unit of ``kind`` ("six
-    months", "dua tahun"), or for durations, amounts and ages the words that state one
-    without a number.
+    number in figures that is not a date (for an amount, beside a currency, a share or a word
+    for a price), a number in words before a unit of ``kind`` ("six months", "dua tahun"), or
+    for durations, amounts and ages the words that state one without a number.
 
     Example:
         >>> states_quantity("We keep them for 30 days.", "duration")
@@ -110,11 +121,73 @@ def states_quantity(text: str, kind: str) -> bool:
         False
         >>> states_quantity("On 15 January 2021 Signal said it had grown.", "count")
         False
+        >>> states_quantity("It cannot be cancelled in its first 12 months.", "amount")
+        False
     """
     # A date is not a quantity: "on 15 January 2021" says nothing of how many users joined
     # (a date that bounds a duration comes with "until", which counts).
     undated = without_dates(text)
-    if _DIGIT.search(undated) or _IN_WORDS[kind].search(undated):
+    if _IN_WORDS[kind].search(undated):
+        return True
+    if _DIGIT.search(undated) and (kind != "amount" or _MONEY.search(undated)):
         return True
     extra = _STATES.get(kind)
     return bool(extra and extra.search(text))
+
+
+# What a quantity question asks about: the words after "how long do you keep", before "kept"
+# or "disimpan", after "berapa biaya" ("How long do you keep my fingerprint scans used for
+# club entry?" asks about fingerprint scans). Cut at the first word that starts a condition
+# or a clause ("after my membership ends", "lewat transfer bank").
+_KEEP_EN = r"(?:keep|store|retain|hold|save|preserve|maintain|archive|log|record)"
+_KEPT_EN = r"(?:kept|stored|retained|held|saved|preserved|maintained|archived|logged|recorded)"
+_SUBJECT = (
+    re.compile(
+        r"\bhow\s+long\s+(?:do|does|did|will|would|can|could|should|may|might)\s+(?:\w+\s+){1,3}?"
+        + _KEEP_EN
+        + r"(?:s|ing)?\s+(?:on\s+to\s+|onto\s+)?(?P<subject>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bhow\s+long\s+(?:is|are|was|were|will|would|do|does|can)\s+(?P<subject>.+?)\s+"
+        r"(?:be\s+|get\s+|being\s+)?" + _KEPT_EN + r"\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bberapa\s+lama\s+(?:\w+\s+){0,3}?(?:menyimpan|mempertahankan|mengarsipkan|mencatat)"
+        r"\s+(?P<subject>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bberapa\s+lama\s+(?P<subject>.+?)\s+(?:akan\s+)?(?:disimpan|dipertahankan|diarsipkan"
+        r"|tersimpan|dicatat)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bhow\s+much\s+(?:does|do|is|are|will|would)\s+(?P<subject>.+?)\s+cost\b"
+        r"|\bwhat\s+(?:is|was|are)\s+the\s+(?:\w+\s+)?(?:fee|price|cost|fine|charge)s?\s+"
+        r"(?:for|of|to)\s+(?P<subject2>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\bberapa\s+(?:biaya|harga|tarif|denda)\s+(?P<subject>.+)", re.IGNORECASE),
+)
+
+
+def asked_subject(question: str) -> str:
+    """The words naming what a quantity question asks about, ``""`` when it names nothing
+    more specific than data.
+
+    Example:
+        >>> asked_subject("How long do you keep my fingerprint scans used for club entry?")
+        'my fingerprint scans'
+        >>> asked_subject("Berapa lama foto profil saya disimpan setelah akun dihapus?")
+        'foto profil saya'
+        >>> asked_subject("How long do you keep my personal data?")
+        ''
+    """
+    for pattern in _SUBJECT:
+        found = pattern.search(question)
+        if found is None:
+            continue
+        return cut_subject(found.group("subject") or found.groupdict().get("subject2") or "")
+    return ""

@@ -22,6 +22,33 @@ _NAVIGATION = re.compile(
     r"|informasi (?:lebih lanjut|selengkapnya))\b",
     re.IGNORECASE,
 )
+# A sentence about the document itself rather than a practice ("This notice explains how Acme
+# handles personal data ...", "Kebijakan Privasi ini menjelaskan cara ..."): it shares a
+# question's topic words and answers none of its questions but "what does this cover?".
+_DOCUMENT_NOUNS = (
+    r"(?:privacy\s+)?(?:policy|notice|statement|document|terms(?:\s+of\s+(?:service|use))?"
+    r"|agreement|page|section|supplement|addendum)"
+)
+_OVERVIEW = re.compile(
+    r"^\W*(?:(?:this|the|our|these)\s+(?:[\w-]+\s+){0,4}?" + _DOCUMENT_NOUNS + r"|it)\s+"
+    r"(?:explains?|describes?|sets\s+out|outlines?|tells\s+you|summari[sz]es?"
+    r"|provides\s+(?:information|details|an\s+overview))\b"
+    r"|^\W*in\s+this\s+(?:[\w-]+\s+){0,3}?" + _DOCUMENT_NOUNS + r"\s*,?\s+we\s+"
+    r"(?:explain|describe|set\s+out|outline|tell\s+you)\b"
+    r"|^\W*(?:kebijakan(?:\s+privasi)?|pemberitahuan(?:\s+privasi)?|dokumen"
+    r"|syarat(?:\s+dan\s+ketentuan)?|ketentuan(?:\s+layanan)?|bagian|halaman)"
+    r"(?:\s+[\w-]+){0,3}?\s+ini\s+(?:menjelaskan|menguraikan|memaparkan|menerangkan"
+    r"|merangkum|memberikan\s+informasi)\b",
+    re.IGNORECASE,
+)
+# A question about what a document covers, the one question an overview sentence answers.
+_ASKS_OVERVIEW = re.compile(
+    r"\bwhat\b.{0,60}\b" + _DOCUMENT_NOUNS + r"\s+(?:cover|covers|explain|explains|describe"
+    r"|describes|about)\b|\bwhat\s+is\s+(?:the|this)\s+.{0,60}?"
+    + _DOCUMENT_NOUNS
+    + r"\s+(?:for|about)\b|\bapa\s+(?:isi|cakupan|yang\s+(?:dijelaskan|dibahas|dicakup))\b",
+    re.IGNORECASE,
+)
 # A navigation sentence is short; a long one starting "See ..." usually states something.
 NAVIGATION_MAX_WORDS = 25
 # Fewer words than this is a label or a fragment, never a statement.
@@ -59,13 +86,31 @@ def is_date_line(text: str) -> bool:
     return bool(_DATE_LINE.match(text.strip()))
 
 
-def statement_problem(text: str) -> str | None:
+def asks_overview(question: str) -> bool:
+    """Whether ``question`` asks what a document covers ("What does this notice explain?").
+
+    Example:
+        >>> asks_overview("What does the Lumenhaus privacy policy cover?")
+        True
+        >>> asks_overview("Does the policy explain how long you keep my data?")
+        False
+    """
+    return bool(_ASKS_OVERVIEW.search(question))
+
+
+def statement_problem(text: str, *, overview: bool = False) -> str | None:
     """Why ``text`` is not a statement to quote (``None`` when it is one).
+
+    Args:
+        text: The sentence.
+        overview: Whether a sentence about the document itself may be quoted (the question
+            asks what the document covers, or the sentence is compared, not quoted).
 
     Returns:
         ``"label"`` (ends with a colon, nothing after it), ``"navigation"``, ``"heading"``
         (no closing punctuation, or a short title-cased line), ``"fragment"`` (too few
-        words, or a piece starting in lower case) or ``"unbalanced quotes"``.
+        words, or a piece starting in lower case), ``"overview"`` (it says what the document
+        explains, unless ``overview``) or ``"unbalanced quotes"``.
 
     Example:
         >>> statement_problem("WhatsApp blog post, 15 January 2021:")
@@ -78,6 +123,8 @@ def statement_problem(text: str) -> str | None:
         True
         >>> statement_problem("Updated May 25, 2018") is None
         True
+        >>> statement_problem("This notice explains how Acme handles personal data.")
+        'overview'
     """
     body = text.strip()
     words = _WORD.findall(body)
@@ -104,6 +151,8 @@ def statement_problem(text: str) -> str | None:
         and sum(w[0].isupper() for w in long_words) >= TITLE_CASE_SHARE * len(long_words)
     ):
         return "heading"
+    if not overview and _OVERVIEW.match(body):
+        return "overview"
     if not quotes_balance(body):
         return "unbalanced quotes"
     return None

@@ -314,12 +314,14 @@ def quote_faults(outcomes: Sequence[Outcome]) -> dict[str, int]:
 
     Returns:
         ``quoted`` (distinct quoted sentences), ``not_statements`` (headings, labels,
-        navigation, fragments: ``qa.answer.statements.statement_problem``) and ``repeated``
+        navigation, fragments, overviews: ``qa.answer.statements.statement_problem``) and
+        ``repeated``
         (a sentence quoted twice in one answer, or two of one document that say the same
         thing). Two sources saying the same are merged into one quote by the answer step; two
         documents' wordings shown side by side are a what-changed answer's old and new text.
     """
-    from qa.answer.statements import same_statement, statement_problem
+    from qa.answer.changes import asks_what_changed
+    from qa.answer.statements import asks_overview, same_statement, statement_problem
 
     quoted = not_statements = repeated = 0
     for outcome in outcomes:
@@ -330,7 +332,10 @@ def quote_faults(outcomes: Sequence[Outcome]) -> dict[str, int]:
             doc_of.setdefault(citation.quote, citation.doc_id)
         texts = list(doc_of)
         quoted += len(texts)
-        not_statements += sum(statement_problem(t) is not None for t in texts)
+        # The answer step quotes a sentence about the document itself only when the question
+        # asks what it covers, or as one side of a change.
+        overview = asks_overview(outcome.question) or asks_what_changed(outcome.question)
+        not_statements += sum(statement_problem(t, overview=overview) is not None for t in texts)
         repeated += sum(outcome.answer.count(t) > 1 for t in texts)
         repeated += sum(
             doc_of[a] == doc_of[b]

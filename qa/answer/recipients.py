@@ -1,0 +1,107 @@
+"""Questions about who receives something, and whether quoted text says it is passed on.
+
+"Who receives my date of birth?" is not answered by "we collect your name, email address, date
+of birth and payment card details" (nothing is passed on) nor by "our payment processor receives
+your card details" (something else is): a question asking who receives, sees or is given a thing,
+or whether it is shared, sold or disclosed, is answered only by a sentence that says something is
+passed on and names the thing (``qa.answer.subject``). The words are the field's plain ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.answer.subject import cut_subject
+
+_PASS_EN = (
+    r"(?:share|sell|disclose|give|transfer|pass|send|provide|hand|show|make\s+available|rent"
+    r"|lease|trade)"
+)
+_PASSED_EN = (
+    r"(?:shared|sold|disclosed|given|transferred|passed\s+on|sent|provided|handed\s+over|shown"
+    r"|made\s+available|rented|leased|traded)"
+)
+_PASS_ID = (
+    r"(?:membagikan|berbagi|menjual|mengungkapkan|memberikan|mentransfer|mengirim|menyerahkan)"
+)
+_PASSED_ID = r"(?:dibagikan|dijual|diungkapkan|diberikan|ditransfer|dikirim|diserahkan|diteruskan)"
+# The thing a question asks about, by where the question puts it.
+_SUBJECT = (
+    re.compile(
+        r"\bwho\s+(?:else\s+)?(?:receives?|gets?|sees?|can\s+(?:see|access|get|receive)"
+        r"|has\s+access\s+to|have\s+access\s+to|is\s+given|are\s+given)\s+(?P<subject>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:do|does|did|will|would|can|could|may)\s+(?:\w+\s+){1,3}?"
+        + _PASS_EN
+        + r"(?:s|ing)?\s+(?P<subject>.+?)\s+(?:with|to)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:is|are|was|were|will|would|can)\s+(?P<subject>.+?)\s+(?:be\s+|being\s+)?"
+        + _PASSED_EN
+        + r"\s+(?:with|to)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bsiapa\s+(?:saja\s+)?(?:yang\s+)?(?:menerima|mendapat(?:kan)?|melihat|mengakses"
+        r"|bisa\s+(?:melihat|mengakses))\s+(?P<subject>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bapakah\s+(?:\w+\s+){0,3}?" + _PASS_ID + r"\s+(?P<subject>.+?)\s+(?:ke|kepada|dengan)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bapakah\s+(?P<subject>.+?)\s+(?:akan\s+)?" + _PASSED_ID + r"\s+(?:ke|kepada|dengan)\b",
+        re.IGNORECASE,
+    ),
+)
+# What says a thing is passed on, in English and Indonesian.
+_PASSES = re.compile(
+    r"\b(?:shar(?:e|es|ed|ing)|sell(?:s|ing)?|sold|disclos(?:e|es|ed|ing|ure)|giv(?:e|es|en|ing)"
+    r"|transfer(?:s|red|ring)?|pass(?:es|ed|ing)?\s+(?:on|to|it|them)|sen[dt]s?|provid(?:e|es|ed|ing)"
+    r"|receiv(?:e|es|ed|ing)|recipients?|third[\s-]part(?:y|ies)|access(?:es|ed)?|see|sees|view"
+    r"|rent(?:s|ed)?|handed|made\s+available|process(?:or|ors)|partners?"
+    r"|bagi(?:kan)?|membagikan|dibagikan|berbagi|jual|menjual|dijual|ungkap(?:kan)?"
+    r"|mengungkapkan|diungkapkan|berikan|memberikan|diberikan|menerima|diterima|penerima"
+    r"|pihak\s+ketiga|mitra|akses|mengakses|diakses|transfer|mentransfer|ditransfer|kirim"
+    r"|mengirim|dikirim|teruskan|diteruskan|serahkan|diserahkan)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_recipient(question: str) -> str:
+    """The thing whose recipients ``question`` asks about ("my date of birth" in "Who receives
+    my date of birth?"), ``""`` when it asks no such thing or names nothing more specific than
+    data.
+
+    Example:
+        >>> asked_recipient("Who receives my date of birth?")
+        'my date of birth'
+        >>> asked_recipient("Do you share my workout history with my employer?")
+        'my workout history'
+        >>> asked_recipient("Apakah daftar kontak saya dibagikan ke Facebook?")
+        'daftar kontak saya'
+        >>> asked_recipient("Do you sell my data to advertisers?")
+        ''
+    """
+    for pattern in _SUBJECT:
+        found = pattern.search(question)
+        if found is not None:
+            return cut_subject(found.group("subject"))
+    return ""
+
+
+def states_passing(text: str) -> bool:
+    """Whether ``text`` says something is passed on: shared, sold, disclosed, given, sent,
+    received, accessed, or handed to a third party or a processor.
+
+    Example:
+        >>> states_passing("Our payment processor receives your card details.")
+        True
+        >>> states_passing("We collect your name and date of birth.")
+        False
+    """
+    return bool(_PASSES.search(text))

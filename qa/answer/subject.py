@@ -1,0 +1,92 @@
+"""What a question asks about, and whether a sentence names it.
+
+"How long do you keep my email address?" is not answered by "We keep workout history for 12
+months": the sentence states a duration, of something else. A question that asks a quantity
+(``qa.answer.quantity``) or who receives something (``qa.answer.recipients``) names its subject
+in a fixed place ("keep my email address", "who receives my date of birth"); a quote answers it
+only when it names that subject too, in its words or, across languages, the glossary's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.retrieve.bilingual import counterpart_groups
+from qa.retrieve.lexical import tokenize
+
+_SUBJECT_END = re.compile(
+    r"[?.!,;:]|\s(?:for|after|when|if|once|before|until|used|that|which|who|from|in|on|at|by|"
+    r"about|with|via|through|while|because|since|under|setelah|sesudah|sejak|jika|kalau|ketika|"
+    r"saat|untuk|yang|lewat|melalui|dengan|di|ke|dari|oleh|agar|supaya|karena|selama|hingga|"
+    r"sampai)\b",
+    re.IGNORECASE,
+)
+# Words too general to narrow what is kept: "how long do you keep my data?" is answered by any
+# retention sentence.
+_GENERIC = (
+    "data information info personal details detail content contents stuff things it them "
+    "informasi pribadi rincian detail konten"
+)
+
+
+def cut_subject(words: str) -> str:
+    """``words`` up to the first word that starts a condition or a clause, ``""`` when what is
+    left names nothing more specific than data.
+
+    Example:
+        >>> cut_subject("my email address after my membership ends?")
+        'my email address'
+        >>> cut_subject("my personal data?")
+        ''
+    """
+    end = _SUBJECT_END.search(words)
+    subject = (words[: end.start()] if end else words).strip()
+    return subject if subject_words(subject, "en") or subject_words(subject, "id") else ""
+
+
+def subject_words(subject: str, language: str) -> list[frozenset[str]]:
+    """The tokens of ``subject`` in ``language``, each a group of one, without general words
+    (data, information); for a subject in the other language, see ``subject_groups``."""
+    generic = set(tokenize(_GENERIC, language))
+    return [
+        frozenset({token})
+        for token in dict.fromkeys(tokenize(subject, language))
+        if token not in generic
+    ]
+
+
+def subject_groups(subject: str, language: str, text_language: str) -> list[frozenset[str]]:
+    """What a sentence in ``text_language`` must say to name ``subject`` (written in
+    ``language``): each word's tokens, or across languages each glossary word's translations
+    (``counterpart_groups``; a word the glossary does not know cannot be checked and is left
+    out). A sentence names the subject when it holds a token of every group."""
+    if text_language == language or text_language not in ("en", "id"):
+        return subject_words(subject, language)
+    generic = set(tokenize(_GENERIC, text_language))
+    return [group - generic for group in counterpart_groups(subject, language) if group - generic]
+
+
+def names_subject(
+    text: str, groups: list[frozenset[str]], text_language: str, context: str = ""
+) -> bool:
+    """Whether ``text`` (or its ``context``: the document's title and the section's heading,
+    which name what a table row or a list item is about) holds a token of at least half the
+    groups of ``groups``, rounded up (true when there are none).
+
+    Half, not all: a sentence may call the subject otherwise ("CCTV footage" is kept as "CCTV
+    recordings"), while a sentence about something else shares none of its words ("my
+    fingerprint scans" against "workout history is kept 12 months"). On the fitting corpora,
+    requiring every word refused three answerable questions.
+
+    Example:
+        >>> names_subject("Payment records are kept for 6 years.",
+        ...               subject_groups("my payment records", "en", "en"), "en")
+        True
+        >>> names_subject("We keep workout history for 12 months.",
+        ...               subject_groups("my email address", "en", "en"), "en")
+        False
+    """
+    if not groups:
+        return True
+    tokens = set(tokenize(f"{text} {context}", text_language))
+    return 2 * sum(bool(group & tokens) for group in groups) >= len(groups)

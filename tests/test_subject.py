@@ -1,0 +1,158 @@
+"""A quantity or recipient question is answered only by a sentence about what it asks of.
+
+Unit tests of ``qa.answer.subject`` and ``qa.answer.recipients``, then the chain over an
+invented policy, indexed for real.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.chain import AnswerChain
+from qa.answer.quantity import asked_subject, states_quantity
+from qa.answer.recipients import asked_recipient, states_passing
+from qa.answer.subject import cut_subject, names_subject, subject_groups
+from qa.index.ingest import ingest
+from qa.settings import Settings
+
+POLICY = """---
+title: Wrenfield Privacy Policy
+publisher: Wrenfield Ltd
+kind: policy
+language: en
+document_date: 2025-02-01
+---
+# Wrenfield Privacy Policy
+
+This policy explains how Wrenfield Ltd handles your personal data when you use our bike rental.
+
+## What we collect
+
+When you sign up we collect your name, email address, date of birth and driving licence number.
+
+## How long we keep it
+
+Ride history is kept for 24 months after your last ride. Payment records are kept for 7 years
+because tax law requires it.
+
+## Who we share it with
+
+Our payment processor receives your card details. We share your ride history with your employer
+only when you join a company plan.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("How long do you keep my fingerprint scans used for club entry?", "my fingerprint scans"),
+        ("How long are undelivered messages kept?", "undelivered messages"),
+        ("Berapa lama foto profil saya disimpan setelah akun dihapus?", "foto profil saya"),
+        ("Berapa lama WhatsApp menyimpan pesan yang tidak terkirim?", "pesan"),
+        ("Berapa biaya isi ulang KitaPay lewat transfer bank?", "isi ulang KitaPay"),
+        ("What is the fee for a CCPA request?", "a CCPA request"),
+        ("How long do you keep my personal data?", ""),  # data in general: any period answers
+        ("How many users does Signal have?", ""),
+    ],
+)
+def test_the_subject_of_a_quantity_question(question: str, subject: str) -> None:
+    assert asked_subject(question) == subject
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Who receives my date of birth?", "my date of birth"),
+        ("Do you share my workout history with my employer?", "my workout history"),
+        ("Is my contact list shared with Facebook?", "my contact list"),
+        ("Apakah daftar kontak saya dibagikan ke Facebook?", "daftar kontak saya"),
+        ("Siapa yang menerima data lokasi saya?", "data lokasi saya"),
+        ("Do they sell my data to advertisers?", ""),
+        ("How long do you keep my email address?", ""),
+    ],
+)
+def test_the_subject_of_a_recipient_question(question: str, subject: str) -> None:
+    assert asked_recipient(question) == subject
+
+
+def test_a_sentence_names_a_subject_by_half_its_words_or_its_heading() -> None:
+    groups = subject_groups("CCTV footage", "en", "en")
+    assert names_subject("CCTV recordings from club floors are kept 30 days.", groups, "en")
+    assert not names_subject("Workout history is kept for 12 months.", groups, "en")
+    # A table row names its subject in its heading.
+    row = subject_groups("my KitaPay transactions", "en", "en")
+    assert names_subject("Retention: 10 years.", row, "en", context="KitaPay transactions")
+    assert cut_subject("data saya?") == ""
+
+
+def test_an_indonesian_subject_is_named_in_english_through_the_glossary() -> None:
+    groups = subject_groups("pesan saya", "id", "en")
+    assert groups and names_subject("Messages are deleted after 30 days.", groups, "en")
+    assert not names_subject("Logs are deleted after 30 days.", groups, "en")
+
+
+def test_what_says_a_thing_is_passed_on() -> None:
+    assert states_passing("We share your ride history with your employer.")
+    assert states_passing("Data lokasi Anda dibagikan kepada mitra pengemudi.")
+    assert not states_passing("When you sign up we collect your date of birth.")
+
+
+def test_an_amount_in_figures_is_money() -> None:
+    assert states_quantity("Transfers cost Rp2.500 after the fifth.", "amount")
+    assert states_quantity("The fine was 4% of its turnover.", "amount")
+    assert not states_quantity("It cannot be cancelled in its first 12 months.", "amount")
+    # Durations and counts keep any figure.
+    assert states_quantity("It cannot be cancelled in its first 12 months.", "duration")
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> AnswerChain:
+    """A chain over the Wrenfield policy, indexed for real."""
+    root = tmp_path_factory.mktemp("wrenfield")
+    (root / "docs").mkdir()
+    (root / "docs" / "privacy.md").write_text(POLICY, encoding="utf-8")
+    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
+    ingest(settings)
+    return AnswerChain.from_settings(settings)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long do you keep my driving licence number?",  # a period, of ride history
+        "Who receives my date of birth?",  # collected, and card details passed on
+        "Do you share my email address with my employer?",  # ride history is shared
+    ],
+)
+def test_a_neighbouring_statement_about_something_else_is_no_answer(
+    chain: AnswerChain, question: str
+) -> None:
+    result = chain.invoke(question)
+    assert result.abstained, result.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "quote"),
+    [
+        ("How long do you keep my payment records?", "Payment records are kept for 7 years"),
+        ("How long is my ride history kept?", "Ride history is kept for 24 months"),
+        ("Do you share my ride history with my employer?", "We share your ride history"),
+        ("Who receives my card details?", "Our payment processor receives your card details"),
+    ],
+)
+def test_the_statement_about_the_subject_answers(
+    chain: AnswerChain, question: str, quote: str
+) -> None:
+    result = chain.invoke(question)
+    assert not result.abstained, result.answer
+    assert result.citations[0].quote.startswith(quote), result.answer
+
+
+def test_a_sentence_about_the_document_is_quoted_only_when_asked_about_the_document(
+    chain: AnswerChain,
+) -> None:
+    overview = "This policy explains how Wrenfield Ltd handles your personal data"
+    result = chain.invoke("Does Wrenfield handle my personal data when I rent a bike?")
+    assert all(not c.quote.startswith(overview) for c in result.citations), result.answer
+    asked = chain.invoke("What does the Wrenfield privacy policy explain?")
+    assert any(c.quote.startswith(overview) for c in asked.citations), asked.answer

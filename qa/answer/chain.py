@@ -355,11 +355,15 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         language: str,
         acronyms: dict[str, str] | None = None,
     ) -> list[Evidence]:
-        """The evidence rule's selection from ``scored``; for a question asking a quantity
-        (``asked``, ``qa.answer.quantity``) or who receives a thing (``asked_recipient``), only
-        the selected sentences that state a quantity, or that something is passed on, about what
-        the question asks of (``qa.answer.subject``); when none does, the sentences of the same
-        passages that do, and none when no such sentence is there.
+        """The evidence rule's selection from ``scored``, kept only when it answers what a
+        quantity or recipient question asks.
+
+        For a question asking a quantity (``asked``, ``qa.answer.quantity``) only the selected
+        sentences that state one are quoted. For it and for a question asking who receives a
+        thing (``asked_recipient``), at least one quote must also be about what the question
+        asks of (``qa.answer.subject``; for a recipient question, saying that it is passed
+        on); when none is, the sentences of the same passages that are take their place, and
+        when there are none either, nothing is quoted (the chain then abstains).
 
         "How long is my medical record kept?" was quoted "Records are kept in the electronic
         medical record", beside "kept at least 25 years" in the same passage. Looking only in
@@ -370,19 +374,17 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """
         selected = self.evidence.select(scored)
         if asked is not None:
-            subject = asked_subject(question)
-            kind = asked
+            subject, kind = asked_subject(question), asked
 
             def states(text: str) -> bool:
                 return states_quantity(text, kind)
 
+            # The quotes that say how long (much, many, old) answer; the others only pad it.
+            selected = [item for item in selected if states(item.text)] or selected
         elif recipient := asked_recipient(question):
             subject, states = recipient, states_passing
         else:
             return selected
-
-        def words(item: Evidence) -> set[str]:
-            return set(_WORDS.findall(item.text))
 
         def answers(item: Evidence) -> bool:
             if not states(item.text):
@@ -391,16 +393,14 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             written = str(meta.get("language") or language)
             # An acronym names its expansion: "We share PII with ..." names "personally
             # identifiable information".
-            spelled = [long for short, long in (acronyms or {}).items() if short in words(item)]
+            used = set(_WORDS.findall(item.text))
+            spelled = [long for short, long in (acronyms or {}).items() if short in used]
             context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
             groups = subject_groups(subject, language, written)
             return names_subject(item.text, groups, written, context)
 
-        stating = [item for item in selected if answers(item)]
-        if stating:
-            # The quotes that say how long (much, many, old) or who receives answer; the
-            # others only pad it.
-            return stating
+        if any(answers(item) for item in selected):
+            return selected
         places = {str(item.passage.id) for item in selected}
         return self.evidence.select(
             [item for item in scored if str(item.passage.id) in places and answers(item)]

@@ -10,6 +10,7 @@ only when it names that subject too, in its words or, across languages, the glos
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.retrieve.bilingual import counterpart_groups
 from qa.retrieve.lexical import tokenize
@@ -47,7 +48,7 @@ def cut_subject(words: str) -> str:
 def subject_words(subject: str, language: str) -> list[frozenset[str]]:
     """The tokens of ``subject`` in ``language``, each a group of one, without general words
     (data, information); for a subject in the other language, see ``subject_groups``."""
-    generic = set(tokenize(_GENERIC, language))
+    generic = _generic(language)
     return [
         frozenset({token})
         for token in dict.fromkeys(tokenize(subject, language))
@@ -59,11 +60,16 @@ def subject_groups(subject: str, language: str, text_language: str) -> list[froz
     """What a sentence in ``text_language`` must say to name ``subject`` (written in
     ``language``): each word's tokens, or across languages each glossary word's translations
     (``counterpart_groups``; a word the glossary does not know cannot be checked and is left
-    out). A sentence names the subject when it holds a token of every group."""
+    out); ``names_subject`` weighs them."""
     if text_language == language or text_language not in ("en", "id"):
         return subject_words(subject, language)
-    generic = set(tokenize(_GENERIC, text_language))
+    generic = _generic(text_language)
     return [group - generic for group in counterpart_groups(subject, language) if group - generic]
+
+
+@lru_cache(maxsize=4)
+def _generic(language: str) -> frozenset[str]:
+    return frozenset(tokenize(_GENERIC, language))
 
 
 def names_subject(

@@ -156,3 +156,43 @@ def test_a_sentence_about_the_document_is_quoted_only_when_asked_about_the_docum
     assert all(not c.quote.startswith(overview) for c in result.citations), result.answer
     asked = chain.invoke("What does the Wrenfield privacy policy explain?")
     assert any(c.quote.startswith(overview) for c in asked.citations), asked.answer
+
+
+OTHER = """---
+title: Kitewing Privacy Policy
+publisher: Kitewing Inc.
+kind: policy
+language: en
+document_date: 2025-01-10
+---
+# Kitewing Privacy Policy
+
+## Who can use Kitewing
+
+Kitewing is a messaging app. We collect your phone number and your contacts when you sign up.
+Connection logs are stored for 12 months to fight spam.
+"""
+
+
+def test_a_company_named_in_the_question_is_the_one_asked_about(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("two-companies")
+    (root / "docs").mkdir()
+    minimum_age = POLICY.replace(
+        "## Who we share it with", "You must be at least 16 years old to rent a bike.\n\n## Who"
+    )
+    (root / "docs" / "wrenfield.md").write_text(minimum_age, encoding="utf-8")
+    (root / "docs" / "kitewing.md").write_text(OTHER, encoding="utf-8")
+    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
+    ingest(settings)
+    chain = AnswerChain.from_settings(settings)
+
+    # Wrenfield's minimum age, though retrieved, is no answer about Kitewing, nor are
+    # Kitewing's 12-month logs an age.
+    refused = chain.invoke("How old must I be to rent a Kitewing bike?")
+    assert refused.abstained, refused.answer
+    assert any("at least 16 years old" in view.text for view in refused.passages)
+    answered = chain.invoke("How old must I be to rent a Wrenfield bike?")
+    assert not answered.abstained, answered.answer
+    assert answered.citations[0].quote.startswith("You must be at least 16 years old")

@@ -55,7 +55,7 @@ from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
 from qa.retrieve.spelling import corrector_for
 from qa.settings import Settings
-from qa.versions.changes import named_scope, named_sentence, named_series
+from qa.versions.changes import named_scope, named_sentence, named_series, said_publishers
 from qa.versions.dates import question_dates, without_dates
 from qa.versions.series import in_force, series_name
 
@@ -373,6 +373,20 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         months" (it states a duration, of something else).
         """
         selected = self.evidence.select(scored)
+        recipient = "" if asked is not None else asked_recipient(question)
+        if asked is None and not recipient:
+            return selected
+        # A company the question names is the one it asks about: another's period or
+        # recipients do not answer ("At what age can I use Telegram?" is not answered by
+        # WhatsApp's minimum age), unless the sentence speaks of the one named.
+        said = said_publishers(catalog_of(self.store), question)
+
+        def about_named(item: Evidence) -> bool:
+            meta = item.passage.metadata
+            about = f"{item.text} {meta.get('title') or ''} {meta.get('publisher') or ''}"
+            return not said or any(form in about.casefold() for form in said)
+
+        selected = [item for item in selected if about_named(item)] or selected
         if asked is not None:
             subject, kind = asked_subject(question), asked
 
@@ -381,13 +395,13 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
             # The quotes that say how long (much, many, old) answer; the others only pad it.
             selected = [item for item in selected if states(item.text)] or selected
-        elif recipient := asked_recipient(question):
-            subject, states = recipient, states_passing
         else:
-            return selected
+            subject, states = recipient, states_passing
 
         def answers(item: Evidence) -> bool:
             if not states(item.text):
+                return False
+            if not about_named(item):
                 return False
             meta = item.passage.metadata
             written = str(meta.get("language") or language)

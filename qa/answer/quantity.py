@@ -78,6 +78,17 @@ _MONEY = re.compile(
 )
 
 
+# An age in figures comes with words of age: "at least 13 years old", "under 16", "aged 17 or
+# over", "berusia 17 tahun"; "stored for 12 months" states none.
+_AGE = re.compile(
+    r"\b(?:ages?|aged|old|older|younger|under|over|minors?|child(?:ren)?|teens?|teenagers?"
+    r"|usia|umur|berusia|anak|tahun\s+ke\s+atas)\b",
+    re.IGNORECASE,
+)
+# What a figure must stand beside to state a quantity of each kind (any figure otherwise).
+_MARKS = {"amount": _MONEY, "age": _AGE}
+
+
 def asked_quantity(question: str) -> str | None:
     """The quantity ``question`` asks for: ``"duration"``, ``"age"``, ``"amount"`` or
     ``"count"``; ``None`` when it asks for none.
@@ -109,8 +120,9 @@ def without_asking(question: str) -> str:
 def states_quantity(text: str, kind: str) -> bool:
     """Whether ``text`` states a quantity of ``kind`` (as ``asked_quantity`` names them): a
     number in figures that is not a date (for an amount, beside a currency, a share or a word
-    for a price), a number in words before a unit of ``kind`` ("six months", "dua tahun"), or
-    for durations, amounts and ages the words that state one without a number.
+    for a price; for an age, beside a word of age), a number in words before a unit of
+    ``kind`` ("six months", "dua tahun"), or for durations, amounts and ages the words that
+    state one without a number.
 
     Example:
         >>> states_quantity("We keep them for 30 days.", "duration")
@@ -123,13 +135,15 @@ def states_quantity(text: str, kind: str) -> bool:
         False
         >>> states_quantity("It cannot be cancelled in its first 12 months.", "amount")
         False
+        >>> states_quantity("Logs are stored for 12 months.", "age")
+        False
     """
     # A date is not a quantity: "on 15 January 2021" says nothing of how many users joined
     # (a date that bounds a duration comes with "until", which counts).
     undated = without_dates(text)
     if _IN_WORDS[kind].search(undated):
         return True
-    if _DIGIT.search(undated) and (kind != "amount" or _MONEY.search(undated)):
+    if _DIGIT.search(undated) and (_MARKS[kind].search(undated) if kind in _MARKS else True):
         return True
     extra = _STATES.get(kind)
     return bool(extra and extra.search(text))

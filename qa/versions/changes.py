@@ -435,6 +435,13 @@ _COMPANY_FORMS = re.compile(
 )
 
 
+def said_publishers(catalog: Catalog, question: str) -> set[str]:
+    """The forms of the indexed publishers' names that ``question`` uses, casefolded
+    ("telegram" in "At what age can I use Telegram?"); empty when it names none."""
+    names = {str(meta.get("publisher") or "") for meta in catalog.documents.values()}
+    return {form for name in names if (form := _said_name(question, name))}
+
+
 def _said_name(question: str, name: str) -> str:
     """The longest form of publisher ``name`` that ``question`` uses, casefolded: the name,
     the name without its company form, or that form's first word when the question writes it

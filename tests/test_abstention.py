@@ -166,6 +166,20 @@ def test_compute_signals_returns_every_signal() -> None:
     assert should_abstain(signals) is (signals["margin"] < 0)
 
 
+def test_a_passage_using_the_acronym_says_the_long_form_the_question_uses() -> None:
+    text = "We transfer personal data to the United States under SCCs."
+    top = passage(text, dense_rank=1, lexical_rank=1)
+    found = retrieval([top], {"transfer", "sccs"})
+    found.acronyms = {"SCCs": "standard contractual clauses"}
+    evidence = [Evidence(top, text, 0, len(text), 0.9)]
+
+    signals = compute_signals("Do you use standard contractual clauses?", found, evidence, "en")
+
+    # Asked: use, standard, contractual, clauses and the acronym; only "use" is not said.
+    assert signals["evidence_coverage"] == 0.8
+    assert signals["coverage"] == 0.8
+
+
 def test_compute_signals_follows_the_language_and_rule() -> None:
     top = passage("Acme never shares contact lists.", dense_rank=1, lexical_rank=2)
     found = retrieval([top], {"acme"})

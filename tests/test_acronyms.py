@@ -1,8 +1,14 @@
-"""Acronyms (``qa.retrieve.acronyms``): the glossary both ways, and those a corpus defines."""
+"""Acronyms (``qa.retrieve.acronyms``): the glossary both ways, those a corpus defines, and an
+answer whose passage uses the other form than the question (real index)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from qa.answer.chain import AnswerChain
+from qa.index.ingest import ingest
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms, expansions
+from qa.settings import Settings
 
 
 def test_expansions_go_both_ways() -> None:
@@ -32,3 +38,40 @@ def test_a_corpus_defines_its_own_acronyms_when_the_initials_match() -> None:
         "RME": "Rekam Medis Elektronik",
         "NIK": "Nomor Induk Kependudukan",
     }
+
+
+SCC_POLICY = """---
+title: Harbourline Privacy Policy
+publisher: Harbourline Ltd
+kind: policy
+language: en
+document_date: 2025-04-01
+---
+# Harbourline Privacy Policy
+
+## International transfers
+
+For customers in Europe, we transfer personal data to the United States under SCCs and we keep
+a copy of every transfer agreement.
+
+## Cookies
+
+We use cookies to keep you signed in.
+"""
+
+
+def test_a_question_in_long_form_is_answered_from_a_passage_using_the_acronym(
+    tmp_path: Path,
+) -> None:
+    # The question says "standard contractual clauses", the policy only "SCCs": the passage
+    # says what was asked, so the words it covers count both forms.
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "privacy.md").write_text(SCC_POLICY, encoding="utf-8")
+    settings = Settings(corpus_dir=tmp_path / "docs", index_dir=tmp_path / "index")
+    ingest(settings)
+    chain = AnswerChain.from_settings(settings)
+
+    result = chain.invoke("Do you rely on standard contractual clauses to move my data to the US?")
+
+    assert not result.abstained, result.answer
+    assert "under SCCs" in result.citations[0].quote

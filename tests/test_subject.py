@@ -39,6 +39,11 @@ because tax law requires it.
 
 Our payment processor receives your card details. We share your ride history with your employer
 only when you join a company plan.
+
+## Plans and fees
+
+We offer two plans: 1. Casual, billed per ride; 2. Commuter, a 12-month plan at a lower monthly
+price. We do not charge for copies of your data.
 """
 
 
@@ -148,6 +153,15 @@ def test_the_statement_about_the_subject_answers(
     assert result.citations[0].quote.startswith(quote), result.answer
 
 
+def test_whether_something_costs_is_answered_by_a_price_or_by_free(chain: AnswerChain) -> None:
+    # The plans sentence has a figure and "price", but states no fee.
+    refused = chain.invoke("Is there a joining fee for the Commuter plan?")
+    assert refused.abstained, refused.answer
+    answered = chain.invoke("Do you charge a fee for a copy of my data?")
+    assert not answered.abstained, answered.answer
+    assert answered.citations[0].quote.startswith("We do not charge for copies of your data")
+
+
 def test_a_sentence_about_the_document_is_quoted_only_when_asked_about_the_document(
     chain: AnswerChain,
 ) -> None:
@@ -196,3 +210,8 @@ def test_a_company_named_in_the_question_is_the_one_asked_about(
     answered = chain.invoke("How old must I be to rent a Wrenfield bike?")
     assert not answered.abstained, answered.answer
     assert answered.citations[0].quote.startswith("You must be at least 16 years old")
+
+    # Two companies compared are not two versions of one document.
+    compared = chain.invoke("What are the differences between Kitewing and Wrenfield on logs?")
+    assert not compared.abstained, compared.answer
+    assert compared.citations, compared.answer

@@ -128,12 +128,11 @@ def compute_signals(
     # Both forms of an acronym count as the question's words.
     asked = " ".join([question, *expansions(question, retrieval.acronyms)])
     wanted = groups or [frozenset([token]) for token in set(tokenize(asked, language))]
-    top_tokens = set(
-        tokenize(" ".join(p.page_content for p in passages[:_COVERAGE_PASSAGES]), language)
+    top_tokens = _said(
+        " ".join(p.page_content for p in passages[:_COVERAGE_PASSAGES]), retrieval, language
     )
-    evidence_tokens = set(
-        tokenize(" ".join(e.text for e in evidence[:_COVERAGE_EVIDENCE]), language)
-    )
+    evidence_text = " ".join(e.text for e in evidence[:_COVERAGE_EVIDENCE])
+    evidence_tokens = _said(evidence_text, retrieval, language)
     # Rare question words weigh most: "fingerprint" matters more than "keep" or "long".
     weights = retrieval.term_weights
     # A group weighs as its rarest token; tokens no group holds (none, but for safety) alone.
@@ -171,6 +170,12 @@ def compute_signals(
     }
     signals["margin"] = round(margin(signals, rule), 4)
     return signals
+
+
+def _said(text: str, retrieval: Retrieval, language: str) -> set[str]:
+    """The tokens ``text`` says, with both forms of each acronym it uses: a passage writing
+    "SCCs" says "standard contractual clauses" as much as a question writing that says it."""
+    return set(tokenize(" ".join([text, *expansions(text, retrieval.acronyms)]), language))
 
 
 def _share(wanted: list[frozenset[str]], found: set[str]) -> float:

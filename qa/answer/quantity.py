@@ -23,7 +23,14 @@ _ASKS = (
         "amount",
         re.compile(
             r"\bhow\s+much\b|\bwhat\s+(?:is\s+the\s+|was\s+the\s+)?(?:fine|fee|price|cost)\b|"
-            r"\bberapa\s+(?:biaya|harga|besar|denda|tarif|nilai)\b",
+            r"\bberapa\s+(?:biaya|harga|besar|denda|tarif|nilai)\b|"
+            # Whether something costs: "Do you charge a fee for ...?", "Is there a joining
+            # fee?", "Apakah ada biaya ...?" are answered by a price or by "free".
+            r"\b(?:do|does|did|will|would)\s+(?:\w+\s+){1,2}?(?:charge|bill)\b|"
+            r"\b(?:does|do|will|would)\s+(?:it|this|that)\s+cost\b|"
+            r"\bis\s+there\s+(?:a|an|any)\s+(?:\w+\s+){0,2}?(?:fee|charge|cost|price|penalty)s?\b|"
+            r"\bapakah\s+(?:ada\s+|saya\s+)?(?:\w+\s+){0,2}?(?:biaya|dikenakan\s+biaya|berbayar"
+            r"|dipungut)\b",
             re.IGNORECASE,
         ),
     ),
@@ -58,7 +65,9 @@ _STATES = {
         re.IGNORECASE,
     ),
     "amount": re.compile(
-        r"\b(?:free|no\s+(?:charge|cost|fee)|without\s+charge|gratis|cuma-cuma|tanpa\s+biaya)\b",
+        r"\b(?:free|no\s+(?:\w+\s+)?(?:charges?|costs?|fees?)|without\s+charge|at\s+no\s+(?:extra\s+)?"
+        r"cost|(?:do|does|will|shall)\s+not\s+charge|gratis|cuma-cuma|tanpa\s+biaya"
+        r"|tidak\s+(?:dikenakan\s+biaya|dipungut\s+biaya|berbayar))\b",
         re.IGNORECASE,
     ),
     "age": re.compile(
@@ -68,25 +77,35 @@ _STATES = {
 }
 
 
-# An amount in figures is money or a share: "cancelled during its first 12 months" states no
-# fee, "Rp2.000.000", "$5", "4% of turnover" and "a fee of 10" do.
-_MONEY = re.compile(
-    r"[$€£¥₹%]|\brp\.?\s?\d|\b(?:usd|eur|gbp|idr|sgd|dollars?|euros?|pounds?|rupiah|percent|"
-    r"persen|fees?|charges?|charged|costs?|prices?|priced|fines?|fined|biaya|harga|seharga|"
-    r"senilai|tarif|denda|dolar|bayar|dibayar|pay|paid|payable|refund)\b",
-    re.IGNORECASE,
+# A list item's number ("types: 1. Flex ...; 2. Commit 12 ...") is no quantity.
+_LIST_NUMBER = re.compile(r"(?:^|(?<=[\n;:]))\s*\d{1,2}[.)]\s+(?=[A-Z])")
+
+
+def _beside(words: str) -> str:
+    # A figure within three words of one of ``words``, on either side.
+    return rf"\b(?:{words})\b\W+(?:\w+\W+){{0,3}}?\d|\d[\d.,]*(?:\W+\w+){{0,3}}?\W+(?:{words})\b"
+
+
+# An amount in figures is money or a share: "a 12-month contract at a lower monthly price"
+# states no price, "Rp2.000.000", "$5", "4% of turnover" and "a fee of 10" do.
+_MONEY_WORDS = (
+    r"usd|eur|gbp|idr|sgd|dollars?|euros?|pounds?|rupiah|percent|persen|fees?|charges?|charged"
+    r"|costs?|prices?|priced|fines?|fined|biaya|harga|seharga|senilai|tarif|denda|dolar|bayar"
+    r"|dibayar|pay|paid|payable|refund|miliar|juta|million|billion"
 )
-
-
 # An age in figures comes with words of age: "at least 13 years old", "under 16", "aged 17 or
 # over", "berusia 17 tahun"; "stored for 12 months" states none.
-_AGE = re.compile(
-    r"\b(?:ages?|aged|old|older|younger|under|over|minors?|child(?:ren)?|teens?|teenagers?"
-    r"|usia|umur|berusia|anak|tahun\s+ke\s+atas)\b",
-    re.IGNORECASE,
+_AGE_WORDS = (
+    r"ages?|aged|old|older|younger|under|over|minors?|child(?:ren)?|teens?|teenagers?|usia|umur"
+    r"|berusia|anak"
 )
 # What a figure must stand beside to state a quantity of each kind (any figure otherwise).
-_MARKS = {"amount": _MONEY, "age": _AGE}
+_MARKS = {
+    "amount": re.compile(
+        _beside(_MONEY_WORDS) + r"|[$€£¥₹]\s?\d|\d\s?[%€$]|\brp\.?\s?\d", re.IGNORECASE
+    ),
+    "age": re.compile(_beside(_AGE_WORDS), re.IGNORECASE),
+}
 
 
 def asked_quantity(question: str) -> str | None:
@@ -140,10 +159,10 @@ def states_quantity(text: str, kind: str) -> bool:
     """
     # A date is not a quantity: "on 15 January 2021" says nothing of how many users joined
     # (a date that bounds a duration comes with "until", which counts).
-    undated = without_dates(text)
+    undated = _LIST_NUMBER.sub(" ", without_dates(text))
     if _IN_WORDS[kind].search(undated):
         return True
-    if _DIGIT.search(undated) and (_MARKS[kind].search(undated) if kind in _MARKS else True):
+    if _MARKS[kind].search(undated) if kind in _MARKS else _DIGIT.search(undated):
         return True
     extra = _STATES.get(kind)
     return bool(extra and extra.search(text))
@@ -184,6 +203,11 @@ _SUBJECT = (
         re.IGNORECASE,
     ),
     re.compile(r"\bberapa\s+(?:biaya|harga|tarif|denda)\s+(?P<subject>.+)", re.IGNORECASE),
+    re.compile(
+        r"\b(?:fees?|charges?|costs?|charge|bill)\s+(?:\w+\s+)?(?:for|of|to)\s+(?P<subject>.+)"
+        r"|\bbiaya\s+(?:untuk|atas)\s+(?P<subject2>.+)",
+        re.IGNORECASE,
+    ),
 )
 
 

@@ -82,7 +82,7 @@ def test_responder_streams_and_keeps_every_turn() -> None:
 def test_an_empty_question_adds_no_turn() -> None:
     chain = _FakeChain(fake_result())
     respond = make_responder(chain)  # type: ignore[arg-type]
-    for blank in ("", "   ", "\n"):
+    for blank in ("", "   ", "\n", "\u200b\u200b\u200b", " \u3164 "):
         updates = list(respond(blank, [], "", "", "", "", ""))
         assert len(updates) == 1
         assert all(type(u).__name__ == "_Skip" or u == {"__type__": "update"} for u in updates[0])

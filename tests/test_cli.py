@@ -338,3 +338,27 @@ def test_an_index_given_without_a_corpus_stays_in_step_with_its_own_corpus(
     assert f"corpus: {indexed.corpus_dir.resolve()}" in result.stderr
     assert " 0 removed" in result.stdout
     assert PassageStore.open(indexed.index_dir).manifest.documents.keys() == before
+
+
+def test_an_index_of_an_older_pipeline_still_answers_with_a_note_and_ingest_says_why(
+    indexed: Settings,
+) -> None:
+    from qa.index.manifest import MANIFEST_NAME, PIPELINE_VERSION
+
+    path = indexed.index_dir / MANIFEST_NAME
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["config"]["pipeline_version"] = PIPELINE_VERSION - 1
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    asked = run("ask", CONTACT_QUESTION, "--index", indexed.index_dir)
+    assert asked.exit_code == 0, asked.output
+    assert f"note: The index was built by an older Fineprint (pipeline v{PIPELINE_VERSION - 1}" in (
+        asked.stderr
+    )
+    refused = _ingest(indexed)
+    assert refused.exit_code == 1
+    old, new = PIPELINE_VERSION - 1, PIPELINE_VERSION
+    assert f"pipeline v{old} (this version of Fineprint reads documents as v{new})" in (
+        refused.stderr
+    )
+    assert "--rebuild" in refused.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from qa.answer.chain import AnswerChain
 from qa.answer.quantity import asked_subject, states_quantity
-from qa.answer.recipients import asked_recipient, states_passing
+from qa.answer.recipients import asked_receiver, asked_recipient, states_passing
 from qa.answer.subject import cut_subject, names_subject, subject_groups
 from qa.index.ingest import ingest
 from qa.settings import Settings
@@ -80,6 +80,29 @@ def test_the_subject_of_a_recipient_question(question: str, subject: str) -> Non
     assert asked_recipient(question) == subject
 
 
+@pytest.mark.parametrize(
+    ("question", "receiver"),
+    [
+        ("Do you share my location with advertisers?", "advertisers"),
+        ("Is my contact list shared with Facebook for ads?", "Facebook"),
+        ("Apakah daftar kontak saya dibagikan ke Facebook?", "Facebook"),
+        ("Do you share my location with third parties?", ""),  # any recipient answers
+        ("Who do you share my location with?", ""),
+    ],
+)
+def test_the_receiver_a_recipient_question_asks_about(question: str, receiver: str) -> None:
+    assert asked_receiver(question) == receiver
+
+
+def test_a_subject_is_named_by_the_words_that_qualify_its_head_noun() -> None:
+    phone = subject_groups("my phone number", "en", "en")
+    assert not names_subject("Our processor receives your card number.", phone, "en")
+    assert names_subject("We give your phone number to the driver.", phone, "en")
+    telepon = subject_groups("nomor telepon saya", "id", "id")
+    assert not names_subject("Bank menerima nomor kartu Anda.", telepon, "id", head_first=True)
+    assert names_subject("Pengemudi menerima nomor telepon Anda.", telepon, "id", head_first=True)
+
+
 def test_a_sentence_names_a_subject_by_half_its_words_or_its_heading() -> None:
     groups = subject_groups("CCTV footage", "en", "en")
     assert names_subject("CCTV recordings from club floors are kept 30 days.", groups, "en")
@@ -127,6 +150,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> AnswerChain:
         "How long do you keep my driving licence number?",  # a period, of ride history
         "Who receives my date of birth?",  # collected, and card details passed on
         "Do you share my email address with my employer?",  # ride history is shared
+        "Do you share my ride history with advertisers?",  # with the employer only
+        "Who receives my driving licence number?",  # collected; card details are passed on
     ],
 )
 def test_a_neighbouring_statement_about_something_else_is_no_answer(

@@ -39,12 +39,13 @@ from qa.answer.extractive import (
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.quantity import asked_quantity, asked_subject, states_quantity, without_asking
-from qa.answer.recipients import asked_recipient, states_passing
+from qa.answer.recipients import asked_receiver, asked_recipient, states_passing
 from qa.answer.result import AnswerResult, Citation
 from qa.answer.subject import names_subject, subject_groups
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
 from qa.index.ingest import index_config
+from qa.index.manifest import PIPELINE_VERSION
 from qa.index.sentence_rows import StoredSentences
 from qa.index.store import PassageStore
 from qa.load.language import question_language
@@ -193,6 +194,12 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         language = question_language(question) if question else "en"
         phrase_language = language if language in SUPPORTED else "en"
         result = AnswerResult(question=question, language=language)
+        built = self.store.manifest.config.pipeline_version
+        if built != PIPELINE_VERSION:
+            # An index read by an older pipeline still answers, but the user should know.
+            result.notes.append(
+                phrase(phrase_language, "stale_index", built=built, current=PIPELINE_VERSION)
+            )
 
         wordless = not has_words(question)
         if wordless or len(question) > self.settings.max_question_chars:
@@ -387,6 +394,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             return not said or any(form in about.casefold() for form in said)
 
         selected = [item for item in selected if about_named(item)] or selected
+        receiver = ""
         if asked is not None:
             subject, kind = asked_subject(question), asked
 
@@ -397,6 +405,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             selected = [item for item in selected if states(item.text)] or selected
         else:
             subject, states = recipient, states_passing
+            receiver = asked_receiver(question)
 
         def answers(item: Evidence) -> bool:
             if not states(item.text):
@@ -410,8 +419,18 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             used = set(_WORDS.findall(item.text))
             spelled = [long for short, long in (acronyms or {}).items() if short in used]
             context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
-            groups = subject_groups(subject, language, written)
-            return names_subject(item.text, groups, written, context)
+            # "Do you share my location with advertisers?" is not answered by sharing it with
+            # the driver: the receiver asked about is named too.
+            return all(
+                names_subject(
+                    item.text,
+                    subject_groups(named, language, written),
+                    written,
+                    context,
+                    head_first=language == "id",
+                )
+                for named in (subject, receiver)
+            )
 
         if any(answers(item) for item in selected):
             return selected

@@ -24,6 +24,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "the search itself is multilingual.",
         "section": "section",
         "spelling": "Searched with the spelling corrected: {words}.",
+        "stale_index": "The index was built by an older Fineprint (pipeline v{built}; this one "
+        "reads documents as v{current}): answers miss what it now reads better. "
+        "'fineprint ingest --rebuild' re-indexes.",
         "scoped": "Searched only {publisher}'s {kind}, which the question names.",
         "kind_policy": "privacy policy",
         "kind_terms": "terms",
@@ -56,6 +59,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "Indonesia; pencariannya sendiri multibahasa.",
         "section": "bagian",
         "spelling": "Dicari dengan ejaan yang dibetulkan: {words}.",
+        "stale_index": "Indeks dibangun oleh Fineprint yang lebih lama (pipeline v{built}; versi "
+        "ini membaca dokumen sebagai v{current}): jawaban melewatkan apa yang kini terbaca lebih "
+        "baik. 'fineprint ingest --rebuild' membangun ulang indeks.",
         "scoped": "Hanya {kind} {publisher} yang dicari, sesuai yang disebut pertanyaan.",
         "kind_policy": "kebijakan privasi",
         "kind_terms": "ketentuan layanan",

@@ -35,13 +35,13 @@ _SUBJECT = (
     re.compile(
         r"\b(?:do|does|did|will|would|can|could|may)\s+(?:\w+\s+){1,3}?"
         + _PASS_EN
-        + r"(?:s|ing)?\s+(?P<subject>.+?)\s+(?:with|to)\b",
+        + r"(?:s|ing)?\s+(?P<subject>.+?)\s+(?:with|to)(?:\s+(?P<receiver>.+)|\b)",
         re.IGNORECASE,
     ),
     re.compile(
         r"\b(?:is|are|was|were|will|would|can)\s+(?P<subject>.+?)\s+(?:be\s+|being\s+)?"
         + _PASSED_EN
-        + r"\s+(?:with|to)\b",
+        + r"\s+(?:with|to)(?:\s+(?P<receiver>.+)|\b)",
         re.IGNORECASE,
     ),
     re.compile(
@@ -50,11 +50,15 @@ _SUBJECT = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"\bapakah\s+(?:\w+\s+){0,3}?" + _PASS_ID + r"\s+(?P<subject>.+?)\s+(?:ke|kepada|dengan)\b",
+        r"\bapakah\s+(?:\w+\s+){0,3}?"
+        + _PASS_ID
+        + r"\s+(?P<subject>.+?)\s+(?:ke|kepada|dengan)(?:\s+(?P<receiver>.+)|\b)",
         re.IGNORECASE,
     ),
     re.compile(
-        r"\bapakah\s+(?P<subject>.+?)\s+(?:akan\s+)?" + _PASSED_ID + r"\s+(?:ke|kepada|dengan)\b",
+        r"\bapakah\s+(?P<subject>.+?)\s+(?:akan\s+)?"
+        + _PASSED_ID
+        + r"\s+(?:ke|kepada|dengan)(?:\s+(?P<receiver>.+)|\b)",
         re.IGNORECASE,
     ),
 )
@@ -70,6 +74,34 @@ _PASSES = re.compile(
     r"|mengirim|dikirim|teruskan|diteruskan|serahkan|diserahkan)\b",
     re.IGNORECASE,
 )
+
+
+# Receivers that any recipient answers: "Do you share my data with anyone?"
+_ANY_RECEIVER = re.compile(
+    r"^(?:anyone|anybody|others?|other\s+(?:people|companies|parties)|third[\s-]part(?:y|ies)"
+    r"|siapa\s*pun|orang\s+lain|pihak\s+(?:lain|ketiga))\b",
+    re.IGNORECASE,
+)
+
+
+def asked_receiver(question: str) -> str:
+    """Who a recipient question asks about as the receiver ("advertisers" in "Do you share
+    my location with advertisers?"), ``""`` when it names none or anyone at all.
+
+    Example:
+        >>> asked_receiver("Is my contact list shared with Facebook for ads?")
+        'Facebook'
+        >>> asked_receiver("Do you share my data with third parties?")
+        ''
+    """
+    for pattern in _SUBJECT:
+        found = pattern.search(question)
+        if found is not None:
+            receiver = (found.groupdict().get("receiver") or "").strip()
+            if not receiver or _ANY_RECEIVER.match(receiver):
+                return ""
+            return cut_subject(receiver)
+    return ""
 
 
 def asked_recipient(question: str) -> str:

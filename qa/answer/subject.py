@@ -73,11 +73,21 @@ def _generic(language: str) -> frozenset[str]:
 
 
 def names_subject(
-    text: str, groups: list[frozenset[str]], text_language: str, context: str = ""
+    text: str,
+    groups: list[frozenset[str]],
+    text_language: str,
+    context: str = "",
+    *,
+    head_first: bool = False,
 ) -> bool:
     """Whether ``text`` (or its ``context``: the document's title and the section's heading,
-    which name what a table row or a list item is about) holds a token of at least half the
-    groups of ``groups``, rounded up (true when there are none).
+    which name what a table row or a list item is about) names the subject of ``groups``: a
+    token of at least half the groups, rounded up, among them one of the words that qualify
+    the subject's head noun (true when there are no groups).
+
+    The groups are in the subject's word order; its head noun is the last word in English
+    and the first in Indonesian (``head_first``): "phone number" and "nomor telepon" are
+    qualified by phone and telepon, so "card number" does not name them.
 
     Half, not all: a sentence may call the subject otherwise ("CCTV footage" is kept as "CCTV
     recordings"), while a sentence about something else shares none of its words ("my
@@ -88,11 +98,17 @@ def names_subject(
         >>> names_subject("Payment records are kept for 6 years.",
         ...               subject_groups("my payment records", "en", "en"), "en")
         True
-        >>> names_subject("We keep workout history for 12 months.",
-        ...               subject_groups("my email address", "en", "en"), "en")
+        >>> names_subject("Our processor receives your card number.",
+        ...               subject_groups("my phone number", "en", "en"), "en")
         False
     """
     if not groups:
         return True
     tokens = set(tokenize(f"{text} {context}", text_language))
-    return 2 * sum(bool(group & tokens) for group in groups) >= len(groups)
+    said = [bool(group & tokens) for group in groups]
+    if 2 * sum(said) < len(groups):
+        return False
+    if len(groups) < 2:
+        return True
+    qualifiers = said[1:] if head_first else said[:-1]
+    return any(qualifiers)

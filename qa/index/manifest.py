@@ -26,6 +26,10 @@ LEGACY_PASSAGE_VECTORS = "embedded"
 LEGACY_SENTENCE_VECTORS = "indexed"
 
 
+# How messages name the settings of ``IndexConfig``.
+_LABELS = {"embedding_model": "model"}
+
+
 @dataclass
 class IndexConfig:
     """The settings an index was built with; passages from different configs never mix."""
@@ -39,6 +43,29 @@ class IndexConfig:
     # "indexed" or "lazy" (``Settings.sentence_vectors``): whether stored sentence vectors are
     # the sentences' own or their passages' stand-ins.
     sentence_vectors: str = LEGACY_SENTENCE_VECTORS
+
+    def differences(self, wanted: IndexConfig) -> list[str]:
+        """What differs from ``wanted``, one phrase per setting, for messages.
+
+        Example:
+            >>> old = IndexConfig("multilingual-e5-small", 1000, 1, pipeline_version=4)
+            >>> old.differences(IndexConfig("multilingual-e5-small", 1000, 1))
+            ['pipeline v4 (this version of Fineprint reads documents as v5)']
+        """
+        found = []
+        for name, value in asdict(self).items():
+            asked = getattr(wanted, name)
+            if value == asked:
+                continue
+            if name == "pipeline_version":
+                found.append(
+                    f"pipeline v{value} (this version of Fineprint reads documents as v{asked})"
+                )
+                continue
+            label = _LABELS.get(name, name.replace("_", " "))
+            shown, wished = (f"'{v}'" if isinstance(v, str) else str(v) for v in (value, asked))
+            found.append(f"{label} {shown} where {label} {wished} was asked for")
+        return found
 
     def describe(self) -> str:
         """A one-line description for messages."""

@@ -284,11 +284,11 @@ class PassageStore:
             manifest = Manifest(config=config)
             location.write_manifest(manifest)
         elif config is not None and manifest.config != config:
+            differs = "; ".join(manifest.config.differences(config))
             msg = (
-                f"{location.where} was built with {manifest.config.describe()}, "
-                f"but {config.describe()} was asked for. Passages embedded by different "
-                f"models cannot be searched together: run 'fineprint ingest --rebuild' to "
-                f"re-index, or use the index's settings."
+                f"{location.where} was built with other settings: {differs}. An index is "
+                f"built one way throughout: run 'fineprint ingest --rebuild' to re-index, or "
+                f"use the index's settings."
             )
             raise IndexMismatchError(msg)
         folder = location.index_dir if isinstance(location, LocalIndex) else None

@@ -371,8 +371,8 @@ def make_responder(
 
         question = question or ""
         turns = list(turns or [])
-        if not question.strip():
-            # Nothing asked: nothing changes, not even a new turn.
+        if not clean_question(question):
+            # Nothing asked (or only invisible characters): nothing changes, not even a turn.
             yield tuple(gr.skip() for _ in range(7))
             return
         words = _language_of(question)

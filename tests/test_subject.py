@@ -240,3 +240,23 @@ def test_a_company_named_in_the_question_is_the_one_asked_about(
     compared = chain.invoke("What are the differences between Kitewing and Wrenfield on logs?")
     assert not compared.abstained, compared.answer
     assert compared.citations, compared.answer
+
+
+def test_one_company_under_two_legal_names_is_not_a_comparison(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("one-company")
+    (root / "docs").mkdir()
+    older = POLICY.replace("2025-02-01", "2024-02-01").replace("24 months", "36 months")
+    europe = POLICY.replace("publisher: Wrenfield Ltd", "publisher: Wrenfield Ireland Limited")
+    europe = europe.replace("title: Wrenfield Privacy Policy", "title: Wrenfield EU Privacy Policy")
+    for name, text in {"now.md": POLICY, "before.md": older, "eu.md": europe}.items():
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
+    ingest(settings)
+    chain = AnswerChain.from_settings(settings)
+
+    result = chain.invoke("What changed in Wrenfield's privacy policies between 2024 and 2025?")
+
+    assert not result.abstained, result.answer
+    assert result.answer.startswith("Between the version in force from 2024-02-01"), result.answer

@@ -583,13 +583,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """
         catalog = catalog_of(self.store)
         named = named_series(catalog, question)
-        publishers = {
-            catalog.documents[catalog.series_versions(key)[-1].doc_id].get("publisher")
-            for key in named
-        }
-        if len(publishers) > 1 and asks_what_changed(question):
+        if len(said_publishers(catalog, question)) > 1 and asks_what_changed(question):
             # "Apa bedanya Signal dan Telegram soal ...?", "the differences between Signal and
-            # Telegram": two companies compared, not two versions of one document.
+            # Telegram": two companies compared, not two versions of one document. (Two
+            # publishers of one name, WhatsApp LLC and WhatsApp Ireland Limited, are one.)
             return None
         every = dataclasses.replace(filters, as_of=None, versions=ALL_VERSIONS)
         if named and not filters.restricts_documents:

@@ -4,7 +4,9 @@
 of birth and payment card details" (nothing is passed on) nor by "our payment processor receives
 your card details" (something else is): a question asking who receives, sees or is given a thing,
 or whether it is shared, sold or disclosed, is answered only by a sentence that says something is
-passed on and names the thing (``qa.answer.subject``). The words are the field's plain ones.
+passed on and names the thing (``qa.answer.subject``), and the receiver when the question names
+one ("with advertisers" is not answered by "with the driver"). The words are the field's plain
+ones.
 """
 
 from __future__ import annotations
@@ -94,14 +96,9 @@ def asked_receiver(question: str) -> str:
         >>> asked_receiver("Do you share my data with third parties?")
         ''
     """
-    for pattern in _SUBJECT:
-        found = pattern.search(question)
-        if found is not None:
-            receiver = (found.groupdict().get("receiver") or "").strip()
-            if not receiver or _ANY_RECEIVER.match(receiver):
-                return ""
-            return cut_subject(receiver)
-    return ""
+    found = _asking(question)
+    receiver = (found.groupdict().get("receiver") or "").strip() if found else ""
+    return "" if not receiver or _ANY_RECEIVER.match(receiver) else cut_subject(receiver)
 
 
 def asked_recipient(question: str) -> str:
@@ -119,11 +116,13 @@ def asked_recipient(question: str) -> str:
         >>> asked_recipient("Do you sell my data to advertisers?")
         ''
     """
-    for pattern in _SUBJECT:
-        found = pattern.search(question)
-        if found is not None:
-            return cut_subject(found.group("subject"))
-    return ""
+    found = _asking(question)
+    return cut_subject(found.group("subject")) if found else ""
+
+
+def _asking(question: str) -> re.Match[str] | None:
+    # The first of the question shapes that ``question`` has.
+    return next((m for pattern in _SUBJECT if (m := pattern.search(question))), None)
 
 
 def states_passing(text: str) -> bool:

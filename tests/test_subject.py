@@ -113,10 +113,12 @@ def test_a_sentence_names_a_subject_by_half_its_words_or_its_heading() -> None:
     assert cut_subject("data saya?") == ""
 
 
-def test_an_indonesian_subject_is_named_in_english_through_the_glossary() -> None:
-    groups = subject_groups("pesan saya", "id", "en")
-    assert groups and names_subject("Messages are deleted after 30 days.", groups, "en")
-    assert not names_subject("Logs are deleted after 30 days.", groups, "en")
+def test_across_languages_only_names_and_codes_must_be_said() -> None:
+    # Word-by-word translations are too loose to refuse on; names are written the same.
+    assert subject_groups("riwayat perjalanan saya", "id", "en") == []
+    codes = subject_groups("data SIM dan SKCK mitra", "id", "en")
+    assert names_subject("SIM and SKCK copies are kept for 5 years.", codes, "en")
+    assert not names_subject("Trip logs are kept for 5 years.", codes, "en")
 
 
 def test_what_says_a_thing_is_passed_on() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.retrieve.bilingual import counterpart_groups
 from qa.retrieve.lexical import tokenize
 
 _SUBJECT_END = re.compile(
@@ -24,6 +23,8 @@ _SUBJECT_END = re.compile(
 )
 # Words too general to narrow what is kept: "how long do you keep my data?" is answered by any
 # retention sentence.
+# A name or a code: capitalised, or holding a digit.
+_NAME = re.compile(r"\b(?:[A-Z][\w-]*|[\w-]*\d[\w-]*)")
 _GENERIC = (
     "data information info personal details detail content contents stuff things it them "
     "informasi pribadi rincian detail konten"
@@ -58,13 +59,20 @@ def subject_words(subject: str, language: str) -> list[frozenset[str]]:
 
 def subject_groups(subject: str, language: str, text_language: str) -> list[frozenset[str]]:
     """What a sentence in ``text_language`` must say to name ``subject`` (written in
-    ``language``): each word's tokens, or across languages each glossary word's translations
-    (``counterpart_groups``; a word the glossary does not know cannot be checked and is left
-    out); ``names_subject`` weighs them."""
+    ``language``): each word's tokens; across languages only its names and codes ("KitaPay",
+    "SKCK", "Commit 12"), which are written the same in both; ``names_subject`` weighs them.
+
+    Across languages the glossary's word-by-word translations name too little to refuse on:
+    "pemberi kerja" (employer) became "give, provide" and "perjalanan" (trip) "run, operate",
+    and a trial's "Apakah riwayat perjalanan saya dibagikan ke pemberi kerja?" was refused
+    though the English policy answers it.
+    """
     if text_language == language or text_language not in ("en", "id"):
         return subject_words(subject, language)
     generic = _generic(text_language)
-    return [group - generic for group in counterpart_groups(subject, language) if group - generic]
+    names = (tokenize(name, text_language) for name in _NAME.findall(subject))
+    groups = (frozenset(tokens) - generic for tokens in names)
+    return list(dict.fromkeys(group for group in groups if group))
 
 
 @lru_cache(maxsize=4)

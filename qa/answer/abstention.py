@@ -84,7 +84,9 @@ def _has_prefix(vocabulary: AbstractSet[str], prefix: str) -> bool:
     return any(v.startswith(prefix) for v in vocabulary)
 
 
-def _known(name: str, vocabulary: AbstractSet[str], acronyms: dict[str, str] | None = None) -> bool:
+def corpus_knows(
+    name: str, vocabulary: AbstractSet[str], acronyms: dict[str, str] | None = None
+) -> bool:
     """Whether the corpus mentions ``name``: its words, or the other form of an acronym."""
     words = re.findall(r"\w+", name.casefold())
     if all(
@@ -92,7 +94,8 @@ def _known(name: str, vocabulary: AbstractSet[str], acronyms: dict[str, str] | N
     ):
         return True
     other = expansions(name, acronyms or {})
-    return any(_known(form, vocabulary) for form in other if form.casefold() != name.casefold())
+    folded = name.casefold()
+    return any(corpus_knows(form, vocabulary) for form in other if form.casefold() != folded)
 
 
 def compute_signals(
@@ -122,7 +125,7 @@ def compute_signals(
     ).casefold()
     names = question_names(question)
     missing = [n for n in names if n.casefold() not in haystack]
-    unknown = [n for n in names if not _known(n, retrieval.vocabulary, retrieval.acronyms)]
+    unknown = [n for n in names if not corpus_knows(n, retrieval.vocabulary, retrieval.acronyms)]
     if language not in NAME_LANGUAGES:
         unknown = []
     # Both forms of an acronym count as the question's words.

@@ -19,7 +19,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from qa.answer.abstention import compute_signals, margin, should_abstain
+from qa.answer.abstention import compute_signals, corpus_knows, margin, should_abstain
 from qa.answer.changes import (
     answer_changes,
     answer_first_seen,
@@ -267,7 +267,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         # Sentences are weighed by what the question is about, not the words asking a quantity.
         scored = self._score_evidence(retrieval, without_asking(searched) if asked else searched)
         evidence = self.evidence.with_passage_copies(
-            self._asked_evidence(scored, asked, searched, phrase_language, retrieval.acronyms),
+            self._asked_evidence(scored, asked, searched, phrase_language, retrieval),
             retrieval.copies,
         )
         quoted = self._quoted_line(retrieval, searched)
@@ -360,7 +360,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         asked: str | None,
         question: str,
         language: str,
-        acronyms: dict[str, str] | None = None,
+        retrieval: Retrieval | None = None,
     ) -> list[Evidence]:
         """The evidence rule's selection from ``scored``, kept only when it answers what a
         quantity or recipient question asks.
@@ -407,6 +407,20 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             subject, states = recipient, states_passing
             receiver = asked_receiver(question)
 
+        acronyms = retrieval.acronyms if retrieval is not None else {}
+        if retrieval is not None:
+            # A name the corpus never mentions (a misspelling the corrector left, "Facebok")
+            # cannot be looked for in a quote: it narrows nothing.
+            subject, receiver = (
+                " ".join(
+                    word
+                    for word in words.split()
+                    if not word[:1].isupper()
+                    or corpus_knows(word, retrieval.vocabulary, retrieval.acronyms)
+                )
+                for words in (subject, receiver)
+            )
+
         def answers(item: Evidence) -> bool:
             if not states(item.text):
                 return False
@@ -417,7 +431,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             # An acronym names its expansion: "We share PII with ..." names "personally
             # identifiable information".
             used = set(_WORDS.findall(item.text))
-            spelled = [long for short, long in (acronyms or {}).items() if short in used]
+            spelled = [long for short, long in acronyms.items() if short in used]
             context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
             # "Do you share my location with advertisers?" is not answered by sharing it with
             # the driver: the receiver asked about is named too.

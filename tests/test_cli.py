@@ -362,3 +362,10 @@ def test_an_index_of_an_older_pipeline_still_answers_with_a_note_and_ingest_says
         refused.stderr
     )
     assert "--rebuild" in refused.stderr
+
+    # An index from a newer Fineprint is not called older.
+    manifest["config"]["pipeline_version"] = PIPELINE_VERSION + 1
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    newer = run("ask", CONTACT_QUESTION, "--index", indexed.index_dir)
+    assert "built by a newer Fineprint" in newer.stderr
+    assert "older" not in newer.stderr

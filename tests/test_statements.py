@@ -41,6 +41,10 @@ from qa.answer.statements import (
         ("It describes your rights under the CCPA, as amended by the CPRA.", "overview"),
         ("In this policy, we explain how we use the data we collect.", "overview"),
         ("Kebijakan Privasi ini menjelaskan cara Ojekita mengumpulkan data Anda.", "overview"),
+        ("Rimbun Pay's Privacy Policy describes how we use your data.", "overview"),
+        ("Dalam kebijakan ini, kami menjelaskan cara kami memakai data Anda.", "overview"),
+        ("The purpose of this policy is to explain what we collect.", "overview"),
+        ("This notice is designed to help you understand our practices.", "overview"),
         ("This Privacy Policy applies to every Wrenfield service.", None),
         ("The information we share explains how you use the app.", None),
         ("We never sell your personal data.", None),
@@ -62,6 +66,7 @@ def test_a_sentence_about_the_document_answers_what_the_document_covers() -> Non
     assert statement_problem(overview, overview=True) is None
     assert asks_overview("What does the Ironpeak privacy notice cover?")
     assert asks_overview("Apa isi kebijakan privasi Ojekita?")
+    assert asks_overview("Tentang apa ketentuan layanan Tembang?")
     assert not asks_overview("Does the notice explain how long you keep my data?")
 
 

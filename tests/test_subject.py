@@ -43,7 +43,7 @@ only when you join a company plan.
 ## Plans and fees
 
 We offer two plans: 1. Casual, billed per ride; 2. Commuter, a 12-month plan at a lower monthly
-price. We do not charge for copies of your data.
+price. Wrenfield Plus costs Rp 99.000 a month. We do not charge for copies of your data.
 """
 
 
@@ -72,6 +72,8 @@ def test_the_subject_of_a_quantity_question(question: str, subject: str) -> None
         ("Is my contact list shared with Facebook?", "my contact list"),
         ("Apakah daftar kontak saya dibagikan ke Facebook?", "daftar kontak saya"),
         ("Siapa yang menerima data lokasi saya?", "data lokasi saya"),
+        ("Dengan siapa rekaman suara saya dibagikan?", "rekaman suara saya"),
+        ("Do you sell my location?", "my location"),
         ("Do they sell my data to advertisers?", ""),
         ("How long do you keep my email address?", ""),
     ],
@@ -189,6 +191,31 @@ def test_whether_something_costs_is_answered_by_a_price_or_by_free(chain: Answer
     assert answered.citations[0].quote.startswith("We do not charge for copies of your data")
 
 
+def test_a_product_is_named_by_its_own_word_not_the_companys(chain: AnswerChain) -> None:
+    # "Wrenfield" names the company, which every Wrenfield sentence is about.
+    refused = chain.invoke("What does Wrenfield Rewards cost?")
+    assert refused.abstained, refused.answer
+    answered = chain.invoke("What does Wrenfield Plus cost?")
+    assert not answered.abstained, answered.answer
+    assert answered.citations[0].quote.startswith("Wrenfield Plus costs Rp 99.000")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Apa isi kebijakan privasi Wrenfield?",
+        "Tentang apa kebijakan privasi Wrenfield?",
+        "What does the Wrenfield privacy policy cover?",
+    ],
+)
+def test_what_a_document_covers_is_answered_by_its_overview(
+    chain: AnswerChain, question: str
+) -> None:
+    result = chain.invoke(question)
+    assert not result.abstained, result.answer
+    assert [c.quote[:20] for c in result.citations] == ["This policy explains"]
+
+
 def test_a_sentence_about_the_document_is_quoted_only_when_asked_about_the_document(
     chain: AnswerChain,
 ) -> None:
@@ -201,7 +228,7 @@ def test_a_sentence_about_the_document_is_quoted_only_when_asked_about_the_docum
 
 OTHER = """---
 title: Kitewing Privacy Policy
-publisher: Kitewing Inc.
+publisher: PT Kitewing Nusantara
 kind: policy
 language: en
 document_date: 2025-01-10

@@ -41,6 +41,7 @@ from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.quantity import asked_quantity, asked_subject, states_quantity, without_asking
 from qa.answer.recipients import asked_receiver, asked_recipient, states_passing
 from qa.answer.result import AnswerResult, Citation
+from qa.answer.statements import asks_overview, statement_problem
 from qa.answer.subject import names_subject, subject_groups
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
@@ -110,6 +111,8 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
 
 # Words as written, to find the acronyms a sentence uses.
 _WORDS = re.compile(r"\w+")
+# A possessive ending ("Lumora's"), and punctuation around a word.
+_POSSESSIVE = re.compile(r"['’]s\b|[^\w'’-]+")
 
 
 def _texts(documents: list[StoredSentences]) -> Iterator[str]:
@@ -196,10 +199,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         result = AnswerResult(question=question, language=language)
         built = self.store.manifest.config.pipeline_version
         if built != PIPELINE_VERSION:
-            # An index read by an older pipeline still answers, but the user should know.
-            result.notes.append(
-                phrase(phrase_language, "stale_index", built=built, current=PIPELINE_VERSION)
-            )
+            # An index read by another pipeline still answers, but the user should know.
+            key = "stale_index" if built < PIPELINE_VERSION else "newer_index"
+            result.notes.append(phrase(phrase_language, key, built=built, current=PIPELINE_VERSION))
 
         wordless = not has_words(question)
         if wordless or len(question) > self.settings.max_question_chars:
@@ -270,6 +272,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             self._asked_evidence(scored, asked, searched, phrase_language, retrieval),
             retrieval.copies,
         )
+        overview = self._overview_evidence(scored, searched)
+        if overview:
+            evidence = self.evidence.with_passage_copies(overview, retrieval.copies)
         quoted = self._quoted_line(retrieval, searched)
         if quoted is not None:
             # The question quotes a line of a document ("does it still carry the line Updated
@@ -292,7 +297,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             abstain = True
         else:
             result.signals = self._signals(retrieval, searched, evidence, language)
-            abstain = (should_abstain(result.signals) and quoted is None) or not evidence
+            abstain = (
+                should_abstain(result.signals) and quoted is None and not overview
+            ) or not evidence
             # A question asking how long, how much, how many or how old is not answered by
             # quotes that state no such quantity (``qa.answer.quantity``).
             unstated = asked is not None and not any(
@@ -354,6 +361,31 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         starts += [start for start in catalog.starts.values() if start]
         return min(starts, default="")
 
+    def _overview_evidence(self, scored: list[Evidence], question: str) -> list[Evidence]:
+        """For a question asking what a document covers (``asks_overview``), the document's
+        own overview sentences among ``scored`` ("This notice explains ..."), of the company
+        the question names if it names one; ``[]`` for any other question.
+
+        They answer it however few of its words they repeat: "Apa isi kebijakan privasi
+        Kelana Ride?" was refused while its first passage's overview said what it covers.
+        """
+        if not asks_overview(question):
+            return []
+        said = said_publishers(catalog_of(self.store), question)
+        found = [
+            item
+            for item in scored
+            if statement_problem(item.text) == "overview"
+            and (
+                not said
+                or any(
+                    form in str(item.passage.metadata.get("publisher") or "").casefold()
+                    for form in said
+                )
+            )
+        ]
+        return self.evidence.select(found)
+
     def _asked_evidence(
         self,
         scored: list[Evidence],
@@ -401,22 +433,34 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             def states(text: str) -> bool:
                 return states_quantity(text, kind)
 
-            # The quotes that say how long (much, many, old) answer; the others only pad it.
-            selected = [item for item in selected if states(item.text)] or selected
         else:
             subject, states = recipient, states_passing
             receiver = asked_receiver(question)
+        # The quotes that say how long (much, many, old) or that something is passed on
+        # answer; the others only pad it.
+        selected = [item for item in selected if states(item.text)] or selected
 
         acronyms = retrieval.acronyms if retrieval is not None else {}
         if retrieval is not None:
-            # A name the corpus never mentions (a misspelling the corrector left, "Facebok")
-            # cannot be looked for in a quote: it narrows nothing.
+            # A name the corpus never mentions but for one letter (a misspelling the corrector
+            # left, "Facebok") cannot be looked for in a quote: it narrows nothing. A name it
+            # never mentions at all ("Lumora Rewards") must be named, so nothing answers.
+            corrector = corrector_for(catalog_of(self.store))
+            said_words = {word for form in said for word in form.split()}
+            # The company a question names is checked on its own (``about_named``): in the
+            # subject it would let "Lumora Rewards" be named by any Lumora sentence.
             subject, receiver = (
                 " ".join(
                     word
                     for word in words.split()
                     if not word[:1].isupper()
-                    or corpus_knows(word, retrieval.vocabulary, retrieval.acronyms)
+                    or (
+                        _POSSESSIVE.sub("", word.casefold()) not in said_words
+                        and (
+                            corpus_knows(word, retrieval.vocabulary, retrieval.acronyms)
+                            or not corrector.misspells_known(_POSSESSIVE.sub("", word))
+                        )
+                    )
                 )
                 for words in (subject, receiver)
             )

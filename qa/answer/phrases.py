@@ -27,6 +27,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "stale_index": "The index was built by an older Fineprint (pipeline v{built}; this one "
         "reads documents as v{current}): answers miss what it now reads better. "
         "'fineprint ingest --rebuild' re-indexes.",
+        "newer_index": "The index was built by a newer Fineprint (pipeline v{built}; this one "
+        "reads documents as v{current}): update Fineprint to read it as it was built.",
         "scoped": "Searched only {publisher}'s {kind}, which the question names.",
         "kind_policy": "privacy policy",
         "kind_terms": "terms",
@@ -62,6 +64,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "stale_index": "Indeks dibangun oleh Fineprint yang lebih lama (pipeline v{built}; versi "
         "ini membaca dokumen sebagai v{current}): jawaban melewatkan apa yang kini terbaca lebih "
         "baik. 'fineprint ingest --rebuild' membangun ulang indeks.",
+        "newer_index": "Indeks dibangun oleh Fineprint yang lebih baru (pipeline v{built}; versi "
+        "ini membaca dokumen sebagai v{current}): perbarui Fineprint untuk membacanya seperti "
+        "saat dibangun.",
         "scoped": "Hanya {kind} {publisher} yang dicari, sesuai yang disebut pertanyaan.",
         "kind_policy": "kebijakan privasi",
         "kind_terms": "ketentuan layanan",

@@ -15,14 +15,29 @@ import re
 from qa.answer.subject import cut_subject
 from qa.versions.dates import without_dates
 
+# The words asking how long, in English and Indonesian ("how many months", "sampai kapan").
+_HOW_LONG = (
+    r"\b(?:how\s+long|how\s+many\s+(?:days|weeks|months|years)|until\s+when|berapa\s+(?:lama"
+    r"|hari|minggu|pekan|bulan|tahun)|(?:sampai|hingga)\s+kapan)\b"
+)
 # What a question asks for, by its opening words (English and Indonesian).
 _ASKS = (
-    ("duration", re.compile(r"\bhow\s+long\b|\bberapa\s+lama\b", re.IGNORECASE)),
-    ("age", re.compile(r"\bhow\s+old\b|\bat\s+what\s+age\b|\bberapa\s+(?:usia|umur)\b", re.I)),
+    ("duration", re.compile(_HOW_LONG, re.IGNORECASE)),
+    (
+        "age",
+        re.compile(
+            r"\bhow\s+old\b|\bat\s+what\s+age\b|\bminimum\s+age\b|\bberapa\s+(?:usia|umur)\b"
+            r"|\b(?:usia|umur)\s+(?:berapa|minimal|minimum)\b",
+            re.I,
+        ),
+    ),
     (
         "amount",
         re.compile(
             r"\bhow\s+much\b|\bwhat\s+(?:is\s+the\s+|was\s+the\s+)?(?:fine|fee|price|cost)\b|"
+            r"\bwhat\s+(?:does|do|did|will)\s+(?:\w+\s+){1,4}?cost\b|"
+            r"\b(?:is|are)\s+(?:\w+\s+){1,4}?free(?:\s+of\s+charge)?\s*\?|"
+            r"\bapakah\s+(?:\w+\s+){1,4}?gratis\b|"
             r"\bberapa\s+(?:biaya|harga|besar|denda|tarif|nilai)\b|"
             # Whether something costs: "Do you charge a fee for ...?", "Is there a joining
             # fee?", "Apakah ada biaya ...?" are answered by a price or by "free".
@@ -176,28 +191,29 @@ _KEEP_EN = r"(?:keep|store|retain|hold|save|preserve|maintain|archive|log|record
 _KEPT_EN = r"(?:kept|stored|retained|held|saved|preserved|maintained|archived|logged|recorded)"
 _SUBJECT = (
     re.compile(
-        r"\bhow\s+long\s+(?:do|does|did|will|would|can|could|should|may|might)\s+(?:\w+\s+){1,3}?"
+        _HOW_LONG
+        + r"\s+(?:do|does|did|will|would|can|could|should|may|might)\s+(?:\w+\s+){1,3}?"
         + _KEEP_EN
         + r"(?:s|ing)?\s+(?:on\s+to\s+|onto\s+)?(?P<subject>.+)",
         re.IGNORECASE,
     ),
     re.compile(
-        r"\bhow\s+long\s+(?:is|are|was|were|will|would|do|does|can)\s+(?P<subject>.+?)\s+"
+        _HOW_LONG + r"\s+(?:is|are|was|were|will|would|do|does|can)\s+(?P<subject>.+?)\s+"
         r"(?:be\s+|get\s+|being\s+)?" + _KEPT_EN + r"\b",
         re.IGNORECASE,
     ),
     re.compile(
-        r"\bberapa\s+lama\s+(?:\w+\s+){0,3}?(?:menyimpan|mempertahankan|mengarsipkan|mencatat)"
+        _HOW_LONG + r"\s+(?:\w+\s+){0,3}?(?:menyimpan|mempertahankan|mengarsipkan|mencatat)"
         r"\s+(?P<subject>.+)",
         re.IGNORECASE,
     ),
     re.compile(
-        r"\bberapa\s+lama\s+(?P<subject>.+?)\s+(?:akan\s+)?(?:disimpan|dipertahankan|diarsipkan"
+        _HOW_LONG + r"\s+(?P<subject>.+?)\s+(?:akan\s+)?(?:disimpan|dipertahankan|diarsipkan"
         r"|tersimpan|dicatat)\b",
         re.IGNORECASE,
     ),
     re.compile(
-        r"\bhow\s+much\s+(?:does|do|is|are|will|would)\s+(?P<subject>.+?)\s+cost\b"
+        r"\b(?:how\s+much|what)\s+(?:does|do|is|are|will|would)\s+(?P<subject>.+?)\s+cost\b"
         r"|\bwhat\s+(?:is|was|are)\s+the\s+(?:\w+\s+)?(?:fee|price|cost|fine|charge)s?\s+"
         r"(?:for|of|to)\s+(?P<subject2>.+)",
         re.IGNORECASE,

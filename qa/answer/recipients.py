@@ -46,6 +46,17 @@ _SUBJECT = (
         + r"\s+(?:with|to)(?:\s+(?P<receiver>.+)|\b)",
         re.IGNORECASE,
     ),
+    # "Do you sell my location?": selling needs no receiver to be a recipient question.
+    re.compile(
+        r"\b(?:do|does|did|will|would|can)\s+(?:\w+\s+){1,3}?(?:sell|rent|trade)(?:s|ing)?\s+"
+        r"(?P<subject>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:kepada|dengan|ke)\s+siapa\s+(?:saja\s+)?(?P<subject>.+?)\s+(?:akan\s+)?"
+        + _PASSED_ID,
+        re.IGNORECASE,
+    ),
     re.compile(
         r"\bsiapa\s+(?:saja\s+)?(?:yang\s+)?(?:menerima|mendapat(?:kan)?|melihat|mengakses"
         r"|bisa\s+(?:melihat|mengakses))\s+(?P<subject>.+)",

@@ -29,24 +29,45 @@ _DOCUMENT_NOUNS = (
     r"(?:privacy\s+)?(?:policy|notice|statement|document|terms(?:\s+of\s+(?:service|use))?"
     r"|agreement|page|section|supplement|addendum)"
 )
-_OVERVIEW = re.compile(
-    r"^\W*(?:(?:this|the|our|these)\s+(?:[\w-]+\s+){0,4}?" + _DOCUMENT_NOUNS + r"|it)\s+"
-    r"(?:explains?|describes?|sets\s+out|outlines?|tells\s+you|summari[sz]es?"
-    r"|provides\s+(?:information|details|an\s+overview))\b"
-    r"|^\W*in\s+this\s+(?:[\w-]+\s+){0,3}?" + _DOCUMENT_NOUNS + r"\s*,?\s+we\s+"
-    r"(?:explain|describe|set\s+out|outline|tell\s+you)\b"
-    r"|^\W*(?:kebijakan(?:\s+privasi)?|pemberitahuan(?:\s+privasi)?|dokumen"
+_ID_DOCUMENT_NOUNS = (
+    r"(?:kebijakan(?:\s+privasi)?|pemberitahuan(?:\s+privasi)?|dokumen"
     r"|syarat(?:\s+dan\s+ketentuan)?|ketentuan(?:\s+layanan)?|bagian|halaman)"
-    r"(?:\s+[\w-]+){0,3}?\s+ini\s+(?:menjelaskan|menguraikan|memaparkan|menerangkan"
-    r"|merangkum|memberikan\s+informasi)\b",
+)
+_DESCRIBES = (
+    r"(?:explains?|describes?|sets\s+(?:out|forth)|outlines?|tells\s+you|summari[sz]es?"
+    r"|provides\s+(?:information|details|an\s+overview)"
+    r"|is\s+(?:designed|intended|meant)\s+to\s+(?:help\s+you\s+understand|explain|describe"
+    r"|inform))\b"
+)
+_OVERVIEW = re.compile(
+    # "This notice explains ...", "Acme's Privacy Policy describes ...", "It describes ..."
+    r"^\W*(?:(?:(?:this|the|our|these)\s+|[\w-]+(?:\s+[\w-]+){0,3}?['’]s\s+)"
+    r"(?:[\w-]+\s+){0,4}?"
+    + _DOCUMENT_NOUNS
+    + r"|it)\s+"
+    + _DESCRIBES
+    # "In this policy, we explain ...", "Here we explain ..."
+    + r"|^\W*(?:in\s+this\s+(?:[\w-]+\s+){0,3}?"
+    + _DOCUMENT_NOUNS
+    + r"\s*,?|here)\s+we\s+"
+    r"(?:explain|describe|set\s+out|outline|tell\s+you)\b"
+    # "The purpose of this policy is to explain ..."
+    r"|^\W*the\s+purpose\s+of\s+this\s+(?:[\w-]+\s+){0,3}?"
+    + _DOCUMENT_NOUNS
+    + r"\s+is\s+to\s+(?:explain|describe|inform|set\s+out)\b"
+    # "Kebijakan Privasi ini menjelaskan ...", "Dalam kebijakan ini, kami menjelaskan ..."
+    r"|^\W*" + _ID_DOCUMENT_NOUNS + r"(?:\s+[\w-]+){0,3}?\s+ini\s+(?:menjelaskan|menguraikan"
+    r"|memaparkan|menerangkan|merangkum|memberikan\s+informasi)\b"
+    r"|^\W*dalam\s+" + _ID_DOCUMENT_NOUNS + r"(?:\s+[\w-]+){0,3}?\s+ini\s*,?\s+kami\s+"
+    r"(?:menjelaskan|menguraikan|memaparkan|menerangkan)\b",
     re.IGNORECASE,
 )
-# A question about what a document covers, the one question an overview sentence answers.
 _ASKS_OVERVIEW = re.compile(
     r"\bwhat\b.{0,60}\b" + _DOCUMENT_NOUNS + r"\s+(?:cover|covers|explain|explains|describe"
     r"|describes|about)\b|\bwhat\s+is\s+(?:the|this)\s+.{0,60}?"
     + _DOCUMENT_NOUNS
-    + r"\s+(?:for|about)\b|\bapa\s+(?:isi|cakupan|yang\s+(?:dijelaskan|dibahas|dicakup))\b",
+    + r"\s+(?:for|about)\b|\bapa\s+(?:isi|cakupan|yang\s+(?:dijelaskan|dibahas|dicakup))\b"
+    r"|\btentang\s+apa\b",
     re.IGNORECASE,
 )
 # A navigation sentence is short; a long one starting "See ..." usually states something.

@@ -59,7 +59,9 @@ class IndexConfig:
                 continue
             if name == "pipeline_version":
                 found.append(
-                    f"pipeline v{value} (this version of Fineprint reads documents as v{asked})"
+                    f"pipeline v{value} (this version of Fineprint reads documents as v{asked}"
+                    + ("; a newer Fineprint built it" if value > asked else "")
+                    + ")"
                 )
                 continue
             label = _LABELS.get(name, name.replace("_", " "))

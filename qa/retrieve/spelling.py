@@ -138,6 +138,12 @@ class SpellingCorrector:
         corrected = _WORD.sub(replace, question)
         return corrected, corrections
 
+    def misspells_known(self, word: str) -> bool:
+        """Whether ``word``, unknown to the corpus, is one edit from a word it uses ("Facebok"
+        for "facebook"): a misspelling, not another name."""
+        folded = word.casefold()
+        return len(folded) >= MIN_WORD_CHARS and bool(self._lookup(folded, 1))
+
     def _word(self, word: str, known: Set[str]) -> str | None:
         folded = word.casefold()
         if (

@@ -428,6 +428,8 @@ def named_sentence(question: str, texts: Iterable[str]) -> str:
 
 
 # Company forms a question leaves out: "WhatsApp" names the publisher "WhatsApp LLC".
+# Indonesian company forms come first: "PT Jalan Kita Nusantara", "CV Maju Jaya".
+_COMPANY_PREFIX = re.compile(r"^(?:pt|cv|pd|ud)\.?\s+", re.IGNORECASE)
 _COMPANY_FORMS = re.compile(
     r"[\s,]+(?:llc|inc\.?|ltd\.?|limited|plc|gmbh|corp\.?|corporation|co\.?|"
     r"ireland limited|platforms(?:,? inc\.?)?|messenger,? llc|pte\.? ltd\.?|pt|tbk)$",
@@ -461,9 +463,10 @@ def _said_name(question: str, name: str) -> str:
 
 
 def _short_name(name: str) -> str:
-    """A publisher's casefolded name without its company forms ("WhatsApp LLC": "whatsapp")."""
+    """A publisher's casefolded name without its company forms ("WhatsApp LLC": "whatsapp";
+    "PT Tembang Musik Nusantara": "tembang musik nusantara")."""
     short = name.casefold().strip()
-    while (shorter := _COMPANY_FORMS.sub("", short).strip()) != short:
+    while (shorter := _COMPANY_PREFIX.sub("", _COMPANY_FORMS.sub("", short)).strip()) != short:
         short = shorter
     return short
 

@@ -436,9 +436,6 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         else:
             subject, states = recipient, states_passing
             receiver = asked_receiver(question)
-        # The quotes that say how long (much, many, old) or that something is passed on
-        # answer; the others only pad it.
-        selected = [item for item in selected if states(item.text)] or selected
 
         acronyms = retrieval.acronyms if retrieval is not None else {}
         if retrieval is not None:
@@ -465,11 +462,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                 for words in (subject, receiver)
             )
 
-        def answers(item: Evidence) -> bool:
-            if not states(item.text):
-                return False
-            if not about_named(item):
-                return False
+        def names(item: Evidence, words: str) -> bool:
             meta = item.passage.metadata
             written = str(meta.get("language") or language)
             # An acronym names its expansion: "We share PII with ..." names "personally
@@ -477,19 +470,25 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             used = set(_WORDS.findall(item.text))
             spelled = [long for short, long in acronyms.items() if short in used]
             context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
+            groups = subject_groups(words, language, written)
+            return names_subject(item.text, groups, written, context, head_first=language == "id")
+
+        def answers(item: Evidence) -> bool:
             # "Do you share my location with advertisers?" is not answered by sharing it with
             # the driver: the receiver asked about is named too.
-            return all(
-                names_subject(
-                    item.text,
-                    subject_groups(named, language, written),
-                    written,
-                    context,
-                    head_first=language == "id",
-                )
-                for named in (subject, receiver)
+            return (
+                states(item.text)
+                and about_named(item)
+                and names(item, subject)
+                and names(item, receiver)
             )
 
+        # The quotes that say how long (much, many, old) or that something is passed on answer,
+        # and for a recipient question those naming its receiver ("WhatsApp uses Meta's data
+        # centers, including in the United States"); the others only pad it.
+        selected = [
+            item for item in selected if states(item.text) or (receiver and names(item, receiver))
+        ] or selected
         if any(answers(item) for item in selected):
             return selected
         places = {str(item.passage.id) for item in selected}

@@ -106,13 +106,21 @@ def _leave(ctx: click.Context, status: int) -> None:
 
     At interpreter shutdown Python frees every object of the opened index, and the Chroma
     client shuts down its own; on the 877-document index that was about 0.4 s of a 2.2 s cold
-    ``fineprint ask``. A question writes nothing, so once its output is flushed there is
+    ``fineprint ask``. What a question writes (question-time sentence vectors with lazy
+    sentence vectors) is committed before it answers, so once its output is flushed there is
     nothing left to lose by ``os._exit``. Inside another program (tests, ``CliRunner``) it
     returns, or raises ``SystemExit`` for a non-zero status, as click would.
     """
     if isinstance(ctx.obj, dict) and ctx.obj.get(OWN_PROCESS):
-        sys.stdout.flush()
-        sys.stderr.flush()
+        # A closed or broken output lost what was written: say so by the status.
+        if sys.stdout is None:
+            status = status or 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):
+                status = status or 1
         os._exit(status)
     if status:
         sys.exit(status)

@@ -180,6 +180,19 @@ def test_a_passage_using_the_acronym_says_the_long_form_the_question_uses() -> N
     assert signals["coverage"] == 0.8
 
 
+def test_an_acronym_counts_only_as_written() -> None:
+    text = "You can contact us if you have questions."
+    top = passage(text, dense_rank=1, lexical_rank=1)
+    found = retrieval([top], {"contact", "questions"})
+    found.acronyms = {"US": "United States"}
+    evidence = [Evidence(top, text, 0, len(text), 0.9)]
+
+    signals = compute_signals("Is my data sent to the United States?", found, evidence, "en")
+
+    # "us" is a pronoun here: the passage says neither "united" nor "states".
+    assert signals["evidence_coverage"] == 0.0
+
+
 def test_compute_signals_follows_the_language_and_rule() -> None:
     top = passage("Acme never shares contact lists.", dense_rank=1, lexical_rank=2)
     found = retrieval([top], {"acme"})

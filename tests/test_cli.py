@@ -369,3 +369,24 @@ def test_an_index_of_an_older_pipeline_still_answers_with_a_note_and_ingest_says
     newer = run("ask", CONTACT_QUESTION, "--index", indexed.index_dir)
     assert "built by a newer Fineprint" in newer.stderr
     assert "older" not in newer.stderr
+
+
+def test_ask_in_its_own_process_with_its_output_closed_fails_cleanly(
+    answer_settings: Settings,
+) -> None:
+    import os
+
+    command = [sys.executable, "-m", "qa.cli", "ask", CONTACT_QUESTION]
+    command += ["--index", str(answer_settings.index_dir)]
+    # Standard output closed before the command starts (``fineprint ask ... >&-``).
+    closed = subprocess.run(
+        command,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert closed.returncode == 1
+    assert "Traceback" not in closed.stderr

@@ -9,6 +9,7 @@ from qa.answer.chain import AnswerChain
 from qa.answer.evidence import Evidence
 from qa.answer.quantity import asked_quantity, states_quantity
 from qa.index.ingest import ingest
+from qa.retrieve.hybrid import Retrieval
 from qa.settings import Settings
 
 POLICY = """---
@@ -118,9 +119,11 @@ def test_a_quantity_left_out_of_the_selection_is_taken_from_the_same_passage(
     elsewhere = _evidence("billing", "Invoices are kept for 10 years.", 0.45, score=0.5)
     scored = [chosen, elsewhere, beside]
     asked = "How long do you keep my medical record?"
-    picked = chain._asked_evidence(scored, "duration", asked, "en")
+    found = Retrieval(passages=[], query_vector=[0.0])
+    picked = chain._asked_evidence(scored, "duration", asked, "en", found)
     assert [item.text for item in picked] == [beside.text]
     # Another passage's period does not answer: nothing is picked then.
-    assert chain._asked_evidence([chosen, elsewhere], "duration", asked, "en") == []
+    assert chain._asked_evidence([chosen, elsewhere], "duration", asked, "en", found) == []
     # A question asking no quantity keeps the rule's selection.
-    assert chain._asked_evidence(scored, None, "Is my record shared?", "en")[0].text == chosen.text
+    general = chain._asked_evidence(scored, None, "Is my record kept?", "en", found)
+    assert general[0].text == chosen.text

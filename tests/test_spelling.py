@@ -82,3 +82,11 @@ def test_spelling_correction_can_be_turned_off(answer_chain: AnswerChain) -> Non
     )
     result = chain.invoke({"question": "Do you shrae my contcts list with Facebok?"})
     assert not any("→" in note for note in result.notes)
+
+
+def test_a_misspelling_is_one_edit_from_a_corpus_word_and_no_word_itself() -> None:
+    corrector = SpellingCorrector([("facebook", 5), ("apply", 5), ("share", 5)])
+    assert corrector.misspells_known("Facebok")
+    assert not corrector.misspells_known("Apple")  # a word of its own, not "apply"
+    assert not corrector.misspells_known("Snapchat")  # nothing near it
+    assert not corrector.misspells_known("Facebook")  # spelled right

@@ -46,6 +46,7 @@ from qa.answer.statements import (
         ("The purpose of this policy is to explain what we collect.", "overview"),
         ("This notice is designed to help you understand our practices.", "overview"),
         ("This Privacy Policy applies to every Wrenfield service.", None),
+        ("This policy explains that we keep your data for 30 days.", None),
         ("The information we share explains how you use the app.", None),
         ("We never sell your personal data.", None),
         ("Sleep recordings — while open: 30 days; after you close your account: 90 days.", None),
@@ -68,6 +69,7 @@ def test_a_sentence_about_the_document_answers_what_the_document_covers() -> Non
     assert asks_overview("Apa isi kebijakan privasi Ojekita?")
     assert asks_overview("Tentang apa ketentuan layanan Tembang?")
     assert not asks_overview("Does the notice explain how long you keep my data?")
+    assert not asks_overview("What does the privacy policy explain about how long data is kept?")
 
 
 def test_quotes_balance_counts_double_quotes_only() -> None:

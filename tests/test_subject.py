@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.chain import AnswerChain
-from qa.answer.quantity import asked_subject, states_quantity
-from qa.answer.recipients import asked_receiver, asked_recipient, states_passing
+from qa.answer.chain import AnswerChain, _compares
+from qa.answer.quantity import asked_quantity, asked_subject, states_quantity
+from qa.answer.recipients import asked_receiver, asked_recipient, asks_recipient, states_passing
 from qa.answer.subject import cut_subject, names_subject, subject_groups
 from qa.index.ingest import ingest
 from qa.settings import Settings
@@ -123,10 +123,43 @@ def test_across_languages_only_names_and_codes_must_be_said() -> None:
     assert not names_subject("Trip logs are kept for 5 years.", codes, "en")
 
 
+@pytest.mark.parametrize(
+    ("question", "compared"),
+    [
+        ("Apa bedanya Signal dan Telegram soal kontak?", True),
+        ("Compare WhatsApp and Telegram on retention.", True),
+        ("What changed in WhatsApp's policy about sharing data with Facebook?", False),
+        ("What changed in WhatsApp Ireland Limited's privacy policy in 2021?", False),
+    ],
+)
+def test_two_companies_side_by_side_are_a_comparison(question: str, compared: bool) -> None:
+    said = {"signal", "telegram", "whatsapp", "facebook", "whatsapp ireland limited"}
+    named = {form for form in said if form in question.casefold()}
+    assert _compares(question, named) is compared
+
+
+def test_a_recipient_question_is_one_the_company_acts_in() -> None:
+    assert not asks_recipient("Can I give my consent to personalised ads on Snapchat?")
+    assert not asks_recipient("How do I send a request to delete my data?")
+    assert asks_recipient("Are you sharing my location with advertisers?")
+    assert asks_recipient("Does WhatsApp share my data with insurance companies?")
+
+
+def test_quantity_marks_and_shapes() -> None:
+    assert not states_quantity("Logs are kept for over 12 months.", "age")
+    assert not states_quantity("We process data under Article 6.", "age")
+    assert states_quantity("Users under 13 may not sign up.", "age")
+    assert asked_quantity("How much storage do I get?") == "count"
+    assert states_quantity("Each account gets 2 GB of storage.", "count")
+    assert asked_subject("What is the cost of Tinder Gold?") == "Tinder Gold"
+
+
 def test_what_says_a_thing_is_passed_on() -> None:
     assert states_passing("We share your ride history with your employer.")
     assert states_passing("Data lokasi Anda dibagikan kepada mitra pengemudi.")
     assert not states_passing("When you sign up we collect your date of birth.")
+    # "bagi" alone is "for": "tersedia bagi pengguna" passes nothing on.
+    assert not states_passing("Layanan ini tersedia bagi pengguna berusia 17 tahun.")
 
 
 def test_an_amount_in_figures_is_money() -> None:
@@ -172,6 +205,8 @@ def test_a_neighbouring_statement_about_something_else_is_no_answer(
         ("How long is my ride history kept?", "Ride history is kept for 24 months"),
         ("Do you share my ride history with my employer?", "We share your ride history"),
         ("Who receives my card details?", "Our payment processor receives your card details"),
+        # A list of receivers is named by any of them.
+        ("Do you share my ride history with insurers or employers?", "We share your ride history"),
     ],
 )
 def test_the_statement_about_the_subject_answers(
@@ -264,6 +299,10 @@ def test_a_company_named_in_the_question_is_the_one_asked_about(
     answered = chain.invoke("How old must I be to rent a Wrenfield bike?")
     assert not answered.abstained, answered.answer
     assert answered.citations[0].quote.startswith("You must be at least 16 years old")
+
+    # A receiver that is another indexed company must be named too.
+    other = chain.invoke("Does Wrenfield share my ride history with Kitewing?")
+    assert other.abstained, other.answer
 
     # Two companies compared are not two versions of one document.
     compared = chain.invoke("What are the differences between Kitewing and Wrenfield on logs?")

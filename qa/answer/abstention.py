@@ -177,8 +177,16 @@ def compute_signals(
 
 def _said(text: str, retrieval: Retrieval, language: str) -> set[str]:
     """The tokens ``text`` says, with both forms of each acronym it uses: a passage writing
-    "SCCs" says "standard contractual clauses" as much as a question writing that says it."""
-    return set(tokenize(" ".join([text, *expansions(text, retrieval.acronyms)]), language))
+    "SCCs" says "standard contractual clauses" as much as a question writing that says it.
+    An acronym counts only as written ("contact us" says no "US")."""
+    written = set(re.findall(r"\w+", text))
+    folded = text.casefold()
+    other = [
+        form
+        for short, long in retrieval.acronyms.items()
+        for form in ([long] if short in written else [short] if long.casefold() in folded else [])
+    ]
+    return set(tokenize(" ".join([text, *other]), language))
 
 
 def _share(wanted: list[frozenset[str]], found: set[str]) -> float:

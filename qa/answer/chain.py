@@ -13,6 +13,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from qa.answer.extractive import (
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
 from qa.answer.quantity import asked_quantity, asked_subject, states_quantity, without_asking
-from qa.answer.recipients import asked_receiver, asked_recipient, states_passing
+from qa.answer.recipients import asked_receiver, asked_recipient, asks_recipient, states_passing
 from qa.answer.result import AnswerResult, Citation
 from qa.answer.statements import asks_overview, statement_problem
 from qa.answer.subject import names_subject, subject_groups
@@ -55,7 +56,7 @@ from qa.retrieve.bilingual import counterpart, other_language
 from qa.retrieve.catalog import Catalog, catalog_of
 from qa.retrieve.filters import ALL_VERSIONS, SearchFilters
 from qa.retrieve.hybrid import HybridRetriever, Retrieval, elapsed_ms
-from qa.retrieve.spelling import corrector_for
+from qa.retrieve.spelling import SpellingCorrector, corrector_for
 from qa.settings import Settings
 from qa.versions.changes import named_scope, named_sentence, named_series, said_publishers
 from qa.versions.dates import question_dates, without_dates
@@ -111,14 +112,84 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
 
 # Words as written, to find the acronyms a sentence uses.
 _WORDS = re.compile(r"\w+")
-# A possessive ending ("Lumora's"), and punctuation around a word.
-_POSSESSIVE = re.compile(r"['’]s\b|[^\w'’-]+")
+# A possessive ending ("Lumora's") and the punctuation around a name.
+_NAME_EDGES = re.compile(r"['’]s\b|[^\w'’-]+")
+# The joins of a list of things asked about ("my photos and videos", "foto atau video").
+_LIST_JOINS = re.compile(r",\s*|\s+(?:and|or|dan|atau)\s+", re.IGNORECASE)
 
 
 def _texts(documents: list[StoredSentences]) -> Iterator[str]:
     """Every sentence text of ``documents``, document by document, in text order."""
     for stored in documents:
         yield from stored.texts
+
+
+def _mentions(text: str, forms: AbstractSet[str]) -> bool:
+    """Whether ``text`` says one of the casefolded name ``forms`` as whole words ("line" is not
+    said by "online")."""
+    folded = text.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", folded) for form in forms)
+
+
+def _compares(question: str, said: AbstractSet[str]) -> bool:
+    """Whether ``question`` puts two of the company names ``said`` side by side ("Signal and
+    Telegram", "Signal dan Telegram", "WhatsApp vs Telegram"); one company under two forms
+    of its name ("WhatsApp Ireland Limited") is no comparison."""
+    shorts = {form.split()[0] for form in said}
+    if len(shorts) < 2:
+        return False
+    names = "|".join(re.escape(form) for form in sorted(said, key=len, reverse=True))
+    pair = rf"(?:{names})(?:['’]s)?\s+(?:and|dan|vs\.?|versus|or|atau|dengan|with)\s+(?:{names})"
+    found = re.search(pair, question.casefold())
+    return bool(found) and len({w for w in shorts if w in found.group(0)}) >= 2
+
+
+def _checkable(
+    words: str, retrieval: Retrieval, corrector: SpellingCorrector, said: AbstractSet[str]
+) -> str:
+    """``words`` without the names a quote cannot be asked to say: the companies in ``said``
+    (checked on their own: in a subject "Lumora Rewards" would be named by any Lumora
+    sentence) and a name the corpus never mentions that the corrector would correct (a
+    misspelling it left, "Facebok"). A name the corpus never mentions at all ("Lumora
+    Rewards", "Snapchat") stays: no quote names it, so nothing answers."""
+    said_words = {word for form in said for word in form.split()}
+    kept = []
+    for word in words.split():
+        bare = _NAME_EDGES.sub("", word)
+        if word[:1].isupper() and (
+            bare.casefold() in said_words
+            or (
+                not corpus_knows(bare, retrieval.vocabulary, retrieval.acronyms)
+                and corrector.misspells_known(bare)
+            )
+        ):
+            continue
+        kept.append(word)
+    return " ".join(kept)
+
+
+def _names(item: Evidence, words: str, language: str, acronyms: dict[str, str]) -> bool:
+    """Whether the quote ``item`` names ``words`` (``names_subject``), with its document's
+    title, its section's heading and the expansions of the acronyms it uses as context; a
+    list ("insurers or employers", "foto dan video") is named by any of its items."""
+    meta = item.passage.metadata
+    written = str(meta.get("language") or language)
+    # An acronym names its expansion: "We share PII with ..." names "personally identifiable
+    # information". Matched as written: "us" in "contact us" is no "US".
+    used = set(_WORDS.findall(item.text))
+    spelled = [long for short, long in acronyms.items() if short in used]
+    context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
+    parts = [part for part in _LIST_JOINS.split(words) if part.strip()] or [words]
+    return any(
+        names_subject(
+            item.text,
+            subject_groups(part, language, written),
+            written,
+            context,
+            head_first=language == "id",
+        )
+        for part in parts
+    )
 
 
 class AnswerChain(Runnable[ChainInput, AnswerResult]):
@@ -197,12 +268,6 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         language = question_language(question) if question else "en"
         phrase_language = language if language in SUPPORTED else "en"
         result = AnswerResult(question=question, language=language)
-        built = self.store.manifest.config.pipeline_version
-        if built != PIPELINE_VERSION:
-            # An index read by another pipeline still answers, but the user should know.
-            key = "stale_index" if built < PIPELINE_VERSION else "newer_index"
-            result.notes.append(phrase(phrase_language, key, built=built, current=PIPELINE_VERSION))
-
         wordless = not has_words(question)
         if wordless or len(question) > self.settings.max_question_chars:
             result.invalid_input = result.abstained = True
@@ -219,6 +284,11 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             result.timings_ms = {"total": elapsed_ms(started)}
             yield result
             return
+        built = self.store.manifest.config.pipeline_version
+        if built != PIPELINE_VERSION:
+            # An index read by another pipeline still answers, but the user should know.
+            key = "stale_index" if built < PIPELINE_VERSION else "newer_index"
+            result.notes.append(phrase(phrase_language, key, built=built, current=PIPELINE_VERSION))
         if language not in SUPPORTED:
             result.notes.append(phrase("en", "other_language"))
         question = self._spelled(question, result, language)
@@ -362,9 +432,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         return min(starts, default="")
 
     def _overview_evidence(self, scored: list[Evidence], question: str) -> list[Evidence]:
-        """For a question asking what a document covers (``asks_overview``), the document's
-        own overview sentences among ``scored`` ("This notice explains ..."), of the company
-        the question names if it names one; ``[]`` for any other question.
+        """For a question asking what a named company's document covers (``asks_overview``),
+        that company's overview sentences among ``scored`` ("This notice explains ...");
+        ``[]`` for any other question, or one naming no indexed company (the abstention rule
+        then decides, as for any question).
 
         They answer it however few of its words they repeat: "Apa isi kebijakan privasi
         Kelana Ride?" was refused while its first passage's overview said what it covers.
@@ -375,14 +446,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         found = [
             item
             for item in scored
-            if statement_problem(item.text) == "overview"
-            and (
-                not said
-                or any(
-                    form in str(item.passage.metadata.get("publisher") or "").casefold()
-                    for form in said
-                )
-            )
+            if said
+            and statement_problem(item.text) == "overview"
+            and _mentions(str(item.passage.metadata.get("publisher") or ""), said)
         ]
         return self.evidence.select(found)
 
@@ -392,17 +458,18 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         asked: str | None,
         question: str,
         language: str,
-        retrieval: Retrieval | None = None,
+        retrieval: Retrieval,
     ) -> list[Evidence]:
         """The evidence rule's selection from ``scored``, kept only when it answers what a
         quantity or recipient question asks.
 
-        For a question asking a quantity (``asked``, ``qa.answer.quantity``) only the selected
-        sentences that state one are quoted. For it and for a question asking who receives a
-        thing (``asked_recipient``), at least one quote must also be about what the question
-        asks of (``qa.answer.subject``; for a recipient question, saying that it is passed
-        on); when none is, the sentences of the same passages that are take their place, and
-        when there are none either, nothing is quoted (the chain then abstains).
+        For a question asking a quantity (``asked``, ``qa.answer.quantity``) or who receives
+        a thing (``qa.answer.recipients``), the quotes that state a quantity, or that something
+        is passed on, are kept (for a recipient question, also those naming its receiver). At
+        least one of them must also be about what the question asks of (``qa.answer.subject``),
+        its receiver and the company it names; when none is, the sentences of the same passages
+        that are take their place, and when there are none either, nothing is quoted (the chain
+        then abstains).
 
         "How long is my medical record kept?" was quoted "Records are kept in the electronic
         medical record", beside "kept at least 25 years" in the same passage. Looking only in
@@ -412,66 +479,32 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         months" (it states a duration, of something else).
         """
         selected = self.evidence.select(scored)
-        recipient = "" if asked is not None else asked_recipient(question)
-        if asked is None and not recipient:
+        if asked is not None:
+            subject, receiver = asked_subject(question), ""
+
+            def states(text: str) -> bool:
+                return states_quantity(text, asked)
+
+        elif asks_recipient(question):
+            subject, receiver = asked_recipient(question), asked_receiver(question)
+            states = states_passing
+        else:
             return selected
+        catalog = catalog_of(self.store)
         # A company the question names is the one it asks about: another's period or
         # recipients do not answer ("At what age can I use Telegram?" is not answered by
         # WhatsApp's minimum age), unless the sentence speaks of the one named.
-        said = said_publishers(catalog_of(self.store), question)
+        said = said_publishers(catalog, question)
+        subject = _checkable(subject, retrieval, corrector_for(catalog), said)
+        receiver = _checkable(receiver, retrieval, corrector_for(catalog), frozenset())
 
         def about_named(item: Evidence) -> bool:
             meta = item.passage.metadata
             about = f"{item.text} {meta.get('title') or ''} {meta.get('publisher') or ''}"
-            return not said or any(form in about.casefold() for form in said)
-
-        selected = [item for item in selected if about_named(item)] or selected
-        receiver = ""
-        if asked is not None:
-            subject, kind = asked_subject(question), asked
-
-            def states(text: str) -> bool:
-                return states_quantity(text, kind)
-
-        else:
-            subject, states = recipient, states_passing
-            receiver = asked_receiver(question)
-
-        acronyms = retrieval.acronyms if retrieval is not None else {}
-        if retrieval is not None:
-            # A name the corpus never mentions but for one letter (a misspelling the corrector
-            # left, "Facebok") cannot be looked for in a quote: it narrows nothing. A name it
-            # never mentions at all ("Lumora Rewards") must be named, so nothing answers.
-            corrector = corrector_for(catalog_of(self.store))
-            said_words = {word for form in said for word in form.split()}
-            # The company a question names is checked on its own (``about_named``): in the
-            # subject it would let "Lumora Rewards" be named by any Lumora sentence.
-            subject, receiver = (
-                " ".join(
-                    word
-                    for word in words.split()
-                    if not word[:1].isupper()
-                    or (
-                        _POSSESSIVE.sub("", word.casefold()) not in said_words
-                        and (
-                            corpus_knows(word, retrieval.vocabulary, retrieval.acronyms)
-                            or not corrector.misspells_known(_POSSESSIVE.sub("", word))
-                        )
-                    )
-                )
-                for words in (subject, receiver)
-            )
+            return not said or _mentions(about, said)
 
         def names(item: Evidence, words: str) -> bool:
-            meta = item.passage.metadata
-            written = str(meta.get("language") or language)
-            # An acronym names its expansion: "We share PII with ..." names "personally
-            # identifiable information".
-            used = set(_WORDS.findall(item.text))
-            spelled = [long for short, long in acronyms.items() if short in used]
-            context = " ".join([meta.get("title") or "", meta.get("section") or "", *spelled])
-            groups = subject_groups(words, language, written)
-            return names_subject(item.text, groups, written, context, head_first=language == "id")
+            return _names(item, words, language, retrieval.acronyms)
 
         def answers(item: Evidence) -> bool:
             # "Do you share my location with advertisers?" is not answered by sharing it with
@@ -483,6 +516,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
                 and names(item, receiver)
             )
 
+        selected = [item for item in selected if about_named(item)] or selected
         # The quotes that say how long (much, many, old) or that something is passed on answer,
         # and for a recipient question those naming its receiver ("WhatsApp uses Meta's data
         # centers, including in the United States"); the others only pad it.
@@ -640,10 +674,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """
         catalog = catalog_of(self.store)
         named = named_series(catalog, question)
-        if len(said_publishers(catalog, question)) > 1 and asks_what_changed(question):
+        if asks_what_changed(question) and _compares(question, said_publishers(catalog, question)):
             # "Apa bedanya Signal dan Telegram soal ...?", "the differences between Signal and
-            # Telegram": two companies compared, not two versions of one document. (Two
-            # publishers of one name, WhatsApp LLC and WhatsApp Ireland Limited, are one.)
+            # Telegram": two companies compared, not two versions of one document. "What
+            # changed in WhatsApp's policy about sharing with Facebook?" compares nothing.
             return None
         every = dataclasses.replace(filters, as_of=None, versions=ALL_VERSIONS)
         if named and not filters.restricts_documents:

@@ -31,6 +31,15 @@ _ASKS = (
             re.I,
         ),
     ),
+    # "How much storage do I get?" asks a quantity of something, any figure: not a price.
+    (
+        "count",
+        re.compile(
+            r"\bhow\s+much\s+(?!(?:does|do|did|is|are|was|were|will|would|can|could|money|it"
+            r"|to|for|of|i|we|you|they|he|she)\b)[a-z]+",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "amount",
         re.compile(
@@ -98,7 +107,9 @@ _LIST_NUMBER = re.compile(r"(?:^|(?<=[\n;:]))\s*\d{1,2}[.)]\s+(?=[A-Z])")
 
 def _beside(words: str) -> str:
     # A figure within three words of one of ``words``, on either side.
-    return rf"\b(?:{words})\b\W+(?:\w+\W+){{0,3}}?\d|\d[\d.,]*(?:\W+\w+){{0,3}}?\W+(?:{words})\b"
+    return (
+        rf"\b(?:{words})\b\W+(?:\w+\W+){{0,3}}?\d|\d(?:[.,]?\d)*(?:\W+\w+){{0,3}}?\W+(?:{words})\b"
+    )
 
 
 # An amount in figures is money or a share: "a 12-month contract at a lower monthly price"
@@ -111,15 +122,20 @@ _MONEY_WORDS = (
 # An age in figures comes with words of age: "at least 13 years old", "under 16", "aged 17 or
 # over", "berusia 17 tahun"; "stored for 12 months" states none.
 _AGE_WORDS = (
-    r"ages?|aged|old|older|younger|under|over|minors?|child(?:ren)?|teens?|teenagers?|usia|umur"
-    r"|berusia|anak"
+    r"ages?|aged|old|older|younger|minors?|child(?:ren)?|teens?|teenagers?|usia|umur|berusia"
+    r"|anak"
+)
+# "under 13", "over 16" are ages; "over 12 months", "under Article 6" are not.
+_UNDER_OVER = (
+    r"\b(?:under|over)\s+\d{1,2}\b(?!\s*(?:%|percent|persen|seconds?|minutes?|hours?|days?|weeks?"
+    r"|months?|years?(?!\s+(?:old|of\s+age))|detik|menit|jam|hari|minggu|bulan|tahun))"
 )
 # What a figure must stand beside to state a quantity of each kind (any figure otherwise).
 _MARKS = {
     "amount": re.compile(
         _beside(_MONEY_WORDS) + r"|[$€£¥₹]\s?\d|\d\s?[%€$]|\brp\.?\s?\d", re.IGNORECASE
     ),
-    "age": re.compile(_beside(_AGE_WORDS), re.IGNORECASE),
+    "age": re.compile(_beside(_AGE_WORDS) + "|" + _UNDER_OVER, re.IGNORECASE),
 }
 
 
@@ -213,9 +229,12 @@ _SUBJECT = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"\b(?:how\s+much|what)\s+(?:does|do|is|are|will|would)\s+(?P<subject>.+?)\s+cost\b"
-        r"|\bwhat\s+(?:is|was|are)\s+the\s+(?:\w+\s+)?(?:fee|price|cost|fine|charge)s?\s+"
-        r"(?:for|of|to)\s+(?P<subject2>.+)",
+        r"\bwhat\s+(?:is|was|are)\s+the\s+(?:\w+\s+)?(?:fee|price|cost|fine|charge)s?\s+"
+        r"(?:for|of|to)\s+(?P<subject>.+)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:how\s+much|what)\s+(?:does|do|is|are|will|would)\s+(?P<subject>.+?)\s+cost\b",
         re.IGNORECASE,
     ),
     re.compile(r"\bberapa\s+(?:biaya|harga|tarif|denda)\s+(?P<subject>.+)", re.IGNORECASE),
@@ -238,10 +257,12 @@ def asked_subject(question: str) -> str:
         'foto profil saya'
         >>> asked_subject("How long do you keep my personal data?")
         ''
+
+    Ages and counts have no subject pattern: their quotes only need to state one.
     """
     for pattern in _SUBJECT:
         found = pattern.search(question)
-        if found is None:
-            continue
-        return cut_subject(found.group("subject") or found.groupdict().get("subject2") or "")
+        words = (found.group("subject") or found.groupdict().get("subject2") or "") if found else ""
+        if subject := cut_subject(words):
+            return subject
     return ""

@@ -16,8 +16,10 @@ import re
 from qa.answer.subject import cut_subject
 
 _PASS_EN = (
-    r"(?:share|sell|disclose|give|transfer|pass|send|provide|hand|show|make\s+available|rent"
-    r"|lease|trade)"
+    r"(?:shar(?:e|es|ing)|sell(?:s|ing)?|disclos(?:e|es|ing)|giv(?:e|es|ing)"
+    r"|transfer(?:s|ring)?|pass(?:es|ing)?|send(?:s|ing)?|provid(?:e|es|ing)|hand(?:s|ing)?"
+    r"|show(?:s|ing)?|mak(?:e|es|ing)\s+available|rent(?:s|ing)?|leas(?:e|es|ing)"
+    r"|trad(?:e|es|ing))"
 )
 _PASSED_EN = (
     r"(?:shared|sold|disclosed|given|transferred|passed\s+on|sent|provided|handed\s+over|shown"
@@ -35,9 +37,10 @@ _SUBJECT = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"\b(?:do|does|did|will|would|can|could|may)\s+(?:\w+\s+){1,3}?"
+        # The company acts, not the asker: "Can I give my consent to ...?" asks no recipient.
+        r"\b(?:do|does|did|will|would|can|could|may|are|is)\s+(?!i\s)(?:\w+\s+){1,3}?"
         + _PASS_EN
-        + r"(?:s|ing)?\s+(?P<subject>.+?)\s+(?:with|to)(?:\s+(?P<receiver>.+)|\b)",
+        + r"\s+(?P<subject>.+?)\s+(?:with|to)(?:\s+(?P<receiver>.+)|\b)",
         re.IGNORECASE,
     ),
     re.compile(
@@ -48,7 +51,8 @@ _SUBJECT = (
     ),
     # "Do you sell my location?": selling needs no receiver to be a recipient question.
     re.compile(
-        r"\b(?:do|does|did|will|would|can)\s+(?:\w+\s+){1,3}?(?:sell|rent|trade)(?:s|ing)?\s+"
+        r"\b(?:do|does|did|will|would|can|are|is)\s+(?!i\s)(?:\w+\s+){1,3}?"
+        r"(?:sell|rent|trade)(?:s|ing)?\s+"
         r"(?P<subject>.+)",
         re.IGNORECASE,
     ),
@@ -81,9 +85,9 @@ _PASSES = re.compile(
     r"|transfer(?:s|red|ring)?|pass(?:es|ed|ing)?\s+(?:on|to|it|them)|sen[dt]s?|provid(?:e|es|ed|ing)"
     r"|receiv(?:e|es|ed|ing)|recipients?|third[\s-]part(?:y|ies)|access(?:es|ed)?|see|sees|view"
     r"|rent(?:s|ed)?|handed|made\s+available|process(?:or|ors)|partners?"
-    r"|bagi(?:kan)?|membagikan|dibagikan|berbagi|jual|menjual|dijual|ungkap(?:kan)?"
+    r"|bagikan|membagikan|dibagikan|berbagi|jual|menjual|dijual|ungkap(?:kan)?"
     r"|mengungkapkan|diungkapkan|berikan|memberikan|diberikan|menerima|diterima|penerima"
-    r"|pihak\s+ketiga|mitra|akses|mengakses|diakses|transfer|mentransfer|ditransfer|kirim"
+    r"|pihak\s+ketiga|mitra|akses|mengakses|diakses|mentransfer|ditransfer|kirim"
     r"|mengirim|dikirim|teruskan|diteruskan|serahkan|diserahkan)\b",
     re.IGNORECASE,
 )
@@ -129,6 +133,17 @@ def asked_recipient(question: str) -> str:
     """
     found = _asking(question)
     return cut_subject(found.group("subject")) if found else ""
+
+
+def asks_recipient(question: str) -> bool:
+    """Whether ``question`` asks who receives something or whether it is passed on, however
+    general what it names ("Do you share my data with insurers?" asks about insurers).
+
+    Example:
+        >>> asks_recipient("Do you share my data with insurers?"), asks_recipient("Who am I?")
+        (True, False)
+    """
+    return _asking(question) is not None
 
 
 def _asking(question: str) -> re.Match[str] | None:

@@ -38,6 +38,8 @@ _DESCRIBES = (
     r"|provides\s+(?:information|details|an\s+overview)"
     r"|is\s+(?:designed|intended|meant)\s+to\s+(?:help\s+you\s+understand|explain|describe"
     r"|inform))\b"
+    # "This policy explains that we keep your data for 30 days" states a practice.
+    r"(?!\s+(?:that|bahwa)\b)"
 )
 _OVERVIEW = re.compile(
     # "This notice explains ...", "Acme's Privacy Policy describes ...", "It describes ..."
@@ -63,11 +65,12 @@ _OVERVIEW = re.compile(
     re.IGNORECASE,
 )
 _ASKS_OVERVIEW = re.compile(
+    # The question ends at the verb: "What does the policy explain about retention?" asks
+    # about retention, not about the policy.
     r"\bwhat\b.{0,60}\b" + _DOCUMENT_NOUNS + r"\s+(?:cover|covers|explain|explains|describe"
-    r"|describes|about)\b|\bwhat\s+is\s+(?:the|this)\s+.{0,60}?"
+    r"|describes|say|says|contain|contains)\s*\??\s*$|\bwhat\s+is\s+(?:the|this)\s+.{0,60}?"
     + _DOCUMENT_NOUNS
-    + r"\s+(?:for|about)\b|\bapa\s+(?:isi|cakupan|yang\s+(?:dijelaskan|dibahas|dicakup))\b"
-    r"|\btentang\s+apa\b",
+    + r"\s+(?:for|about)\s*\??\s*$|\bapa\s+(?:isi|cakupan)\b|\btentang\s+apa\b",
     re.IGNORECASE,
 )
 # A navigation sentence is short; a long one starting "See ..." usually states something.

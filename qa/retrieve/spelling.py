@@ -139,10 +139,16 @@ class SpellingCorrector:
         return corrected, corrections
 
     def misspells_known(self, word: str) -> bool:
-        """Whether ``word``, unknown to the corpus, is one edit from a word it uses ("Facebok"
-        for "facebook"): a misspelling, not another name."""
+        """Whether ``word`` is one edit from a word the corpus uses and is itself neither a
+        corpus word nor a word of the language: "Facebok" misspells "facebook", while "Apple"
+        and "Stripe" are words of their own, not "apply" and "strive"."""
         folded = word.casefold()
-        return len(folded) >= MIN_WORD_CHARS and bool(self._lookup(folded, 1))
+        return (
+            len(folded) >= MIN_WORD_CHARS
+            and folded not in self._known
+            and not self._is_word(folded)
+            and bool(self._lookup(folded, 1))
+        )
 
     def _word(self, word: str, known: Set[str]) -> str | None:
         folded = word.casefold()

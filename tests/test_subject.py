@@ -152,6 +152,9 @@ def test_quantity_marks_and_shapes() -> None:
     assert asked_quantity("How much storage do I get?") == "count"
     assert states_quantity("Each account gets 2 GB of storage.", "count")
     assert asked_subject("What is the cost of Tinder Gold?") == "Tinder Gold"
+    # A figure after a colon is no list number; a currency code may touch its amount.
+    assert states_quantity("Minimum age: 16. Parents must consent.", "age")
+    assert states_quantity("Premium costs EUR10 a month.", "amount")
 
 
 def test_what_says_a_thing_is_passed_on() -> None:

@@ -101,8 +101,9 @@ _STATES = {
 }
 
 
-# A list item's number ("types: 1. Flex ...; 2. Commit 12 ...") is no quantity.
-_LIST_NUMBER = re.compile(r"(?:^|(?<=[\n;:]))\s*\d{1,2}[.)]\s+(?=[A-Z])")
+# A list item's number ("...; 2. Commit 12 ...; 3. Off-Peak") is no quantity.
+# Not after a colon: "Minimum age: 16. Parents must consent." states an age.
+_LIST_NUMBER = re.compile(r"(?:^|(?<=[\n;]))\s*\d{1,2}[.)]\s+(?=[A-Z])")
 
 
 def _beside(words: str) -> str:
@@ -133,7 +134,8 @@ _UNDER_OVER = (
 # What a figure must stand beside to state a quantity of each kind (any figure otherwise).
 _MARKS = {
     "amount": re.compile(
-        _beside(_MONEY_WORDS) + r"|[$€£¥₹]\s?\d|\d\s?[%€$]|\brp\.?\s?\d", re.IGNORECASE
+        _beside(_MONEY_WORDS) + r"|[$€£¥₹]\s?\d|\d\s?[%€$]|\b(?:rp|usd|eur|gbp|idr|sgd)\.?\s?\d",
+        re.IGNORECASE,
     ),
     "age": re.compile(_beside(_AGE_WORDS) + "|" + _UNDER_OVER, re.IGNORECASE),
 }
@@ -187,6 +189,8 @@ def states_quantity(text: str, kind: str) -> bool:
         False
         >>> states_quantity("Logs are stored for 12 months.", "age")
         False
+        >>> states_quantity("Minimum age: 16. Parents must consent.", "age")
+        True
     """
     # A date is not a quantity: "on 15 January 2021" says nothing of how many users joined
     # (a date that bounds a duration comes with "until", which counts).

@@ -440,8 +440,13 @@ _COMPANY_FORMS = re.compile(
 def said_publishers(catalog: Catalog, question: str) -> set[str]:
     """The forms of the indexed publishers' names that ``question`` uses, casefolded
     ("telegram" in "At what age can I use Telegram?"); empty when it names none."""
-    names = {str(meta.get("publisher") or "") for meta in catalog.documents.values()}
-    return {form for name in names if (form := _said_name(question, name))}
+    return {form for name in _publishers(catalog) if (form := _said_name(question, name))}
+
+
+@lru_cache(maxsize=8)
+def _publishers(catalog: Catalog) -> frozenset[str]:
+    # A catalog lives as long as its index generation; its publishers never change.
+    return frozenset(str(meta.get("publisher") or "") for meta in catalog.documents.values())
 
 
 def _said_name(question: str, name: str) -> str:

@@ -152,6 +152,17 @@ def broken_pdf_bytes(seed: int = 7) -> bytes:
     return random.Random(seed).randbytes(2048)
 
 
+def chain_over(root: Path, documents: dict[str, str]) -> AnswerChain:
+    """The offline chain over ``documents`` (file name -> text), written under ``root/docs``
+    and indexed for real (real embeddings, real Chroma) into ``root/index``."""
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    for name, text in documents.items():
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
+    ingest(settings)
+    return AnswerChain.from_settings(settings)
+
+
 def write_corpus(root: Path) -> Path:
     """Write the five documents of the test corpus under ``root`` and return ``root``."""
     files: dict[str, bytes] = {

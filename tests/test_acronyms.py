@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.answer.chain import AnswerChain
-from qa.index.ingest import ingest
+from conftest import chain_over
+
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms, expansions
-from qa.settings import Settings
 
 
 def test_expansions_go_both_ways() -> None:
@@ -63,13 +62,10 @@ We use cookies to keep you signed in.
 def test_a_question_in_long_form_is_answered_from_a_passage_using_the_acronym(
     tmp_path: Path,
 ) -> None:
-    # The question says "standard contractual clauses", the policy only "SCCs": the passage
-    # says what was asked, so the words it covers count both forms.
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "privacy.md").write_text(SCC_POLICY, encoding="utf-8")
-    settings = Settings(corpus_dir=tmp_path / "docs", index_dir=tmp_path / "index")
-    ingest(settings)
-    chain = AnswerChain.from_settings(settings)
+    # The question says "standard contractual clauses", the policy only "SCCs": end to end,
+    # retrieval and the answer step reach the passage (the coverage counting both forms is
+    # tested in test_abstention.py, on a case the fitted rule would otherwise refuse).
+    chain = chain_over(tmp_path, {"privacy.md": SCC_POLICY})
 
     result = chain.invoke("Do you rely on standard contractual clauses to move my data to the US?")
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import chain_over
 from langchain_core.documents import Document
 
 from qa.answer.chain import AnswerChain
 from qa.answer.evidence import Evidence
 from qa.answer.quantity import asked_quantity, states_quantity
-from qa.index.ingest import ingest
 from qa.retrieve.hybrid import Retrieval
-from qa.settings import Settings
 
 POLICY = """---
 title: Kestrel Privacy Policy
@@ -41,12 +40,7 @@ Invoices are kept for 10 years, as tax law requires.
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> AnswerChain:
     """A chain over one invented policy, indexed for real."""
-    root = tmp_path_factory.mktemp("kestrel")
-    (root / "docs").mkdir()
-    (root / "docs" / "privacy.md").write_text(POLICY, encoding="utf-8")
-    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
-    ingest(settings)
-    return AnswerChain.from_settings(settings)
+    return chain_over(tmp_path_factory.mktemp("kestrel"), {"privacy.md": POLICY})
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,12 @@ invented policy, indexed for real.
 from __future__ import annotations
 
 import pytest
+from conftest import chain_over
 
 from qa.answer.chain import AnswerChain, _compares
 from qa.answer.quantity import asked_quantity, asked_subject, states_quantity
 from qa.answer.recipients import asked_receiver, asked_recipient, asks_recipient, states_passing
 from qa.answer.subject import cut_subject, names_subject, subject_groups
-from qa.index.ingest import ingest
-from qa.settings import Settings
 
 POLICY = """---
 title: Wrenfield Privacy Policy
@@ -176,12 +175,7 @@ def test_an_amount_in_figures_is_money() -> None:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> AnswerChain:
     """A chain over the Wrenfield policy, indexed for real."""
-    root = tmp_path_factory.mktemp("wrenfield")
-    (root / "docs").mkdir()
-    (root / "docs" / "privacy.md").write_text(POLICY, encoding="utf-8")
-    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
-    ingest(settings)
-    return AnswerChain.from_settings(settings)
+    return chain_over(tmp_path_factory.mktemp("wrenfield"), {"privacy.md": POLICY})
 
 
 @pytest.mark.parametrize(
@@ -283,16 +277,13 @@ Connection logs are stored for 12 months to fight spam.
 def test_a_company_named_in_the_question_is_the_one_asked_about(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    root = tmp_path_factory.mktemp("two-companies")
-    (root / "docs").mkdir()
     minimum_age = POLICY.replace(
         "## Who we share it with", "You must be at least 16 years old to rent a bike.\n\n## Who"
     )
-    (root / "docs" / "wrenfield.md").write_text(minimum_age, encoding="utf-8")
-    (root / "docs" / "kitewing.md").write_text(OTHER, encoding="utf-8")
-    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
-    ingest(settings)
-    chain = AnswerChain.from_settings(settings)
+    chain = chain_over(
+        tmp_path_factory.mktemp("two-companies"),
+        {"wrenfield.md": minimum_age, "kitewing.md": OTHER},
+    )
 
     # Wrenfield's minimum age, though retrieved, is no answer about Kitewing, nor are
     # Kitewing's 12-month logs an age.
@@ -316,16 +307,13 @@ def test_a_company_named_in_the_question_is_the_one_asked_about(
 def test_one_company_under_two_legal_names_is_not_a_comparison(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    root = tmp_path_factory.mktemp("one-company")
-    (root / "docs").mkdir()
     older = POLICY.replace("2025-02-01", "2024-02-01").replace("24 months", "36 months")
     europe = POLICY.replace("publisher: Wrenfield Ltd", "publisher: Wrenfield Ireland Limited")
     europe = europe.replace("title: Wrenfield Privacy Policy", "title: Wrenfield EU Privacy Policy")
-    for name, text in {"now.md": POLICY, "before.md": older, "eu.md": europe}.items():
-        (root / "docs" / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=root / "docs", index_dir=root / "index")
-    ingest(settings)
-    chain = AnswerChain.from_settings(settings)
+    chain = chain_over(
+        tmp_path_factory.mktemp("one-company"),
+        {"now.md": POLICY, "before.md": older, "eu.md": europe},
+    )
 
     result = chain.invoke("What changed in Wrenfield's privacy policies between 2024 and 2025?")
 

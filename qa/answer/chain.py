@@ -495,8 +495,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         # recipients do not answer ("At what age can I use Telegram?" is not answered by
         # WhatsApp's minimum age), unless the sentence speaks of the one named.
         said = said_publishers(catalog, question)
-        subject = _checkable(subject, retrieval, corrector_for(catalog), said)
-        receiver = _checkable(receiver, retrieval, corrector_for(catalog), frozenset())
+        corrector = corrector_for(catalog)
+        subject = _checkable(subject, retrieval, corrector, said)
+        receiver = _checkable(receiver, retrieval, corrector, frozenset())
 
         def about_named(item: Evidence) -> bool:
             meta = item.passage.metadata

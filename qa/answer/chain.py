@@ -132,16 +132,33 @@ def _mentions(text: str, forms: AbstractSet[str]) -> bool:
 
 
 def _compares(question: str, said: AbstractSet[str]) -> bool:
-    """Whether ``question`` puts two of the company names ``said`` side by side ("Signal and
-    Telegram", "Signal dan Telegram", "WhatsApp vs Telegram"); one company under two forms
-    of its name ("WhatsApp Ireland Limited") is no comparison."""
+    """Whether ``question`` puts two of the company names ``said`` side by side (``_compared``)."""
+    return bool(_compared(question, said))
+
+
+def _compared(question: str, said: AbstractSet[str]) -> list[str]:
+    """The companies ``question`` puts side by side ("Signal and Telegram", "Signal dan
+    Telegram", "WhatsApp vs Telegram"), as the first words of the names ``said``, in the
+    order asked; ``[]`` when it compares none. One company under two forms of its name
+    ("WhatsApp Ireland Limited") is no comparison."""
     shorts = {form.split()[0] for form in said}
     if len(shorts) < 2:
-        return False
+        return []
     names = "|".join(re.escape(form) for form in sorted(said, key=len, reverse=True))
     pair = rf"(?:{names})(?:['’]s)?\s+(?:and|dan|vs\.?|versus|or|atau|dengan|with)\s+(?:{names})"
     found = re.search(pair, question.casefold())
-    return bool(found) and len({w for w in shorts if w in found.group(0)}) >= 2
+    if not found:
+        return []
+    text = found.group(0)
+    compared = sorted((short for short in shorts if short in text), key=text.find)
+    return compared if len(compared) >= 2 else []
+
+
+def _speaks_for(item: Evidence, company: str) -> bool:
+    """Whether the quote ``item`` comes from a document of ``company`` (a casefolded name, as
+    ``_compared`` gives it): its publisher or title names it."""
+    meta = item.passage.metadata
+    return _mentions(f"{meta.get('publisher') or ''} {meta.get('title') or ''}", {company})
 
 
 def _checkable(
@@ -342,6 +359,21 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             self._asked_evidence(scored, asked, searched, phrase_language, retrieval),
             retrieval.copies,
         )
+        compared = _compared(searched, said_publishers(catalog_of(self.store), searched))
+        if compared:
+            evidence = self._compared_evidence(
+                evidence,
+                scored,
+                searched,
+                filters,
+                k,
+                compared,
+                asked,
+                phrase_language,
+                result,
+                retrieval,
+            )
+            result.passages = passage_views(retrieval.passages)
         overview = self._overview_evidence(scored, searched)
         if overview:
             evidence = self.evidence.with_passage_copies(overview, retrieval.copies)
@@ -530,6 +562,62 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         return self.evidence.select(
             [item for item in scored if str(item.passage.id) in places and answers(item)]
         )
+
+    def _compared_evidence(
+        self,
+        evidence: list[Evidence],
+        scored: list[Evidence],
+        question: str,
+        filters: SearchFilters,
+        k: int,
+        companies: list[str],
+        asked: str | None,
+        language: str,
+        result: AnswerResult,
+        retrieval: Retrieval,
+    ) -> list[Evidence]:
+        """``evidence`` for a question comparing ``companies`` (``_compared``), with a quote
+        from each of them.
+
+        A company none of the quotes comes from is searched within its own documents
+        (``SearchFilters.publisher``) for what is compared (the question without the companies'
+        names); its best sentence, chosen as any question's would be (``_asked_evidence``),
+        joins the quotes when the evidence rule would keep it beside the first search's
+        sentences (its log-odds reach the threshold), and its passage joins ``retrieval``'s,
+        last. A company with no such sentence gets a note on ``result``
+        saying so, rather than a quote that does not answer.
+
+        "What is the difference between Quillchat and Tandemtalk on how long messages are
+        stored?" quoted Tandemtalk only, although Quillchat's policy says 30 days.
+        """
+        kept = list(evidence)
+        names = "|".join(re.escape(company) for company in companies)
+        # What is compared, without the companies: their names are words every one of their
+        # own sentences repeats, which would make any of them look like an answer.
+        topic = re.sub(rf"(?<!\w)(?:{names})(?:['’]s)?(?!\w)", "", question, flags=re.I)
+        pool = self._score_evidence(retrieval, topic)
+        for company in companies:
+            if any(_speaks_for(item, company) for item in kept):
+                continue
+            scoped = self.retriever.retrieve(
+                topic, dataclasses.replace(filters, publisher=company), k
+            )
+            own = [
+                item for item in self._score_evidence(scoped, topic) if _speaks_for(item, company)
+            ]
+            chosen = self._asked_evidence(own, asked, topic, language, scoped) if own else []
+            logits = self.evidence.logits([*pool, *chosen])[len(pool) :]
+            best = max(range(len(chosen)), key=logits.__getitem__, default=None)
+            if best is None or (pool and logits[best] < self.evidence.threshold):
+                names = [str(p.metadata.get("publisher") or "") for p in scoped.passages]
+                own_names = [name for name in names if _mentions(name, {company})]
+                shown = min(own_names, key=len, default=company.title())
+                result.notes.append(phrase(language, "compared_none", company=shown))
+                continue
+            kept.append(chosen[best])
+            if all(str(p.id) != str(chosen[best].passage.id) for p in retrieval.passages):
+                retrieval.passages.append(chosen[best].passage)
+        return kept
 
     def _scoped_retrieval(
         self, result: AnswerResult, searched: str, filters: SearchFilters, k: int, language: str

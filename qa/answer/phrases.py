@@ -30,6 +30,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "newer_index": "The index was built by a newer Fineprint (pipeline v{built}; this one "
         "reads documents as v{current}): update Fineprint to read it as it was built.",
         "scoped": "Searched only {publisher}'s {kind}, which the question names.",
+        "compared_none": "Fineprint found no passage in {company}'s documents that answers "
+        "this.",
         "kind_policy": "privacy policy",
         "kind_terms": "terms",
         "not_yet": "Fineprint has no version of {series} in force {dates}: the earliest "
@@ -68,6 +70,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "ini membaca dokumen sebagai v{current}): perbarui Fineprint untuk membacanya seperti "
         "saat dibangun.",
         "scoped": "Hanya {kind} {publisher} yang dicari, sesuai yang disebut pertanyaan.",
+        "compared_none": "Fineprint tidak menemukan bagian dokumen {company} yang menjawab "
+        "hal ini.",
         "kind_policy": "kebijakan privasi",
         "kind_terms": "ketentuan layanan",
         "not_yet": "Fineprint tidak memiliki versi {series} yang berlaku {dates}: versi "

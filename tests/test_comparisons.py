@@ -1,0 +1,124 @@
+"""A question comparing two companies is answered with a quote from each, or says which had none."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import chain_over
+
+from qa.answer.chain import AnswerChain, _compared
+from qa.answer.result import AnswerResult
+
+QUILLCHAT = """---
+title: Quillchat Privacy Policy
+publisher: Quillchat Ltd
+kind: policy
+date: 2024-03-01
+---
+# Quillchat Privacy Policy
+
+Quillchat is a messaging app for families and small teams.
+
+## Messages
+
+Quillchat keeps your messages on its servers for 30 days after delivery and then deletes them.
+Attachments such as photos are deleted when the messages that carry them are deleted.
+
+## Contacts
+
+We read your address book only to show which of your contacts already use Quillchat.
+We never sell your contact list to anyone.
+
+## Advertising
+
+Quillchat shows no advertising and does not build advertising profiles.
+"""
+
+TANDEMTALK = """---
+title: Tandemtalk Privacy Notice
+publisher: Tandemtalk Inc.
+kind: policy
+date: 2024-05-10
+---
+# Tandemtalk Privacy Notice
+
+Tandemtalk lets you chat with friends, share voice notes and join public channels.
+
+## Your account
+
+You sign up with a phone number, and you may add a display name and a profile photo.
+We use your phone number to verify your account and to let friends find you.
+
+## Storage
+
+Tandemtalk stores your chat history in the cloud indefinitely, so that it can be synced to all
+of your devices, until you delete it. Voice notes are stored in the same way as text messages.
+
+## Payments
+
+Channel owners can sell subscriptions; payments are handled by our payment processor.
+"""
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> AnswerChain:
+    return chain_over(
+        tmp_path_factory.mktemp("compared"),
+        {"quillchat.md": QUILLCHAT, "tandemtalk.md": TANDEMTALK},
+    )
+
+
+def _quoted_publishers(result: AnswerResult) -> set[str]:
+    return {citation.source.publisher for citation in result.citations}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the difference between Quillchat and Tandemtalk on how long messages are stored?",
+        "Apa bedanya Quillchat dan Tandemtalk soal penyimpanan riwayat pesan?",
+    ],
+)
+def test_each_compared_company_is_quoted(chain: AnswerChain, question: str) -> None:
+    # The first search found only one company's storage sentence; each is searched alone.
+    result = chain.invoke(question)
+
+    assert not result.abstained, result.answer
+    quotes = " ".join(c.quote for c in result.citations)
+    assert "for 30 days after delivery" in quotes, result.answer
+    assert "in the cloud indefinitely" in quotes, result.answer
+    assert _quoted_publishers(result) == {"Quillchat Ltd", "Tandemtalk Inc."}
+    # Every quote is a passage the result shows.
+    shown = {view.passage_id for view in result.passages}
+    assert {c.passage_id for c in result.citations} <= shown
+    assert not result.notes, result.notes
+
+
+def test_a_company_that_says_nothing_of_it_is_named_not_quoted(chain: AnswerChain) -> None:
+    result = chain.invoke("Compare Quillchat and Tandemtalk on advertising.")
+
+    assert not result.abstained, result.answer
+    assert _quoted_publishers(result) == {"Quillchat Ltd"}, result.answer
+    assert any("Tandemtalk Inc.'s documents" in note for note in result.notes), result.notes
+
+
+def test_a_question_about_one_company_is_no_comparison(chain: AnswerChain) -> None:
+    result = chain.invoke("How long does Quillchat keep my messages?")
+
+    assert _quoted_publishers(result) == {"Quillchat Ltd"}, result.answer
+    assert not result.notes, result.notes
+
+
+@pytest.mark.parametrize(
+    ("question", "compared"),
+    [
+        ("Apa bedanya Signal dan Telegram soal kontak?", ["signal", "telegram"]),
+        ("Compare Telegram's and Signal's retention.", ["telegram", "signal"]),
+        ("Compare WhatsApp vs. Telegram on retention.", ["whatsapp", "telegram"]),
+        ("Does WhatsApp Ireland Limited or WhatsApp keep logs?", []),
+        ("Does Signal keep my messages?", []),
+    ],
+)
+def test_the_compared_companies_in_the_order_asked(question: str, compared: list[str]) -> None:
+    said = {"signal", "telegram", "whatsapp", "whatsapp ireland limited"}
+    named = {form for form in said if form in question.casefold()}
+    assert _compared(question, named) == compared

@@ -30,8 +30,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "newer_index": "The index was built by a newer Fineprint (pipeline v{built}; this one "
         "reads documents as v{current}): update Fineprint to read it as it was built.",
         "scoped": "Searched only {publisher}'s {kind}, which the question names.",
-        "compared_none": "Fineprint found no passage in {company}'s documents that answers "
-        "this.",
+        "compared_none": "Fineprint found no passage in {company}'s documents that answers this.",
         "kind_policy": "privacy policy",
         "kind_terms": "terms",
         "not_yet": "Fineprint has no version of {series} in force {dates}: the earliest "

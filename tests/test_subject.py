@@ -319,3 +319,14 @@ def test_one_company_under_two_legal_names_is_not_a_comparison(
 
     assert not result.abstained, result.answer
     assert result.answer.startswith("Between the version in force from 2024-02-01"), result.answer
+
+
+def test_the_head_of_an_of_phrase_is_its_first_noun() -> None:
+    # "date of birth" is a date: "the date of your order" shares its head, not what it is of.
+    birth = subject_groups("my date of birth", "en", "en")
+    assert not names_subject("We share the date of your order with couriers.", birth, "en")
+    assert names_subject("Your date of birth is shared with insurers.", birth, "en")
+    assert names_subject("We keep your birth date on file.", birth, "en")
+    passport = subject_groups("a copy of my passport", "en", "en")
+    assert not names_subject("Keep a copy of your receipt.", passport, "en")
+    assert names_subject("We store a scanned copy of your passport.", passport, "en")

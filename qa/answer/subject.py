@@ -21,6 +21,8 @@ _SUBJECT_END = re.compile(
     r"sampai)\b",
     re.IGNORECASE,
 )
+# "<head> of [my|your|the] <words>" at the end of a subject ("copy of my passport").
+_OF_PHRASE = re.compile(r"\b(\w+)\s+of\s+(?:(?:my|your|our|the|a|an)\s+)?([\w\s-]+?)\s*$", re.I)
 # Words too general to narrow what is kept: "how long do you keep my data?" is answered by any
 # retention sentence.
 # A name or a code: capitalised, or holding a digit.
@@ -67,12 +69,25 @@ def subject_groups(subject: str, language: str, text_language: str) -> list[froz
     and a trial's "Apakah riwayat perjalanan saya dibagikan ke pemberi kerja?" was refused
     though the English policy answers it.
     """
+    if language == "en":
+        subject = _head_last(subject)
     if text_language == language or text_language not in ("en", "id"):
         return subject_words(subject, language)
     generic = _generic(text_language)
     names = (tokenize(name, text_language) for name in _NAME.findall(subject))
     groups = (frozenset(tokens) - generic for tokens in names)
     return list(dict.fromkeys(group for group in groups if group))
+
+
+def _head_last(subject: str) -> str:
+    """An English ``subject`` with its head noun last: "date of birth" is a date (of birth),
+    written "birth date", so "the date of your order" does not name it.
+
+    Example:
+        >>> _head_last("my date of birth")
+        'my birth date'
+    """
+    return _OF_PHRASE.sub(r"\g<2> \g<1>", subject)
 
 
 @lru_cache(maxsize=4)

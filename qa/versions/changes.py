@@ -437,10 +437,15 @@ _COMPANY_FORMS = re.compile(
 )
 
 
-def said_publishers(catalog: Catalog, question: str) -> set[str]:
+@lru_cache(maxsize=64)
+def said_publishers(catalog: Catalog, question: str) -> frozenset[str]:
     """The forms of the indexed publishers' names that ``question`` uses, casefolded
-    ("telegram" in "At what age can I use Telegram?"); empty when it names none."""
-    return {form for name in _publishers(catalog) if (form := _said_name(question, name))}
+    ("telegram" in "At what age can I use Telegram?"); empty when it names none.
+
+    Cached: the answer step asks it of one question up to four times (about 1.4 ms each at
+    877 documents), and a catalog's publishers never change.
+    """
+    return frozenset(form for name in _publishers(catalog) if (form := _said_name(question, name)))
 
 
 @lru_cache(maxsize=8)

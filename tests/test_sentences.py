@@ -31,6 +31,11 @@ from qa.index.sentences import sentence_spans, split_sentences
             ["Version 2.1 of the policy applies.", "It replaced 2.0 in May."],
         ),
         (
+            # A company form followed by another is inside the name.
+            'Arunika Learn Pte. Ltd. ("Arunika") runs the app. Kedai Sdn. Bhd. sells books.',
+            ['Arunika Learn Pte. Ltd. ("Arunika") runs the app.', "Kedai Sdn. Bhd. sells books."],
+        ),
+        (
             "Is my data sold? No! We never sell it.",
             ["Is my data sold?", "No!", "We never sell it."],
         ),

@@ -330,3 +330,21 @@ def test_the_head_of_an_of_phrase_is_its_first_noun() -> None:
     passport = subject_groups("a copy of my passport", "en", "en")
     assert not names_subject("Keep a copy of your receipt.", passport, "en")
     assert names_subject("We store a scanned copy of your passport.", passport, "en")
+
+
+def test_whose_a_thing_is_does_not_narrow_it() -> None:
+    # "Do you sell our family's personal information?" asks about personal data.
+    assert subject_groups("our family's personal information", "en", "en") == []
+    assert names_subject(
+        "We never sell personal data.", subject_groups("my child's data", "en", "en"), "en"
+    )
+    videos = subject_groups("my child's lesson videos", "en", "en")
+    assert names_subject("Lesson videos are kept for 90 days.", videos, "en")
+    assert not names_subject("Your child's quiz scores are kept for 90 days.", videos, "en")
+    photos = subject_groups("foto anak saya", "id", "id")
+    assert names_subject("Foto profil disimpan selama akun aktif.", photos, "id")
+    assert subject_groups("data keluarga kami", "id", "id") == []
+    # The suffix "-nya" is no word of the subject.
+    assert subject_groups("video les online-nya", "id", "id") == subject_groups(
+        "video les online", "id", "id"
+    )

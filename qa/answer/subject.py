@@ -21,6 +21,14 @@ _SUBJECT_END = re.compile(
     r"sampai)\b",
     re.IGNORECASE,
 )
+# Whose a thing is: an English possessive ("my son's", "Telegram's"), and in Indonesian a person
+# after the thing ("foto anak saya", "data keluarga kami").
+_POSSESSOR_EN = re.compile(r"\b[\w-]+['’]s?(?<=s|['’])\s+", re.I)
+_POSSESSOR_ID = re.compile(
+    r"(?<=\w)\s+(?:anak|keluarga|putra|putri|suami|istri|pasangan|orang\s+tua)"
+    r"(?:\s+(?:saya|kami|kita|anda|kamu|mereka)|nya)?\b",
+    re.I,
+)
 # "<head> of [my|your|the] <words>" at the end of a subject ("copy of my passport").
 _OF_PHRASE = re.compile(r"\b(\w+)\s+of\s+(?:(?:my|your|our|the|a|an)\s+)?([\w\s-]+?)\s*$", re.I)
 # Words too general to narrow what is kept: "how long do you keep my data?" is answered by any
@@ -29,7 +37,8 @@ _OF_PHRASE = re.compile(r"\b(\w+)\s+of\s+(?:(?:my|your|our|the|a|an)\s+)?([\w\s-
 _NAME = re.compile(r"\b(?:[A-Z][\w-]*|[\w-]*\d[\w-]*)")
 _GENERIC = (
     "data information info personal details detail content contents stuff things it them "
-    "informasi pribadi rincian detail konten"
+    # "-nya" ("video les online-nya") is a suffix the tokenizer splits off, not a word.
+    "informasi pribadi rincian detail konten nya"
 )
 
 
@@ -69,6 +78,7 @@ def subject_groups(subject: str, language: str, text_language: str) -> list[froz
     and a trial's "Apakah riwayat perjalanan saya dibagikan ke pemberi kerja?" was refused
     though the English policy answers it.
     """
+    subject = _without_possessor(subject, language)
     if language == "en":
         subject = _head_last(subject)
     if text_language == language or text_language not in ("en", "id"):
@@ -77,6 +87,21 @@ def subject_groups(subject: str, language: str, text_language: str) -> list[froz
     names = (tokenize(name, text_language) for name in _NAME.findall(subject))
     groups = (frozenset(tokens) - generic for tokens in names)
     return list(dict.fromkeys(group for group in groups if group))
+
+
+def _without_possessor(subject: str, language: str) -> str:
+    """``subject`` without whose it is: "our family's personal information" and "data anak
+    saya" are personal data, which any sentence about personal data names.
+
+    Example:
+        >>> _without_possessor("my child's lesson videos", "en")
+        'my lesson videos'
+        >>> _without_possessor("foto anak saya", "id")
+        'foto'
+    """
+    if language == "en":
+        return _POSSESSOR_EN.sub("", subject)
+    return _POSSESSOR_ID.sub("", subject).strip() if language == "id" else subject
 
 
 def _head_last(subject: str) -> str:

@@ -20,7 +20,7 @@ MANIFEST_VERSION = 1
 # Bumped whenever loading or chunking changes what a given file turns into.
 # Pooled passage vectors and lazy sentence vectors change what an index holds too; the index's
 # config records both (``IndexConfig``), so an index made another way is rebuilt, not mixed.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 # How an index made before passage vectors could be pooled made them.
 LEGACY_PASSAGE_VECTORS = "embedded"
 LEGACY_SENTENCE_VECTORS = "indexed"
@@ -50,7 +50,7 @@ class IndexConfig:
         Example:
             >>> old = IndexConfig("multilingual-e5-small", 1000, 1, pipeline_version=4)
             >>> old.differences(IndexConfig("multilingual-e5-small", 1000, 1))
-            ['pipeline v4 (this version of Fineprint reads documents as v5)']
+            ['pipeline v4 (this version of Fineprint reads documents as v6)']
         """
         found = []
         for name, value in asdict(self).items():

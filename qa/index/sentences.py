@@ -16,6 +16,10 @@ _ABBREVIATIONS = frozenset(
         "etc",
         "inc",
         "ltd",
+        # Company forms that a further form always follows ("Pte. Ltd.", "Sdn. Bhd.", "Pty. Ltd.").
+        "pte",
+        "sdn",
+        "pty",
         "co",
         "corp",
         "no",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import chain_over
 
-from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms, expansions
+from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms, expansions, other_forms
 
 
 def test_expansions_go_both_ways() -> None:
@@ -71,3 +71,32 @@ def test_a_question_in_long_form_is_answered_from_a_passage_using_the_acronym(
 
     assert not result.abstained, result.answer
     assert "under SCCs" in result.citations[0].quote
+
+
+def test_the_other_form_of_a_question_swaps_each_acronym_once() -> None:
+    assert other_forms("Do you use SCCs outside the EEA?", FIELD_ACRONYMS) == (
+        "Do you use standard contractual clauses outside the European Economic Area?"
+    )
+    assert other_forms("Who is your Data Protection Officer?", FIELD_ACRONYMS) == (
+        "Who is your DPO?"
+    )
+    # Acronyms count as written: "us" and "eu" in words are none.
+    assert other_forms("Contact us about the euro.", FIELD_ACRONYMS) == "Contact us about the euro."
+
+
+LUMENHAUS = Path(__file__).parent.parent / "evals" / "corpora" / "lumenhaus"
+
+
+def test_a_recipient_question_in_long_form_reaches_the_sentence_using_the_acronym(
+    tmp_path: Path,
+) -> None:
+    # On the lumenhaus fitting corpus the first quote chosen was the California notice's
+    # "sensitive personal information" sentence: it names neither the subject nor a receiver.
+    # The privacy policy's "We share PII with ..." answers, in another passage.
+    documents = {p.name: p.read_text(encoding="utf-8") for p in LUMENHAUS.glob("*.md")}
+    chain = chain_over(tmp_path, documents)
+
+    result = chain.invoke("Who do you share my personally identifiable information with?")
+
+    assert not result.abstained, result.answer
+    assert result.citations[0].quote.startswith("We share PII with service providers")

@@ -6,13 +6,15 @@ invented policy, indexed for real.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import chain_over
 
 from qa.answer.chain import AnswerChain, _compares
 from qa.answer.quantity import asked_quantity, asked_subject, states_quantity
 from qa.answer.recipients import asked_receiver, asked_recipient, asks_recipient, states_passing
-from qa.answer.subject import cut_subject, names_subject, subject_groups
+from qa.answer.subject import cut_subject, names_subject, says_codes, subject_groups
 
 POLICY = """---
 title: Wrenfield Privacy Policy
@@ -348,3 +350,20 @@ def test_whose_a_thing_is_does_not_narrow_it() -> None:
     assert subject_groups("video les online-nya", "id", "id") == subject_groups(
         "video les online", "id", "id"
     )
+
+
+def test_a_code_in_the_subject_must_be_said(tmp_path: Path) -> None:
+    # On the ojekita fitting corpus, "selama pesanan berlangsung" (while the order lasts) about
+    # driver partners was quoted for how long their SIM and SKCK data are kept: it shares
+    # "mitra pengemudi" but says neither code.
+    corpus = Path(__file__).parent.parent / "evals" / "corpora" / "ojekita"
+    documents = {p.name: p.read_text(encoding="utf-8") for p in corpus.glob("*.md")}
+    chain = chain_over(tmp_path, documents)
+
+    refused = chain.invoke("Berapa lama data SIM dan SKCK mitra pengemudi disimpan?")
+    assert refused.abstained, refused.answer
+    answered = chain.invoke("Berapa lama riwayat perjalanan saya disimpan?")
+    assert not answered.abstained, answered.answer
+    assert "5 tahun" in answered.citations[0].quote
+    assert says_codes("SIM and SKCK copies are kept for 5 years.", "SKCK mitra", "en")
+    assert not says_codes("Driver partners see your pickup point.", "SKCK mitra", "en")

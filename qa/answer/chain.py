@@ -43,7 +43,7 @@ from qa.answer.quantity import asked_quantity, asked_subject, states_quantity, w
 from qa.answer.recipients import asked_receiver, asked_recipient, asks_recipient, states_passing
 from qa.answer.result import AnswerResult, Citation
 from qa.answer.statements import asks_overview, statement_problem
-from qa.answer.subject import names_subject, subject_groups
+from qa.answer.subject import names_subject, says_codes, subject_groups
 from qa.errors import IndexMismatchError, QuestionError, VersionError
 from qa.index.embeddings import canonical_model_name
 from qa.index.ingest import index_config
@@ -205,6 +205,7 @@ def _names(item: Evidence, words: str, language: str, acronyms: dict[str, str]) 
             context,
             head_first=language == "id",
         )
+        and says_codes(item.text, part, written, context, acronyms)
         for part in parts
     )
 
@@ -499,9 +500,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         a thing (``qa.answer.recipients``), the quotes that state a quantity, or that something
         is passed on, are kept (for a recipient question, also those naming its receiver). At
         least one of them must also be about what the question asks of (``qa.answer.subject``),
-        its receiver and the company it names; when none is, the sentences of the same passages
-        that are take their place, and when there are none either, nothing is quoted (the chain
-        then abstains).
+        its receiver and the company it names; when none is, the sentences that are take their
+        place (from any retrieved passage in the question's language, where the subject is
+        checked word by word; from the same passages only across languages), and when there
+        are none either, nothing is quoted (the chain then abstains).
 
         "How long is my medical record kept?" was quoted "Records are kept in the electronic
         medical record", beside "kept at least 25 years" in the same passage. Looking only in
@@ -559,9 +561,16 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         if any(answers(item) for item in selected):
             return selected
         places = {str(item.passage.id) for item in selected}
-        return self.evidence.select(
-            [item for item in scored if str(item.passage.id) in places and answers(item)]
-        )
+
+        def may_answer(item: Evidence) -> bool:
+            # In the question's language the subject is checked word by word, so any retrieved
+            # passage may answer ("We share PII with ..." beside a quote about "sensitive
+            # personal information"); across languages only names are, so only the chosen
+            # passages may.
+            written = item.passage.metadata.get("language") or language
+            return str(item.passage.id) in places or written == language
+
+        return self.evidence.select([item for item in scored if may_answer(item) and answers(item)])
 
     def _compared_evidence(
         self,

@@ -21,6 +21,8 @@ _SUBJECT_END = re.compile(
     r"sampai)\b",
     re.IGNORECASE,
 )
+# A code: two or more capitals, or a word holding a digit.
+_CODE = re.compile(r"\b(?:[A-Z]{2,}[\w-]*|[\w-]*\d[\w-]*)")
 # Whose a thing is: an English possessive ("my son's", "Telegram's"), and in Indonesian a person
 # after the thing ("foto anak saya", "data keluarga kami").
 _POSSESSOR_EN = re.compile(r"\b[\w-]+['’]s?(?<=s|['’])\s+", re.I)
@@ -87,6 +89,32 @@ def subject_groups(subject: str, language: str, text_language: str) -> list[froz
     names = (tokenize(name, text_language) for name in _NAME.findall(subject))
     groups = (frozenset(tokens) - generic for tokens in names)
     return list(dict.fromkeys(group for group in groups if group))
+
+
+def says_codes(
+    text: str,
+    subject: str,
+    text_language: str,
+    context: str = "",
+    acronyms: dict[str, str] | None = None,
+) -> bool:
+    """Whether ``text`` (or its ``context``) says one of the codes ``subject`` names: words
+    in capitals or with a digit ("SIM", "SKCK", "Form W-9"), or an acronym's long form from
+    ``acronyms``; true when ``subject`` names none.
+
+    A code names one thing exactly: "data SIM dan SKCK mitra pengemudi" is not named by a
+    sentence about driver partners that says neither, however many other words it shares.
+
+    Example:
+        >>> says_codes("Kami membagikan lokasi kepada mitra pengemudi.", "SKCK mitra", "id")
+        False
+    """
+    codes = _CODE.findall(subject)
+    if not codes:
+        return True
+    tokens = set(tokenize(f"{text} {context}", text_language))
+    forms = [form for code in codes for form in (code, (acronyms or {}).get(code, "")) if form]
+    return any(set(tokenize(form, text_language)) <= tokens for form in forms)
 
 
 def _without_possessor(subject: str, language: str) -> str:

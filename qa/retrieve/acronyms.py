@@ -86,3 +86,37 @@ def expansions(question: str, glossary: dict[str, str]) -> list[str]:
         elif long.casefold() in folded:
             found.append(short)
     return list(dict.fromkeys(found))
+
+
+def other_forms(question: str, glossary: dict[str, str]) -> str:
+    """``question`` with every acronym it uses written out and every long form abbreviated,
+    per ``glossary``; ``question`` itself when it uses none.
+
+    A passage saying "We share PII with ..." is far, for the embedding model, from "Who do
+    you share my personally identifiable information with?": the question in the other form
+    is near it. Acronyms are matched as written ("us" in "contact us" is no "US"), long forms
+    in any case.
+
+    Example:
+        >>> other_forms("Do you transfer data outside the EEA?", FIELD_ACRONYMS)
+        'Do you transfer data outside the European Economic Area?'
+        >>> other_forms("Who gets my personally identifiable information?", FIELD_ACRONYMS)
+        'Who gets my PII?'
+    """
+    if not glossary:
+        return question
+    shorts = [re.escape(short) for short in glossary]
+    longs = [f"(?i:{re.escape(long)})" for long in glossary.values()]
+    # Longest forms first, and one pass over the question, so that a form written in is not
+    # rewritten back ("SCCs" -> "standard contractual clauses" -> "SCC").
+    alternatives = sorted([*shorts, *longs], key=len, reverse=True)
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+    other = dict(glossary)
+    for short, long in glossary.items():
+        other.setdefault(long.casefold(), short)
+
+    def swap(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return other.get(found) or other.get(found.casefold(), found)
+
+    return pattern.sub(swap, question)

@@ -35,9 +35,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from qa.errors import IndexChangingError
-from qa.index.store import PassageStore
+from qa.index.store import PassageStore, ScoredPassage
 from qa.load.language import question_language
-from qa.retrieve.acronyms import expansions
+from qa.retrieve.acronyms import expansions, other_forms
 from qa.retrieve.bilingual import counterpart, counterpart_groups, other_language
 from qa.retrieve.catalog import (
     Catalog,
@@ -216,10 +216,17 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         vector = self.embeddings.embed_query(query)
+        # The embedding model does not know that "PII" is "personally identifiable
+        # information": the question with its acronyms in their other form is searched too, and
+        # each passage and sentence keeps the better of its two cosines.
+        rewritten = other_forms(query, catalog.acronyms)
+        other_vector = self.embeddings.embed_query(rewritten) if rewritten != query else None
         timings["embed"] = elapsed_ms(clock)
 
         clock = time.perf_counter()
         dense = self.store.search(vector, self.fetch_k, where)
+        if other_vector is not None:
+            dense = _better_hits(dense, self.store.search(other_vector, self.fetch_k, where))
         dense_scores = {str(hit.passage.id): hit.score for hit in dense}
         timings["dense"] = elapsed_ms(clock)
 
@@ -252,12 +259,26 @@ class HybridRetriever(BaseRetriever):
         known = catalog.passages(candidate_ids)
         candidates = [known[pid] for pid in candidate_ids if pid in known]
         query_array = np.asarray(vector, dtype=np.float32)
+        queries = [query_array]
+        if other_vector is not None:
+            queries.append(np.asarray(other_vector, dtype=np.float32))
         # Lexical-only candidates have no dense score yet: score their stored vectors directly.
         for pid, stored in self.store.passage_vectors(
             [pid for pid in candidate_ids if pid not in dense_scores]
         ).items():
-            dense_scores[pid] = float(np.asarray(stored, dtype=np.float32) @ query_array)
+            row = np.asarray(stored, dtype=np.float32)
+            dense_scores[pid] = max(float(row @ q) for q in queries)
         sentences = _score_sentences(catalog, self.store, candidates, query_array)
+        for other_query in queries[1:]:
+            # Both lists hold the same sentences in the same order.
+            sentences = [
+                mine if mine.score >= theirs.score else theirs
+                for mine, theirs in zip(
+                    sentences,
+                    _score_sentences(catalog, self.store, candidates, other_query),
+                    strict=True,
+                )
+            ]
         sentence_scores = _best_sentences(candidates, sentences, self.min_sentence_chars)
         timings["sentences"] = elapsed_ms(clock)
 
@@ -363,6 +384,17 @@ class HybridRetriever(BaseRetriever):
             counterpart_weights=catalog.lexical.term_weights(bridge, other) if bridge else {},
             counterpart_groups=counterpart_groups(expanded, language) if bridge else [],
         )
+
+
+def _better_hits(first: list[ScoredPassage], second: list[ScoredPassage]) -> list[ScoredPassage]:
+    """The passages of two dense searches, each at its better score, best first; as many as
+    the longer search returned."""
+    best: dict[str, ScoredPassage] = {}
+    for hit in [*first, *second]:
+        pid = str(hit.passage.id)
+        if pid not in best or hit.score > best[pid].score:
+            best[pid] = hit
+    return sorted(best.values(), key=lambda hit: -hit.score)[: max(len(first), len(second))]
 
 
 def _merged(first: list[LexicalHit], second: list[LexicalHit]) -> list[LexicalHit]:

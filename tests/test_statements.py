@@ -72,6 +72,22 @@ def test_a_sentence_about_the_document_answers_what_the_document_covers() -> Non
     assert not asks_overview("What does the privacy policy explain about how long data is kept?")
 
 
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Which customers is the international shippers notice meant for?", True),
+        ("Who does this policy apply to?", True),
+        ("Pemberitahuan ini untuk siapa?", True),
+        ("Kebijakan ini berlaku bagi siapa?", True),
+        ("Who do you share my data with?", False),
+        ("Which companies receive my data under this policy?", False),
+        ("Untuk siapa data saya dibagikan?", False),
+    ],
+)
+def test_whom_a_document_is_for_is_an_overview_question(question: str, asks: bool) -> None:
+    assert asks_overview(question) is asks
+
+
 def test_quotes_balance_counts_double_quotes_only() -> None:
     assert quotes_balance("“We never sell.” It’s true.")
     assert not quotes_balance("“We never sell. It’s true.")

@@ -70,7 +70,16 @@ _ASKS_OVERVIEW = re.compile(
     r"\bwhat\b.{0,60}\b" + _DOCUMENT_NOUNS + r"\s+(?:cover|covers|explain|explains|describe"
     r"|describes|say|says|contain|contains)\s*\??\s*$|\bwhat\s+is\s+(?:the|this)\s+.{0,60}?"
     + _DOCUMENT_NOUNS
-    + r"\s+(?:for|about)\s*\??\s*$|\bapa\s+(?:isi|cakupan)\b|\btentang\s+apa\b",
+    + r"\s+(?:for|about)\s*\??\s*$|\bapa\s+(?:isi|cakupan)\b|\btentang\s+apa\b"
+    # Whom it is for: "Which customers is the shippers notice meant for?", "Who does this
+    # policy apply to?", "Pemberitahuan ini untuk siapa?"
+    + r"|\b(?:who|whom|which\s+\w+)\b.{0,60}\b"
+    + _DOCUMENT_NOUNS
+    + r"\s+(?:(?:meant|intended|written)\s+for|for|apply\s+to|applies\s+to|cover)\s*\??\s*$"
+    + r"|\b"
+    + _ID_DOCUMENT_NOUNS
+    + r"\b.{0,40}\b(?:untuk|berlaku\s+(?:bagi|untuk))\s+siapa\b|\buntuk\s+siapa\s+"
+    + _ID_DOCUMENT_NOUNS,
     re.IGNORECASE,
 )
 # A navigation sentence is short; a long one starting "See ..." usually states something.

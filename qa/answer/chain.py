@@ -185,10 +185,13 @@ def _checkable(
     return " ".join(kept)
 
 
-def _names(item: Evidence, words: str, language: str, acronyms: dict[str, str]) -> bool:
-    """Whether the quote ``item`` names ``words`` (``names_subject``), with its document's
-    title, its section's heading and the expansions of the acronyms it uses as context; a
-    list ("insurers or employers", "foto dan video") is named by any of its items."""
+def _names(
+    item: Evidence, words: str, language: str, acronyms: dict[str, str], *, whole: bool = False
+) -> bool:
+    """Whether the quote ``item`` names ``words`` (``names_subject``, every word of it with
+    ``whole``), with its document's title, its section's heading and the expansions of the
+    acronyms it uses as context; a list ("insurers or employers", "foto dan video") is named
+    by any of its items."""
     meta = item.passage.metadata
     written = str(meta.get("language") or language)
     # An acronym names its expansion: "We share PII with ..." names "personally identifiable
@@ -204,6 +207,7 @@ def _names(item: Evidence, words: str, language: str, acronyms: dict[str, str]) 
             written,
             context,
             head_first=language == "id",
+            whole=whole,
         )
         and says_codes(item.text, part, written, context, acronyms)
         for part in parts
@@ -501,9 +505,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         is passed on, are kept (for a recipient question, also those naming its receiver). At
         least one of them must also be about what the question asks of (``qa.answer.subject``),
         its receiver and the company it names; when none is, the sentences that are take their
-        place (from any retrieved passage in the question's language, where the subject is
-        checked word by word; from the same passages only across languages), and when there
-        are none either, nothing is quoted (the chain then abstains).
+        place (from the same passages, or from another retrieved passage in the question's
+        language that names the whole subject and receiver), and when there are none either,
+        nothing is quoted (the chain then abstains).
 
         "How long is my medical record kept?" was quoted "Records are kept in the electronic
         medical record", beside "kept at least 25 years" in the same passage. Looking only in
@@ -538,17 +542,17 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             about = f"{item.text} {meta.get('title') or ''} {meta.get('publisher') or ''}"
             return not said or _mentions(about, said)
 
-        def names(item: Evidence, words: str) -> bool:
-            return _names(item, words, language, retrieval.acronyms)
+        def names(item: Evidence, words: str, whole: bool = False) -> bool:
+            return _names(item, words, language, retrieval.acronyms, whole=whole)
 
-        def answers(item: Evidence) -> bool:
+        def answers(item: Evidence, whole: bool = False) -> bool:
             # "Do you share my location with advertisers?" is not answered by sharing it with
             # the driver: the receiver asked about is named too.
             return (
                 states(item.text)
                 and about_named(item)
-                and names(item, subject)
-                and names(item, receiver)
+                and names(item, subject, whole)
+                and names(item, receiver, whole)
             )
 
         selected = [item for item in selected if about_named(item)] or selected
@@ -563,14 +567,16 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         places = {str(item.passage.id) for item in selected}
 
         def may_answer(item: Evidence) -> bool:
-            # In the question's language the subject is checked word by word, so any retrieved
-            # passage may answer ("We share PII with ..." beside a quote about "sensitive
-            # personal information"); across languages only names are, so only the chosen
-            # passages may.
+            if str(item.passage.id) in places:
+                return answers(item)
+            # Another retrieved passage may answer when it names the whole subject and receiver
+            # in the question's language ("We share PII with ..." beside a chosen quote about
+            # "sensitive personal information"): half of them is how near misses look, and
+            # across languages only names can be checked.
             written = item.passage.metadata.get("language") or language
-            return str(item.passage.id) in places or written == language
+            return written == language and answers(item, whole=True)
 
-        return self.evidence.select([item for item in scored if may_answer(item) and answers(item)])
+        return self.evidence.select([item for item in scored if may_answer(item)])
 
     def _compared_evidence(
         self,

@@ -155,6 +155,7 @@ def names_subject(
     context: str = "",
     *,
     head_first: bool = False,
+    whole: bool = False,
 ) -> bool:
     """Whether ``text`` (or its ``context``: the document's title and the section's heading,
     which name what a table row or a list item is about) names the subject of ``groups``: a
@@ -164,6 +165,9 @@ def names_subject(
     The groups are in the subject's word order; its head noun is the last word in English
     and the first in Indonesian (``head_first``): "phone number" and "nomor telepon" are
     qualified by phone and telepon, so "card number" does not name them.
+
+    With ``whole``, every group must be said: for a sentence the evidence rule did not
+    choose, which has less else speaking for it.
 
     Half, not all: a sentence may call the subject otherwise ("CCTV footage" is kept as "CCTV
     recordings"), while a sentence about something else shares none of its words ("my
@@ -182,6 +186,8 @@ def names_subject(
         return True
     tokens = set(tokenize(f"{text} {context}", text_language))
     said = [bool(group & tokens) for group in groups]
+    if whole:
+        return all(said)
     if 2 * sum(said) < len(groups):
         return False
     if len(groups) < 2:

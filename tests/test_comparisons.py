@@ -122,3 +122,11 @@ def test_the_compared_companies_in_the_order_asked(question: str, compared: list
     said = {"signal", "telegram", "whatsapp", "whatsapp ireland limited"}
     named = {form for form in said if form in question.casefold()}
     assert _compared(question, named) == compared
+
+
+def test_a_publisher_chosen_in_the_filters_bounds_the_comparison(chain: AnswerChain) -> None:
+    question = "How do Quillchat and Tandemtalk differ on how long messages are stored?"
+    result = chain.invoke({"question": question, "filters": {"publisher": "Tandemtalk"}})
+
+    assert _quoted_publishers(result) <= {"Tandemtalk Inc."}, result.answer
+    assert not any("Quillchat" in note for note in result.notes), result.notes

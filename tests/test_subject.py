@@ -367,3 +367,7 @@ def test_a_code_in_the_subject_must_be_said(tmp_path: Path) -> None:
     assert "5 tahun" in answered.citations[0].quote
     assert says_codes("SIM and SKCK copies are kept for 5 years.", "SKCK mitra", "en")
     assert not says_codes("Driver partners see your pickup point.", "SKCK mitra", "en")
+    # Numbers and durations are no codes.
+    assert says_codes("Invoices are kept for 10 years.", "my 2021 invoices", "en")
+    assert says_codes("Logs are kept for a year.", "the 12-month logs", "en")
+    assert not says_codes("Keep your receipts.", "Form W-9 copies", "en")

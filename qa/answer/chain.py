@@ -364,8 +364,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             self._asked_evidence(scored, asked, searched, phrase_language, retrieval),
             retrieval.copies,
         )
+        # A publisher the user chose in the filters bounds the comparison too.
         compared = _compared(searched, said_publishers(catalog_of(self.store), searched))
-        if compared:
+        if compared and not filters.publisher:
             evidence = self._compared_evidence(
                 evidence,
                 scored,
@@ -599,8 +600,8 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         names); its best sentence, chosen as any question's would be (``_asked_evidence``),
         joins the quotes when the evidence rule would keep it beside the first search's
         sentences (its log-odds reach the threshold), and its passage joins ``retrieval``'s,
-        last. A company with no such sentence gets a note on ``result``
-        saying so, rather than a quote that does not answer.
+        last. A company with no such sentence gets a note on ``result`` saying so, rather than
+        a quote that does not answer.
 
         "What is the difference between Quillchat and Tandemtalk on how long messages are
         stored?" quoted Tandemtalk only, although Quillchat's policy says 30 days.
@@ -624,8 +625,8 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             logits = self.evidence.logits([*pool, *chosen])[len(pool) :]
             best = max(range(len(chosen)), key=logits.__getitem__, default=None)
             if best is None or (pool and logits[best] < self.evidence.threshold):
-                names = [str(p.metadata.get("publisher") or "") for p in scoped.passages]
-                own_names = [name for name in names if _mentions(name, {company})]
+                publishers = [str(p.metadata.get("publisher") or "") for p in scoped.passages]
+                own_names = [name for name in publishers if _mentions(name, {company})]
                 shown = min(own_names, key=len, default=company.title())
                 result.notes.append(phrase(language, "compared_none", company=shown))
                 continue

@@ -21,8 +21,9 @@ _SUBJECT_END = re.compile(
     r"sampai)\b",
     re.IGNORECASE,
 )
-# A code: two or more capitals, or a word holding a digit.
-_CODE = re.compile(r"\b(?:[A-Z]{2,}[\w-]*|[\w-]*\d[\w-]*)")
+# A code: two or more capitals, or letters and digits together ("W-9", "2FA"); a bare number
+# ("my 2021 invoices") is no code.
+_CODE = re.compile(r"\b(?:[A-Z]{2,}[\w-]*|(?=[\w-]*[^\W\d_])[\w-]*\d[\w-]*)")
 # Whose a thing is: an English possessive ("my son's", "Telegram's"), and in Indonesian a person
 # after the thing ("foto anak saya", "data keluarga kami").
 _POSSESSOR_EN = re.compile(r"\b[\w-]+['’]s?(?<=s|['’])\s+", re.I)
@@ -109,12 +110,21 @@ def says_codes(
         >>> says_codes("Kami membagikan lokasi kepada mitra pengemudi.", "SKCK mitra", "id")
         False
     """
-    codes = _CODE.findall(subject)
+    # "12-month", "30-day" are durations, not codes.
+    codes = [code for code in _CODE.findall(subject) if not re.fullmatch(r"\d+-[a-z]+", code)]
     if not codes:
         return True
-    tokens = set(tokenize(f"{text} {context}", text_language))
+    said = f"{text} {context}"
+    tokens = set(tokenize(said, text_language))
     forms = [form for code in codes for form in (code, (acronyms or {}).get(code, "")) if form]
-    return any(set(tokenize(form, text_language)) <= tokens for form in forms)
+
+    def found(form: str) -> bool:
+        # A code the tokenizer keeps nothing of ("W-9": one letter, one digit) is looked for
+        # as written.
+        words = set(tokenize(form, text_language))
+        return words <= tokens if words else form.casefold() in said.casefold()
+
+    return any(found(form) for form in forms)
 
 
 def _without_possessor(subject: str, language: str) -> str:

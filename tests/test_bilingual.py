@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.documents import Document
 
+from qa.load.language import question_language
 from qa.retrieve.bilingual import GLOSSARY, counterpart, other_language
 from qa.retrieve.lexical import LexicalIndex, tokenize
 
@@ -86,3 +88,17 @@ def test_words_whose_stem_loses_a_letter_still_meet_their_translation() -> None:
     # word of the root can have.
     bridge = tokenize(counterpart("Bagaimana penipuan dan masalah teknis ditangani?", "id"))
     assert {"fraud", "issu", "technic"} <= set(bridge)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Apa bedanya Nimbus Ride dan Tandem Go soal lama penyimpanan riwayat perjalanan?", "id"),
+        ("Apakah daftar kontak saya dibagikan ke Facebook?", "id"),
+        ("Do Tandem Go and Nimbus Ride hand my data to the police?", "en"),
+        ("Does Signal store IP?", "en"),
+    ],
+)
+def test_names_do_not_vote_on_the_question_language(question: str, language: str) -> None:
+    # Four English-looking name words made the first question English.
+    assert question_language(question) == language

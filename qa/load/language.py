@@ -106,4 +106,7 @@ def question_language(question: str) -> str:
     if letters and sum(1 for c in letters if _LATIN.match(c)) / len(letters) < 0.5:
         return detect_language(question)
     indonesian = sum(1 for w in words if w in _INDONESIAN_MARKERS)
-    return "id" if indonesian >= max(1, len(words) // 4) else "en"
+    # Names are in no language: "Apa bedanya Nimbus Ride dan Tandem Go soal ...?" has four
+    # English-looking words that say nothing of the question's language.
+    names = sum(1 for w in _WORD.findall(question)[1:] if w[:1].isupper())
+    return "id" if indonesian >= max(1, (len(words) - names) // 4) else "en"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import chain_over
 
@@ -26,7 +28,7 @@ Attachments such as photos are deleted when the messages that carry them are del
 ## Contacts
 
 We read your address book only to show which of your contacts already use Quillchat.
-We never sell your contact list to anyone.
+We never sell your contact list to anyone. We never share your messages with Google.
 
 ## Advertising
 
@@ -116,6 +118,8 @@ def test_a_question_about_one_company_is_no_comparison(chain: AnswerChain) -> No
         ("Compare WhatsApp vs. Telegram on retention.", ["whatsapp", "telegram"]),
         ("Does WhatsApp Ireland Limited or WhatsApp keep logs?", []),
         ("Does Signal keep my messages?", []),
+        ("How does Signal compare with WhatsApp on sharing data?", ["signal", "whatsapp"]),
+        ("Signal dibandingkan dengan Telegram soal iklan?", ["signal", "telegram"]),
     ],
 )
 def test_the_compared_companies_in_the_order_asked(question: str, compared: list[str]) -> None:
@@ -130,3 +134,50 @@ def test_a_publisher_chosen_in_the_filters_bounds_the_comparison(chain: AnswerCh
 
     assert _quoted_publishers(result) <= {"Tandemtalk Inc."}, result.answer
     assert not any("Quillchat" in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "silent"),
+    [
+        ("Do Quillchat and Tandemtalk sell my contacts?", "Quillchat Ltd", "Tandemtalk Inc."),
+        # A name the topic gives must be said: Tandemtalk shares voice notes, not with Google.
+        (
+            "How does Tandemtalk compare with Quillchat on sharing messages with Google?",
+            "Quillchat Ltd",
+            "Tandemtalk Inc.",
+        ),
+    ],
+)
+def test_each_company_is_answered_or_named_as_silent(
+    chain: AnswerChain, question: str, answering: str, silent: str
+) -> None:
+    result = chain.invoke(question)
+
+    assert not result.abstained, result.answer
+    assert _quoted_publishers(result) == {answering}, result.answer
+    assert any(f"{silent}'s documents" in note for note in result.notes), result.notes
+
+
+def test_a_comparison_no_company_answers_is_refused_without_notes(chain: AnswerChain) -> None:
+    result = chain.invoke("Compare Quillchat and Tandemtalk on fingerprint scans.")
+
+    assert result.abstained, result.answer
+    assert not result.notes, result.notes
+
+
+KELAPA_KIRIM = Path(__file__).parent.parent / "evals" / "corpora" / "kelapa-kirim"
+
+
+def test_a_quantity_stated_of_the_whole_subject_answers(tmp_path: Path) -> None:
+    # On the kelapa-kirim fitting corpus the abstention rule's word coverage refused this
+    # paraphrase ("hang on to"), though the sentence states how long and names what was asked.
+    documents = {p.name: p.read_text(encoding="utf-8") for p in KELAPA_KIRIM.glob("*.md")}
+    chain = chain_over(tmp_path, documents)
+
+    result = chain.invoke(
+        "If I'm a foreigner sending something overseas, how long do you hang on to my passport"
+        " copy?"
+    )
+
+    assert not result.abstained, result.answer
+    assert result.citations[0].quote.startswith("Passport copies are deleted 30 days after")

@@ -114,10 +114,13 @@ def test_a_quantity_left_out_of_the_selection_is_taken_from_the_same_passage(
     scored = [chosen, elsewhere, beside]
     asked = "How long do you keep my medical record?"
     found = Retrieval(passages=[], query_vector=[0.0])
-    picked = chain._asked_evidence(scored, "duration", asked, "en", found)
+    picked, firm = chain._asked_evidence(scored, "duration", asked, "en", found)
     assert [item.text for item in picked] == [beside.text]
+    # "medical records" names the whole subject, in the question's language.
+    assert firm
     # Another passage's period does not answer: nothing is picked then.
-    assert chain._asked_evidence([chosen, elsewhere], "duration", asked, "en", found) == []
-    # A question asking no quantity keeps the rule's selection.
-    general = chain._asked_evidence(scored, None, "Is my record kept?", "en", found)
-    assert general[0].text == chosen.text
+    none, firm = chain._asked_evidence([chosen, elsewhere], "duration", asked, "en", found)
+    assert none == [] and not firm
+    # A question asking no quantity keeps the rule's selection, and is never firm.
+    general, firm = chain._asked_evidence(scored, None, "Is my record kept?", "en", found)
+    assert general[0].text == chosen.text and not firm

@@ -20,7 +20,13 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from qa.answer.abstention import compute_signals, corpus_knows, margin, should_abstain
+from qa.answer.abstention import (
+    compute_signals,
+    corpus_knows,
+    margin,
+    question_names,
+    should_abstain,
+)
 from qa.answer.changes import (
     answer_changes,
     answer_first_seen,
@@ -110,6 +116,18 @@ def _parse(value: ChainInput) -> tuple[str, SearchFilters, int | None]:
     raise QuestionError(msg)
 
 
+# Words that frame a comparison, and what introduces its topic after them.
+_COMPARING = re.compile(
+    r"\b(?:differ\w*|compar\w*|versus|vs\b|bedanya|beda|perbedaan\w*|bandingk\w*|dibandingkan)",
+    re.I,
+)
+_TOPIC_START = re.compile(
+    r"(?::|\b(?:on|about|regarding|in\s+terms\s+of|when\s+it\s+comes\s+to|with\s+respect\s+to"
+    r"|soal|tentang|terkait|mengenai|dalam\s+hal|perihal))\s+(.+)$",
+    re.I,
+)
+# Quotes kept per company compared: the best and one more at most.
+_COMPARED_QUOTES = 2
 # Words as written, to find the acronyms a sentence uses.
 _WORDS = re.compile(r"\w+")
 # A possessive ending ("Lumora's") and the punctuation around a name.
@@ -145,13 +163,41 @@ def _compared(question: str, said: AbstractSet[str]) -> list[str]:
     if len(shorts) < 2:
         return []
     names = "|".join(re.escape(form) for form in sorted(said, key=len, reverse=True))
-    pair = rf"(?:{names})(?:['’]s)?\s+(?:and|dan|vs\.?|versus|or|atau|dengan|with)\s+(?:{names})"
+    joins = (
+        r"and|dan|vs\.?|versus|or|atau|dengan|with|(?:compare[sd]?|stacks?\s+up)\s+(?:with|to|against)"
+        r"|(?:di)?bandingkan(?:\s+dengan)?"
+    )
+    pair = rf"(?:{names})(?:['’]s)?\s+(?:{joins})\s+(?:{names})"
     found = re.search(pair, question.casefold())
     if not found:
         return []
     text = found.group(0)
     compared = sorted((short for short in shorts if short in text), key=text.find)
     return compared if len(compared) >= 2 else []
+
+
+def _compared_topic(question: str, names: list[str]) -> str:
+    """What ``question`` compares on: the question without the companies' ``names`` (each as
+    the question writes it, casefolded), and
+    after its comparing words, from the word that introduces the topic ("What is the
+    difference between Signal and Telegram on how long messages are stored?": "how long
+    messages are stored"; "Apa bedanya Signal dan Telegram soal iklan?": "iklan"). Without
+    comparing words, the question without the names ("Do  and  show ads?").
+
+    Example:
+        >>> _compared_topic("Compare Telegram and Signal: do they collect my IP address?",
+        ...                 ["telegram", "signal"])
+        'do they collect my IP address?'
+    """
+    written = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    rest = re.sub(rf"(?<!\w)(?:{written})(?:['’]s)?(?!\w)", " ", question, flags=re.I)
+    rest = re.sub(r"\s+", " ", rest).strip()
+    framing = _COMPARING.search(rest)
+    if framing:
+        topic = _TOPIC_START.search(rest, framing.end())
+        if topic and len(topic.group(1).split()) >= 1:
+            return topic.group(1).strip()
+    return rest
 
 
 def _speaks_for(item: Evidence, company: str) -> bool:
@@ -360,24 +406,16 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         asked = asked_quantity(searched)
         # Sentences are weighed by what the question is about, not the words asking a quantity.
         scored = self._score_evidence(retrieval, without_asking(searched) if asked else searched)
-        evidence = self.evidence.with_passage_copies(
-            self._asked_evidence(scored, asked, searched, phrase_language, retrieval),
-            retrieval.copies,
-        )
+        chosen, firm = self._asked_evidence(scored, asked, searched, phrase_language, retrieval)
+        evidence = self.evidence.with_passage_copies(chosen, retrieval.copies)
         # A publisher the user chose in the filters bounds the comparison too.
-        compared = _compared(searched, said_publishers(catalog_of(self.store), searched))
-        if compared and not filters.publisher:
+        said = said_publishers(catalog_of(self.store), searched)
+        compared = [] if filters.publisher else _compared(searched, said)
+        if compared:
+            # Every form of the compared names the question uses ("Nimbus Ride", "nimbus").
+            forms = [form for form in said if form.split()[0] in compared]
             evidence = self._compared_evidence(
-                evidence,
-                scored,
-                searched,
-                filters,
-                k,
-                compared,
-                asked,
-                phrase_language,
-                result,
-                retrieval,
+                searched, filters, k, compared, forms, asked, phrase_language, result, retrieval
             )
             result.passages = passage_views(retrieval.passages)
         overview = self._overview_evidence(scored, searched)
@@ -405,9 +443,11 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             abstain = True
         else:
             result.signals = self._signals(retrieval, searched, evidence, language)
-            abstain = (
-                should_abstain(result.signals) and quoted is None and not overview
-            ) or not evidence
+            # A comparison was decided company by company (``_compared_evidence``); a quote that
+            # states the quantity or recipient asked of the whole subject, in the question's
+            # language, answers whatever the other signals say.
+            decided = quoted is not None or bool(overview) or bool(compared) or firm
+            abstain = (should_abstain(result.signals) and not decided) or not evidence
             # A question asking how long, how much, how many or how old is not answered by
             # quotes that state no such quantity (``qa.answer.quantity``).
             unstated = asked is not None and not any(
@@ -497,9 +537,9 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         question: str,
         language: str,
         retrieval: Retrieval,
-    ) -> list[Evidence]:
+    ) -> tuple[list[Evidence], bool]:
         """The evidence rule's selection from ``scored``, kept only when it answers what a
-        quantity or recipient question asks.
+        quantity or recipient question asks, and whether it answers firmly.
 
         For a question asking a quantity (``asked``, ``qa.answer.quantity``) or who receives
         a thing (``qa.answer.recipients``), the quotes that state a quantity, or that something
@@ -528,7 +568,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             subject, receiver = asked_recipient(question), asked_receiver(question)
             states = states_passing
         else:
-            return selected
+            return selected, False
         catalog = catalog_of(self.store)
         # A company the question names is the one it asks about: another's period or
         # recipients do not answer ("At what age can I use Telegram?" is not answered by
@@ -563,77 +603,96 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         selected = [
             item for item in selected if states(item.text) or (receiver and names(item, receiver))
         ] or selected
-        if any(answers(item) for item in selected):
-            return selected
-        places = {str(item.passage.id) for item in selected}
 
-        def may_answer(item: Evidence) -> bool:
-            if str(item.passage.id) in places:
-                return answers(item)
-            # Another retrieved passage may answer when it names the whole subject and receiver
-            # in the question's language ("We share PII with ..." beside a chosen quote about
-            # "sensitive personal information"): half of them is how near misses look, and
-            # across languages only names can be checked.
+        def firm(item: Evidence) -> bool:
+            # Names the whole subject and receiver in the question's language: half of them is
+            # how near misses look, and across languages only names can be checked.
             written = item.passage.metadata.get("language") or language
             return written == language and answers(item, whole=True)
 
-        return self.evidence.select([item for item in scored if may_answer(item)])
+        if any(answers(item) for item in selected):
+            return selected, any(firm(item) for item in selected)
+        places = {str(item.passage.id) for item in selected}
+        # Another retrieved passage may answer only firmly ("We share PII with ..." beside a
+        # chosen quote about "sensitive personal information").
+        found = self.evidence.select(
+            [
+                item
+                for item in scored
+                if (answers(item) if str(item.passage.id) in places else firm(item))
+            ]
+        )
+        return found, any(firm(item) for item in found)
 
     def _compared_evidence(
         self,
-        evidence: list[Evidence],
-        scored: list[Evidence],
         question: str,
         filters: SearchFilters,
         k: int,
         companies: list[str],
+        forms: list[str],
         asked: str | None,
         language: str,
         result: AnswerResult,
         retrieval: Retrieval,
     ) -> list[Evidence]:
-        """``evidence`` for a question comparing ``companies`` (``_compared``), with a quote
-        from each of them.
+        """The quotes answering a question that compares ``companies`` (``_compared``; the
+        question writes them as ``forms``), each company's in turn, in the order asked.
 
-        A company none of the quotes comes from is searched within its own documents
-        (``SearchFilters.publisher``) for what is compared (the question without the companies'
-        names); its best sentence, chosen as any question's would be (``_asked_evidence``),
-        joins the quotes when the evidence rule would keep it beside the first search's
-        sentences (its log-odds reach the threshold), and its passage joins ``retrieval``'s,
-        last. A company with no such sentence gets a note on ``result`` saying so, rather than
-        a quote that does not answer.
+        The question is asked of each company alone: what is compared (``_compared_topic``)
+        is searched within its documents (``SearchFilters.publisher``), its sentences chosen as
+        any question's (``_asked_evidence``, the quantity rule), and the abstention rule
+        decides on them as it would for that company's question. A company whose documents do
+        not answer gets a note on ``result`` instead of a quote, unless none answers (the chain
+        then abstains for all). Quoted passages the first search did not rank join
+        ``retrieval``'s, last.
 
         "What is the difference between Quillchat and Tandemtalk on how long messages are
-        stored?" quoted Tandemtalk only, although Quillchat's policy says 30 days.
+        stored?" quoted Tandemtalk only, although Quillchat's policy says 30 days; and a
+        question both companies answer was refused whole when the first search's passages,
+        mixed from both, fell below the abstention rule's bar.
         """
-        kept = list(evidence)
-        names = "|".join(re.escape(company) for company in companies)
-        # What is compared, without the companies: their names are words every one of their
-        # own sentences repeats, which would make any of them look like an answer.
-        topic = re.sub(rf"(?<!\w)(?:{names})(?:['’]s)?(?!\w)", "", question, flags=re.I)
-        pool = self._score_evidence(retrieval, topic)
+        topic = _compared_topic(question, forms)
+        # The companies' names are left out: every sentence of their own documents says them,
+        # which would make any of them ("Quillchat is a messaging app ...") look like an answer.
+        weighed = without_asking(topic) if asked else topic
+        named = question_names(topic)
+        kept: list[Evidence] = []
+        silent: list[str] = []
         for company in companies:
-            if any(_speaks_for(item, company) for item in kept):
-                continue
             scoped = self.retriever.retrieve(
                 topic, dataclasses.replace(filters, publisher=company), k
             )
             own = [
-                item for item in self._score_evidence(scoped, topic) if _speaks_for(item, company)
+                item for item in self._score_evidence(scoped, weighed) if _speaks_for(item, company)
             ]
-            chosen = self._asked_evidence(own, asked, topic, language, scoped) if own else []
-            logits = self.evidence.logits([*pool, *chosen])[len(pool) :]
-            best = max(range(len(chosen)), key=logits.__getitem__, default=None)
-            if best is None or (pool and logits[best] < self.evidence.threshold):
+            chosen, firm = (
+                self._asked_evidence(own, asked, topic, language, scoped) if own else ([], False)
+            )
+            # A name the topic gives ("sharing data with Facebook") is said by the quote.
+            chosen = [
+                item
+                for item in chosen
+                if _speaks_for(item, company)
+                and all(_mentions(item.text, {name.casefold()}) for name in named)
+            ]
+            answered = (
+                bool(chosen)
+                and (firm or not should_abstain(self._signals(scoped, topic, chosen, language)))
+                and (asked is None or any(states_quantity(e.text, asked) for e in chosen))
+            )
+            if not answered:
                 publishers = [str(p.metadata.get("publisher") or "") for p in scoped.passages]
                 own_names = [name for name in publishers if _mentions(name, {company})]
-                shown = min(own_names, key=len, default=company.title())
-                result.notes.append(phrase(language, "compared_none", company=shown))
+                silent.append(min(own_names, key=len, default=company.title()))
                 continue
-            kept.append(chosen[best])
-            if all(str(p.id) != str(chosen[best].passage.id) for p in retrieval.passages):
-                retrieval.passages.append(chosen[best].passage)
-        return kept
+            for item in chosen[:_COMPARED_QUOTES]:
+                kept.append(item)
+                if all(str(p.id) != str(item.passage.id) for p in retrieval.passages):
+                    retrieval.passages.append(item.passage)
+        if kept:
+            result.notes.extend(phrase(language, "compared_none", company=c) for c in silent)
+        return self.evidence.with_passage_copies(kept, retrieval.copies)
 
     def _scoped_retrieval(
         self, result: AnswerResult, searched: str, filters: SearchFilters, k: int, language: str

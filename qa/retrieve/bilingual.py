@@ -129,6 +129,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "pantau": ("monitor",),
     "rekam": ("record",),
     "catat": ("log", "record"),
+    "riwayat": ("history",),
     "waktu": ("time",),
     "tanggal": ("date",),
     "laku": ("effective", "apply"),

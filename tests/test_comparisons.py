@@ -181,3 +181,17 @@ def test_a_quantity_stated_of_the_whole_subject_answers(tmp_path: Path) -> None:
 
     assert not result.abstained, result.answer
     assert result.citations[0].quote.startswith("Passport copies are deleted 30 days after")
+
+
+def test_another_company_s_practice_does_not_answer_for_the_one_named(
+    chain: AnswerChain,
+) -> None:
+    # Quillchat's "shows no advertising" was quoted for Tandemtalk, which says nothing of it.
+    result = chain.invoke("Does Tandemtalk show advertising?")
+
+    assert "Quillchat Ltd" not in _quoted_publishers(result), result.answer
+    assert (
+        chain.invoke("Does Quillchat show advertising?")
+        .citations[0]
+        .quote.startswith("Quillchat shows no advertising")
+    )

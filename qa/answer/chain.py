@@ -541,6 +541,10 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
         """The evidence rule's selection from ``scored``, kept only when it answers what a
         quantity or recipient question asks, and whether it answers firmly.
 
+        For any question naming an indexed company, only the quotes about it (its documents,
+        or a sentence naming it) are kept; when the selection holds none, the best of
+        ``scored`` that are take its place, and when there are none, nothing is quoted.
+
         For a question asking a quantity (``asked``, ``qa.answer.quantity``) or who receives
         a thing (``qa.answer.recipients``), the quotes that state a quantity, or that something
         is passed on, are kept (for a recipient question, also those naming its receiver). At
@@ -568,20 +572,27 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             subject, receiver = asked_recipient(question), asked_receiver(question)
             states = states_passing
         else:
-            return selected, False
+            subject = receiver = ""
         catalog = catalog_of(self.store)
-        # A company the question names is the one it asks about: another's period or
-        # recipients do not answer ("At what age can I use Telegram?" is not answered by
-        # WhatsApp's minimum age), unless the sentence speaks of the one named.
+        # A company the question names is the one it asks about: another's period, recipients
+        # or practice do not answer ("At what age can I use Telegram?" is not answered by
+        # WhatsApp's minimum age, nor "Can I opt out of marketing emails from Nimbus?" by
+        # Tandem Go's opt-in), unless the sentence speaks of the one named.
         said = said_publishers(catalog, question)
-        corrector = corrector_for(catalog)
-        subject = _checkable(subject, retrieval, corrector, said)
-        receiver = _checkable(receiver, retrieval, corrector, frozenset())
 
         def about_named(item: Evidence) -> bool:
             meta = item.passage.metadata
             about = f"{item.text} {meta.get('title') or ''} {meta.get('publisher') or ''}"
             return not said or _mentions(about, said)
+
+        if asked is None and not asks_recipient(question):
+            named = [item for item in selected if about_named(item)]
+            if named or not said:
+                return named or selected, False
+            return self.evidence.select([item for item in scored if about_named(item)]), False
+        corrector = corrector_for(catalog)
+        subject = _checkable(subject, retrieval, corrector, said)
+        receiver = _checkable(receiver, retrieval, corrector, frozenset())
 
         def names(item: Evidence, words: str, whole: bool = False) -> bool:
             return _names(item, words, language, retrieval.acronyms, whole=whole)

@@ -100,3 +100,8 @@ def test_a_recipient_question_in_long_form_reaches_the_sentence_using_the_acrony
 
     assert not result.abstained, result.answer
     assert result.citations[0].quote.startswith("We share PII with service providers")
+
+
+def test_security_acronyms_are_known_both_ways() -> None:
+    assert expansions("Do you use Transport Layer Security?", FIELD_ACRONYMS) == ["TLS"]
+    assert expansions("Can I turn on 2FA?", FIELD_ACRONYMS) == ["two-factor authentication"]

@@ -17,8 +17,10 @@ from qa.versions.dates import without_dates
 
 # The words asking how long, in English and Indonesian ("how many months", "sampai kapan").
 _HOW_LONG = (
-    r"\b(?:how\s+long|how\s+many\s+(?:days|weeks|months|years)|until\s+when|berapa\s+(?:lama"
-    r"|hari|minggu|pekan|bulan|tahun)|(?:sampai|hingga)\s+kapan)\b"
+    r"\b(?:how\s+long|how\s+many\s+(?:days|weeks|months|years|hours)|until\s+when"
+    # "How fast will you answer ...?", "How quickly do you notify ...?", "Seberapa cepat ...?"
+    r"|how\s+(?:fast|quickly|soon)|(?:se)?berapa\s+cepat|dalam\s+berapa\s+(?:lama|hari|jam)"
+    r"|berapa\s+(?:lama|hari|jam|minggu|pekan|bulan|tahun)|(?:sampai|hingga)\s+kapan)\b"
 )
 # What a question asks for, by its opening words (English and Indonesian).
 _ASKS = (

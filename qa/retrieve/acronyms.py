@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# Privacy law's everyday acronyms (EU, US, UK, Brazil, Canada, Indonesia) and their long forms.
+# Privacy law's everyday acronyms (EU, US, UK, Brazil, Canada, Indonesia) and their long forms,
+# and the security ones policies use.
 FIELD_ACRONYMS: dict[str, str] = {
     "GDPR": "General Data Protection Regulation",
     "CCPA": "California Consumer Privacy Act",
@@ -30,6 +31,12 @@ FIELD_ACRONYMS: dict[str, str] = {
     "DSAR": "data subject access request",
     "PII": "personally identifiable information",
     "E2EE": "end-to-end encryption",
+    # Security words policies use as often abbreviated as not.
+    "TLS": "Transport Layer Security",
+    "SSL": "Secure Sockets Layer",
+    "2FA": "two-factor authentication",
+    "MFA": "multi-factor authentication",
+    "DPIA": "data protection impact assessment",
 }
 _LONG_THEN_SHORT = re.compile(
     r"((?:[A-Z][\w'-]+[ -](?:(?:of|for|and|on|de|dan)[ -])?){1,7})\(([A-Z]{2,8}s?)\)"

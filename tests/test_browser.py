@@ -38,8 +38,9 @@ PHONE = {"width": 390, "height": 844}
 CONTACTS_QUESTION = "Is my contact list shared with Facebook?"
 SIGNAL_QUESTION = "What does Signal store about me?"
 COOKIE_QUESTION = "How long does the Beacon cookie last?"
-# Cites two passages: its sources are longer than a short window's panel.
-TWO_SOURCES_QUESTION = "What does WhatsApp do with my phone numbers and messages?"
+# Compares two companies, so cites a passage of each: its sources are longer than a short
+# window's panel.
+TWO_SOURCES_QUESTION = "What do WhatsApp and Signal do with my phone number?"
 INDONESIAN_QUESTION = "Apakah daftar kontak saya dibagikan ke Facebook?"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 

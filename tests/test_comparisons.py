@@ -76,7 +76,7 @@ def _quoted_publishers(result: AnswerResult) -> set[str]:
 @pytest.mark.parametrize(
     "question",
     [
-        "What is the difference between Quillchat and Tandemtalk on how long messages are stored?",
+        "What is the difference between Quillchat and Tandemtalk on how long they keep messages?",
         "Apa bedanya Quillchat dan Tandemtalk soal penyimpanan riwayat pesan?",
     ],
 )
@@ -93,6 +93,22 @@ def test_each_compared_company_is_quoted(chain: AnswerChain, question: str) -> N
     shown = {view.passage_id for view in result.passages}
     assert {c.passage_id for c in result.citations} <= shown
     assert not result.notes, result.notes
+
+
+def test_a_company_whose_sentence_names_the_subject_otherwise_shows_it_as_closest(
+    chain: AnswerChain,
+) -> None:
+    # "messages" against "chat history": the subject rule reads words, so Tandemtalk's
+    # sentence is not taken for an answer, but the note shows it for the reader to judge.
+    result = chain.invoke(
+        "What is the difference between Quillchat and Tandemtalk on how long messages are stored?"
+    )
+
+    assert _quoted_publishers(result) == {"Quillchat Ltd"}, result.answer
+    assert any(
+        "Tandemtalk Inc.'s documents" in note and "in the cloud indefinitely" in note
+        for note in result.notes
+    ), result.notes
 
 
 def test_a_company_that_says_nothing_of_it_is_named_not_quoted(chain: AnswerChain) -> None:

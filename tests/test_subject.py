@@ -59,6 +59,9 @@ price. Wrenfield Plus costs Rp 99.000 a month. We do not charge for copies of yo
         ("What is the fee for a CCPA request?", "a CCPA request"),
         ("How long do you keep my personal data?", ""),  # data in general: any period answers
         ("How many users does Signal have?", ""),
+        # Inside a sentence, and as a comparison of durations.
+        ("Compare them on how long support chat transcripts are kept.", "support chat transcripts"),
+        ("Which company keeps my ride history longer?", "my ride history"),
     ],
 )
 def test_the_subject_of_a_quantity_question(question: str, subject: str) -> None:

@@ -42,6 +42,7 @@ from qa.answer.extractive import (
     compose_answer,
     lead_line,
     passage_views,
+    snippet,
 )
 from qa.answer.generative import chat_model, check_citations, stream_answer
 from qa.answer.phrases import SUPPORTED, phrase
@@ -695,14 +696,25 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
             if not answered:
                 publishers = [str(p.metadata.get("publisher") or "") for p in scoped.passages]
                 own_names = [name for name in publishers if _mentions(name, {company})]
-                silent.append(min(own_names, key=len, default=company.title()))
+                shown = min(own_names, key=len, default=company.title())
+                # The company's closest sentence is shown as what it is, not an answer: a
+                # reader can judge a synonym the rules missed ("trip" for "ride" history).
+                closest = (chosen or own)[:1]
+                silent.append(
+                    phrase(
+                        language,
+                        "compared_closest" if closest else "compared_none",
+                        company=shown,
+                        quote=snippet(closest[0].text) if closest else "",
+                    )
+                )
                 continue
             for item in chosen[:_COMPARED_QUOTES]:
                 kept.append(item)
                 if all(str(p.id) != str(item.passage.id) for p in retrieval.passages):
                     retrieval.passages.append(item.passage)
         if kept:
-            result.notes.extend(phrase(language, "compared_none", company=c) for c in silent)
+            result.notes.extend(silent)
         return self.evidence.with_passage_copies(kept, retrieval.copies)
 
     def _scoped_retrieval(

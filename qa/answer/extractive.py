@@ -185,8 +185,14 @@ def compose_abstention(
     if passages:
         lines += ["", phrase(language, "closest")]
         for view in passages[:3]:
-            snippet = " ".join(view.text.split())
-            if len(snippet) > _SNIPPET_CHARS:
-                snippet = snippet[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-            lines.append(f"- {describe_source(view.source, language)}: {snippet}")
+            lines.append(f"- {describe_source(view.source, language)}: {snippet(view.text)}")
     return "\n".join(lines) + "\n"
+
+
+def snippet(text: str) -> str:
+    """``text`` on one line, cut at a word before ``_SNIPPET_CHARS`` (220) characters with "…"
+    when longer: how the closest passages of a refusal are shown."""
+    line = " ".join(text.split())
+    if len(line) > _SNIPPET_CHARS:
+        line = line[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return line

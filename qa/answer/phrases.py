@@ -31,6 +31,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "reads documents as v{current}): update Fineprint to read it as it was built.",
         "scoped": "Searched only {publisher}'s {kind}, which the question names.",
         "compared_none": "Fineprint found no passage in {company}'s documents that answers this.",
+        "compared_closest": "Fineprint found no passage in {company}'s documents that answers "
+        "this; the closest (not an answer): “{quote}”",
         "kind_policy": "privacy policy",
         "kind_terms": "terms",
         "not_yet": "Fineprint has no version of {series} in force {dates}: the earliest "
@@ -71,6 +73,8 @@ _PHRASES: dict[str, dict[str, str]] = {
         "scoped": "Hanya {kind} {publisher} yang dicari, sesuai yang disebut pertanyaan.",
         "compared_none": "Fineprint tidak menemukan bagian dokumen {company} yang menjawab "
         "hal ini.",
+        "compared_closest": "Fineprint tidak menemukan bagian dokumen {company} yang menjawab "
+        "hal ini; yang paling mirip (bukan jawaban): “{quote}”",
         "kind_policy": "kebijakan privasi",
         "kind_terms": "ketentuan layanan",
         "not_yet": "Fineprint tidak memiliki versi {series} yang berlaku {dates}: versi "

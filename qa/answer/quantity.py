@@ -24,7 +24,11 @@ _HOW_LONG = (
 )
 # What a question asks for, by its opening words (English and Indonesian).
 _ASKS = (
-    ("duration", re.compile(_HOW_LONG, re.IGNORECASE)),
+    # "Which company keeps my ride history longer?" compares durations.
+    (
+        "duration",
+        re.compile(_HOW_LONG + r"|\b(?:keeps?|stores?|retains?|holds?)\b.{1,60}?\blonger\b", re.I),
+    ),
     (
         "age",
         re.compile(
@@ -224,6 +228,16 @@ _SUBJECT = (
         r"(?:be\s+|get\s+|being\s+)?" + _KEPT_EN + r"\b",
         re.IGNORECASE,
     ),
+    # The order of a question inside a sentence: "... on how long support chats are kept?"
+    re.compile(
+        _HOW_LONG
+        + r"\s+(?P<subject>.+?)\s+(?:is|are|was|were|will\s+be|gets?)\s+(?:being\s+)?"
+        + _KEPT_EN
+        + r"\b",
+        re.IGNORECASE,
+    ),
+    # "Which company keeps my ride history longer?"
+    re.compile(r"\b" + _KEEP_EN + r"s?\s+(?P<subject>.+?)\s+longer\b", re.IGNORECASE),
     re.compile(
         _HOW_LONG + r"\s+(?:\w+\s+){0,3}?(?:menyimpan|mempertahankan|mengarsipkan|mencatat)"
         r"\s+(?P<subject>.+)",

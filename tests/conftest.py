@@ -163,6 +163,12 @@ def chain_over(root: Path, documents: dict[str, str]) -> AnswerChain:
     return AnswerChain.from_settings(settings)
 
 
+def chain_over_corpus(root: Path, name: str) -> AnswerChain:
+    """``chain_over`` the Markdown documents of the invented corpus ``evals/corpora/<name>``."""
+    folder = Path(__file__).parent.parent / "evals" / "corpora" / name
+    return chain_over(root, {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")})
+
+
 def write_corpus(root: Path) -> Path:
     """Write the five documents of the test corpus under ``root`` and return ``root``."""
     files: dict[str, bytes] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import chain_over
+from conftest import chain_over, chain_over_corpus
 
 from qa.retrieve.acronyms import FIELD_ACRONYMS, defined_acronyms, expansions, other_forms
 
@@ -84,17 +84,13 @@ def test_the_other_form_of_a_question_swaps_each_acronym_once() -> None:
     assert other_forms("Contact us about the euro.", FIELD_ACRONYMS) == "Contact us about the euro."
 
 
-LUMENHAUS = Path(__file__).parent.parent / "evals" / "corpora" / "lumenhaus"
-
-
 def test_a_recipient_question_in_long_form_reaches_the_sentence_using_the_acronym(
     tmp_path: Path,
 ) -> None:
     # On the lumenhaus fitting corpus the first quote chosen was the California notice's
     # "sensitive personal information" sentence: it names neither the subject nor a receiver.
     # The privacy policy's "We share PII with ..." answers, in another passage.
-    documents = {p.name: p.read_text(encoding="utf-8") for p in LUMENHAUS.glob("*.md")}
-    chain = chain_over(tmp_path, documents)
+    chain = chain_over_corpus(tmp_path, "lumenhaus")
 
     result = chain.invoke("Who do you share my personally identifiable information with?")
 

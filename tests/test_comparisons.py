@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import chain_over
 
@@ -179,24 +177,6 @@ def test_a_comparison_no_company_answers_is_refused_without_notes(chain: AnswerC
 
     assert result.abstained, result.answer
     assert not result.notes, result.notes
-
-
-KELAPA_KIRIM = Path(__file__).parent.parent / "evals" / "corpora" / "kelapa-kirim"
-
-
-def test_a_quantity_stated_of_the_whole_subject_answers(tmp_path: Path) -> None:
-    # On the kelapa-kirim fitting corpus the abstention rule's word coverage refused this
-    # paraphrase ("hang on to"), though the sentence states how long and names what was asked.
-    documents = {p.name: p.read_text(encoding="utf-8") for p in KELAPA_KIRIM.glob("*.md")}
-    chain = chain_over(tmp_path, documents)
-
-    result = chain.invoke(
-        "If I'm a foreigner sending something overseas, how long do you hang on to my passport"
-        " copy?"
-    )
-
-    assert not result.abstained, result.answer
-    assert result.citations[0].quote.startswith("Passport copies are deleted 30 days after")
 
 
 def test_another_company_s_practice_does_not_answer_for_the_one_named(

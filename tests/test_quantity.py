@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import chain_over
+from conftest import chain_over, chain_over_corpus
 from langchain_core.documents import Document
 
 from qa.answer.chain import AnswerChain
@@ -127,3 +129,17 @@ def test_a_quantity_left_out_of_the_selection_is_taken_from_the_same_passage(
     # A question asking no quantity keeps the rule's selection, and is never firm.
     general, firm = chain._asked_evidence(scored, None, "Is my record kept?", "en", found)
     assert general[0].text == chosen.text and not firm
+
+
+def test_a_quantity_stated_of_the_whole_subject_answers(tmp_path: Path) -> None:
+    # On the kelapa-kirim fitting corpus the abstention rule's word coverage refused this
+    # paraphrase ("hang on to"), though the sentence states how long and names what was asked.
+    chain = chain_over_corpus(tmp_path, "kelapa-kirim")
+
+    result = chain.invoke(
+        "If I'm a foreigner sending something overseas, how long do you hang on to my passport"
+        " copy?"
+    )
+
+    assert not result.abstained, result.answer
+    assert result.citations[0].quote.startswith("Passport copies are deleted 30 days after")

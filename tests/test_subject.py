@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import chain_over
+from conftest import chain_over, chain_over_corpus
 
 from qa.answer.chain import AnswerChain, _compares
 from qa.answer.quantity import asked_quantity, asked_subject, states_quantity
@@ -359,9 +359,7 @@ def test_a_code_in_the_subject_must_be_said(tmp_path: Path) -> None:
     # On the ojekita fitting corpus, "selama pesanan berlangsung" (while the order lasts) about
     # driver partners was quoted for how long their SIM and SKCK data are kept: it shares
     # "mitra pengemudi" but says neither code.
-    corpus = Path(__file__).parent.parent / "evals" / "corpora" / "ojekita"
-    documents = {p.name: p.read_text(encoding="utf-8") for p in corpus.glob("*.md")}
-    chain = chain_over(tmp_path, documents)
+    chain = chain_over_corpus(tmp_path, "ojekita")
 
     refused = chain.invoke("Berapa lama data SIM dan SKCK mitra pengemudi disimpan?")
     assert refused.abstained, refused.answer

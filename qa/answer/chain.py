@@ -588,9 +588,7 @@ class AnswerChain(Runnable[ChainInput, AnswerResult]):
 
         if asked is None and not asks_recipient(question):
             named = [item for item in selected if about_named(item)]
-            if named or not said:
-                return named or selected, False
-            return self.evidence.select([item for item in scored if about_named(item)]), False
+            return named or self.evidence.select([e for e in scored if about_named(e)]), False
         corrector = corrector_for(catalog)
         subject = _checkable(subject, retrieval, corrector, said)
         receiver = _checkable(receiver, retrieval, corrector, frozenset())

@@ -99,7 +99,8 @@ def question_language(question: str) -> str:
         >>> question_language("Apakah daftar kontak saya dibagikan ke Facebook?")
         'id'
     """
-    words = [w.casefold() for w in _WORD.findall(question)]
+    written = _WORD.findall(question)
+    words = [w.casefold() for w in written]
     if not words:
         return "en"
     letters = [c for c in question if c.isalpha()]
@@ -108,5 +109,5 @@ def question_language(question: str) -> str:
     indonesian = sum(1 for w in words if w in _INDONESIAN_MARKERS)
     # Names are in no language: "Apa bedanya Nimbus Ride dan Tandem Go soal ...?" has four
     # English-looking words that say nothing of the question's language.
-    names = sum(1 for w in _WORD.findall(question)[1:] if w[:1].isupper())
+    names = sum(1 for w in written[1:] if w[:1].isupper())
     return "id" if indonesian >= max(1, (len(words) - names) // 4) else "en"

@@ -268,17 +268,7 @@ class HybridRetriever(BaseRetriever):
         ).items():
             row = np.asarray(stored, dtype=np.float32)
             dense_scores[pid] = max(float(row @ q) for q in queries)
-        sentences = _score_sentences(catalog, self.store, candidates, query_array)
-        for other_query in queries[1:]:
-            # Both lists hold the same sentences in the same order.
-            sentences = [
-                mine if mine.score >= theirs.score else theirs
-                for mine, theirs in zip(
-                    sentences,
-                    _score_sentences(catalog, self.store, candidates, other_query),
-                    strict=True,
-                )
-            ]
+        sentences = _score_sentences(catalog, self.store, candidates, queries)
         sentence_scores = _best_sentences(candidates, sentences, self.min_sentence_chars)
         timings["sentences"] = elapsed_ms(clock)
 
@@ -432,10 +422,11 @@ def _distinct(
 
 
 def _score_sentences(
-    catalog: Catalog, store: PassageStore, candidates: list[Document], query: np.ndarray
+    catalog: Catalog, store: PassageStore, candidates: list[Document], queries: list[np.ndarray]
 ) -> list[ScoredSentence]:
-    """The stored sentences inside the candidate passages, scored against the question, in
-    document and text order.
+    """The stored sentences inside the candidate passages, each scored by its best cosine to
+    the question's vectors (the question, and its acronyms' other forms), in document and
+    text order.
 
     Only sentences inside a candidate are kept: a long document holds hundreds, and making
     an object of each cost more than the rest of the sentence stage.
@@ -459,7 +450,7 @@ def _score_sentences(
         if inside:
             rows = sorted(inside)
             # The whole product, then the rows: a row subset's product may round differently.
-            scores = (matrix @ query)[rows]
+            scores = np.max([matrix @ query for query in queries], axis=0)[rows]
             scored.extend(
                 ScoredSentence(sentences[row], float(value))
                 for row, value in zip(rows, scores, strict=True)
